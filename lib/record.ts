@@ -1,0 +1,212 @@
+/**
+ * The one flat record that every measurement produces, and its CSV codec.
+ *
+ * Measuring and reporting meet here: clients and runners yield
+ * {@linkcode RequestRecord}s, reporters only read them. Errors are records
+ * too (status 0 plus an {@linkcode ErrorKind}), so nothing is silently lost.
+ *
+ * @module
+ */
+
+/** Why a request did not succeed; the empty string means it did. */
+export type ErrorKind =
+  | ""
+  | "timeout"
+  | "connect_refused"
+  | "reset"
+  | "dns"
+  | "tls"
+  | "protocol"
+  | "http_4xx"
+  | "http_5xx"
+  | "dropped"
+  | "aborted"
+  | "other";
+
+/** Every error kind, in the order reports list them. */
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  "timeout",
+  "connect_refused",
+  "reset",
+  "dns",
+  "tls",
+  "protocol",
+  "http_4xx",
+  "http_5xx",
+  "dropped",
+  "aborted",
+  "other",
+];
+
+/**
+ * One request, as measured. Times are Unix epoch milliseconds with
+ * sub-millisecond precision; durations are milliseconds.
+ */
+export interface RequestRecord {
+  /** Unique within a run (and across workers of a sharded run). */
+  id: number;
+  /** When the request was due to start (open model); equals `startedMs` in a closed loop. */
+  scheduledMs: number;
+  /** When the request actually started (the first byte was handed to the client). */
+  startedMs: number;
+  /**
+   * From `scheduledMs` to the last body byte (or to the failure). In a closed
+   * loop that is start to last byte; in an open loop it includes any delay
+   * before the start, which is the coordinated-omission correction.
+   */
+  latencyMs: number;
+  /** From `startedMs` to the response headers; `null` when none arrived. */
+  ttfbMs: number | null;
+  /** HTTP status, or 0 when no response arrived. */
+  status: number;
+  /** Response body bytes received. */
+  bytes: number;
+  /** Error kind, `""` on success. */
+  error: ErrorKind;
+  /** Sent to warm up; excluded from statistics. */
+  warmup: boolean;
+  /** Worker index in a sharded run; 0 otherwise. */
+  worker: number;
+}
+
+/** CSV header. The seed's four columns come first, in this order. */
+export const CSV_COLUMNS = [
+  "request_id",
+  "timestamp_ms",
+  "latency_ms",
+  "status_code",
+  "ttfb_ms",
+  "bytes",
+  "error",
+  "scheduled_ms",
+  "warmup",
+  "worker",
+] as const;
+
+/** The header line of a tailgate CSV, without a newline. */
+export const CSV_HEADER: string = CSV_COLUMNS.join(",");
+
+/**
+ * Whether a record counts as a success: a response with status 200–399 and
+ * no error, as k6 and vegeta define it.
+ *
+ * @example
+ * ```ts
+ * import { isSuccess } from "./record.ts";
+ * isSuccess({ status: 200, error: "" }); // true
+ * ```
+ */
+export function isSuccess(record: Pick<RequestRecord, "status" | "error">): boolean {
+  return record.error === "" && record.status >= 200 && record.status < 400;
+}
+
+/**
+ * The error kind for an HTTP status: `http_4xx`, `http_5xx`, or `""`.
+ *
+ * @example
+ * ```ts
+ * import { errorForStatus } from "./record.ts";
+ * errorForStatus(503); // "http_5xx"
+ * ```
+ */
+export function errorForStatus(status: number): ErrorKind {
+  if (status >= 500) return "http_5xx";
+  if (status >= 400) return "http_4xx";
+  return "";
+}
+
+function fixed3(n: number): string {
+  // Three decimals is microsecond resolution; trim trailing zeros.
+  const s = n.toFixed(3);
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+/**
+ * Encodes one record as a CSV line (no newline). No field ever needs quoting.
+ *
+ * @example
+ * ```ts
+ * import { recordToCsvLine } from "./record.ts";
+ * recordToCsvLine({
+ *   id: 1, scheduledMs: 1000, startedMs: 1000, latencyMs: 12.5, ttfbMs: 10,
+ *   status: 200, bytes: 42, error: "", warmup: false, worker: 0,
+ * }); // "1,1000,12.5,200,10,42,,1000,0,0"
+ * ```
+ */
+export function recordToCsvLine(r: RequestRecord): string {
+  return [
+    r.id,
+    fixed3(r.startedMs),
+    fixed3(r.latencyMs),
+    r.status,
+    r.ttfbMs === null ? "" : fixed3(r.ttfbMs),
+    r.bytes,
+    r.error,
+    fixed3(r.scheduledMs),
+    r.warmup ? 1 : 0,
+    r.worker,
+  ].join(",");
+}
+
+const KNOWN_ERRORS = new Set<string>(["", ...ERROR_KINDS]);
+
+function num(field: string | undefined, name: string, line: number): number {
+  if (field === undefined || field.trim() === "") {
+    throw new SyntaxError(`Cannot read CSV line ${line}: column ${name} is empty`);
+  }
+  const n = Number(field);
+  if (!Number.isFinite(n)) {
+    throw new SyntaxError(
+      `Cannot read CSV line ${line}: column ${name} is not a number: "${field}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Decodes the fields of one CSV row, laid out as {@linkcode CSV_COLUMNS}.
+ * Rows with only the four seed columns are accepted too. `line` is the
+ * 1-based line number used in error messages.
+ *
+ * @throws {SyntaxError} when a field is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * import { recordFromCsvFields } from "./record.ts";
+ * recordFromCsvFields(["1", "1000", "12.5", "200"], 2).latencyMs; // 12.5
+ * ```
+ */
+export function recordFromCsvFields(fields: readonly string[], line: number): RequestRecord {
+  if (fields.length < 4) {
+    throw new SyntaxError(
+      `Cannot read CSV line ${line}: expected at least 4 columns, found ${fields.length}`,
+    );
+  }
+  const startedMs = num(fields[1], "timestamp_ms", line);
+  const status = num(fields[3], "status_code", line);
+  const ttfb = fields[4];
+  const error = fields[6] ?? "";
+  if (!KNOWN_ERRORS.has(error)) {
+    throw new SyntaxError(`Cannot read CSV line ${line}: unknown error kind "${error}"`);
+  }
+  const scheduled = fields[7];
+  const latencyMs = num(fields[2], "latency_ms", line);
+  if (latencyMs < 0) {
+    throw new SyntaxError(`Cannot read CSV line ${line}: latency_ms is negative: ${latencyMs}`);
+  }
+  return {
+    id: num(fields[0], "request_id", line),
+    startedMs,
+    latencyMs,
+    status,
+    ttfbMs: ttfb === undefined || ttfb === "" ? null : num(ttfb, "ttfb_ms", line),
+    bytes: fields[5] === undefined || fields[5] === "" ? 0 : num(fields[5], "bytes", line),
+    error: fields.length > 6 ? error as ErrorKind : errorForStatus(status) ||
+      (status === 0 ? "other" : ""),
+    scheduledMs: scheduled === undefined || scheduled === ""
+      ? startedMs
+      : num(scheduled, "scheduled_ms", line),
+    warmup: fields[8] === "1" || fields[8] === "true",
+    worker: fields[9] === undefined || fields[9] === "" ? 0 : num(fields[9], "worker", line),
+  };
+}
