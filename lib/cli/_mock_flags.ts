@@ -1,0 +1,27 @@
+/** The mock's flags as CLI options, shared by `serve` and `suite`. */
+import { MOCK_FLAGS, type MockConfig, mockConfigFromFlags } from "../../mock/_options.ts";
+import type { OptionSpecs, Values } from "./_args.ts";
+import { UsageError } from "./_usage_error.ts";
+
+/** One string option per mock flag, with its default in the help. */
+export const MOCK_OPTIONS: OptionSpecs = Object.fromEntries(
+  MOCK_FLAGS.map((f) => [f.name, {
+    type: "string" as const,
+    arg: f.kind === "ms" ? "MS" : f.kind === "rate" ? "0..1" : "N",
+    help: `${f.help} (default: ${f.default}${f.kind === "ms" ? "ms" : ""})`,
+  }]),
+);
+
+/** Reads the mock flags out of parsed values, as a UsageError on bad input. */
+export function mockConfigFromValues(values: Values): MockConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const f of MOCK_FLAGS) {
+    const v = values[f.name];
+    if (typeof v === "string") raw[f.name] = v;
+  }
+  try {
+    return mockConfigFromFlags(raw);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see --help for the range`);
+  }
+}

@@ -1,0 +1,19 @@
+/** Where human output goes and whether it may be coloured. */
+
+/** Colour only on a TTY, never with NO_COLOR set (https://no-color.org). */
+export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
+  let noColor: string | undefined;
+  try {
+    noColor = Deno.env.get("NO_COLOR");
+  } catch {
+    noColor = undefined; // no env permission: assume unset
+  }
+  return stream.isTerminal() && (noColor === undefined || noColor === "");
+}
+
+/** Writes a JSON file, creating its directory. */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+  if (dir) await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,0 +1,95 @@
+/**
+ * tailgate: does an HTTP API meet its tail-latency SLA, and do client-side
+ * changes really make it faster?
+ *
+ * ```sh
+ * deno task run                      # mock + baseline + optimized + compare + SLA gate
+ * deno run -P main.ts bench http://127.0.0.1:8080/api --sla "p95<=800ms"
+ * ```
+ *
+ * @module
+ */
+import { bench, HELP as BENCH_HELP } from "./lib/cli/bench.ts";
+import { compare, HELP as COMPARE_HELP } from "./lib/cli/compare.ts";
+import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
+import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
+import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
+import { UsageError } from "./lib/cli/_usage_error.ts";
+
+type Command = { run: (args: string[]) => Promise<number>; help: string; summary: string };
+
+const COMMANDS: Record<string, Command> = {
+  suite: {
+    run: suite,
+    help: SUITE_HELP,
+    summary: "Mock + baseline + optimized runs, comparison and SLA gate",
+  },
+  serve: { run: serve, help: SERVE_HELP, summary: "Serve the mock inference API on loopback" },
+  bench: { run: bench, help: BENCH_HELP, summary: "Load-test one URL and write a CSV" },
+  report: { run: report, help: REPORT_HELP, summary: "Summarize a saved CSV run" },
+  compare: { run: compare, help: COMPARE_HELP, summary: "Compare two saved runs (A/B)" },
+};
+
+/** Top-level help. */
+export const HELP = `tailgate: tail-latency SLA gate and honest client A/B for HTTP APIs
+
+Usage: tailgate <command> [options]     (tailgate <command> --help for details)
+
+Commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(9)}${c.summary}`).join("\n")}
+
+Exit codes: 0 pass, 1 an SLA rule failed, 2 usage or input error,
+3 inconclusive (not enough data to decide), 4 the run itself failed,
+130 interrupted (Ctrl-C).`;
+
+/**
+ * Runs the CLI with `args` and returns the exit code. Usage and input errors
+ * become one line on stderr and code 2, never a stack trace.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["report", "results/latency_optimized.csv"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    console.log("tailgate 0.1.0");
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(
+      `tailgate: unknown command "${name}": use one of ${
+        Object.keys(COMMANDS).join(", ")
+      } (tailgate --help)`,
+    );
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`tailgate ${name}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      console.error(
+        `tailgate ${name}: ${
+          (err as Error).message.split("\n")[0]
+        }: run it through deno task, or grant that permission`,
+      );
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
