@@ -1,0 +1,105 @@
+/**
+ * Serves the mock app on a real socket with `Deno.serve`: HTTP/1.1 and h2c
+ * (prior knowledge) on plain TCP, ALPN `h2`/`http/1.1` with TLS.
+ *
+ * @module
+ */
+import { createMockApp, type MockApp, type MockOptions } from "./app.ts";
+
+/** Options of {@linkcode serveMock}: the mock's options plus where to listen. */
+export interface ServeMockOptions extends MockOptions {
+  /** Interface to bind; `127.0.0.1` by default. Non-loopback needs `public: true`. */
+  hostname?: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** PEM certificate chain; with `key`, serves HTTPS. */
+  cert?: string;
+  /** PEM private key for `cert`. */
+  key?: string;
+  /** Allow binding a non-loopback interface. */
+  public?: boolean;
+}
+
+/** A running mock server. */
+export interface MockServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  url: string;
+  port: number;
+  hostname: string;
+  /** The app behind the socket (stats, reset, config). */
+  app: MockApp;
+  /** Ends pending waits and stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether a hostname is a loopback interface (`localhost`, 127.0.0.0/8, `::1`).
+ *
+ * @example
+ * ```ts
+ * import { isLoopback } from "./server.ts";
+ * isLoopback("127.0.0.1"); // true
+ * isLoopback("0.0.0.0"); // false
+ * ```
+ */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Starts the mock on a socket.
+ *
+ * @throws {TypeError} for a non-loopback hostname without `public: true`,
+ * or when only one of `cert` and `key` is given.
+ * @throws {RangeError} when a mock option is out of range.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveMock } from "./server.ts";
+ * const server = serveMock({ port: 0, seed: 1 });
+ * const res = await fetch(`${server.url}/health`);
+ * await res.body?.cancel();
+ * await server.close();
+ * ```
+ */
+export function serveMock(options: ServeMockOptions = {}): MockServer {
+  const hostname = options.hostname ?? "127.0.0.1";
+  if (!isLoopback(hostname) && options.public !== true) {
+    throw new TypeError(
+      `Refusing to bind non-loopback interface "${hostname}": pass --public to expose the mock`,
+    );
+  }
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError("Cannot serve HTTPS: pass both cert and key (PEM), or neither");
+  }
+  const closing = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, closing.signal])
+    : closing.signal;
+  const mock = createMockApp({ ...options, signal });
+  const bind = hostname.replace(/^\[|\]$/g, "");
+  const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    mock.app.fetch(req, { remoteAddr: info.remoteAddr });
+  const common = { hostname: bind, port: options.port ?? 0, onListen: () => {} };
+  const server = options.cert !== undefined && options.key !== undefined
+    ? Deno.serve({ ...common, cert: options.cert, key: options.key }, handler)
+    : Deno.serve(common, handler);
+  const port = server.addr.port;
+  const host = bind.includes(":") ? `[${bind}]` : bind;
+  const scheme = options.cert !== undefined ? "https" : "http";
+  let closed: Promise<void> | null = null;
+  return {
+    url: `${scheme}://${host}:${port}`,
+    port,
+    hostname: bind,
+    app: mock,
+    close(): Promise<void> {
+      closed ??= (async () => {
+        closing.abort();
+        await server.shutdown();
+      })();
+      return closed;
+    },
+  };
+}
