@@ -1,0 +1,50 @@
+/** Test helper: run main.ts in a subprocess with scoped permissions. */
+
+/** What a CLI run produced. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Runs `deno run <perms> main.ts ...args` and collects its output. */
+export async function runCli(
+  args: string[],
+  options: { writeDirs?: string[]; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  const write = ["results", ...(options.writeDirs ?? [])].join(",");
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-read",
+      `--allow-write=${write}`,
+      "--allow-env=NO_COLOR",
+      MAIN,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1", ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  const out = await cmd.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Mock flags that make a suite run take well under a second. */
+export const FAST_MOCK_FLAGS = [
+  "--rtt-ms",
+  "1",
+  "--setup-rtts",
+  "1",
+  "--service-median-ms",
+  "2",
+  "--slow-rate",
+  "0",
+];
