@@ -1,0 +1,112 @@
+/**
+ * Pure pacing for the open model: a fixed schedule of send times that does
+ * not depend on how the server behaves (wrk2's "intended send time"), and
+ * the decision what to do with a request that cannot start on time. No
+ * clock, no `Deno.*`: the runner passes elapsed times in.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode createPacer}. */
+export interface PacerOptions {
+  /** Requests per second (> 0). */
+  rate: number;
+  /** Shift of the whole schedule in ms (sharded workers interleave their schedules). */
+  offsetMs?: number;
+  /** Stop after this many requests (`Infinity` for no count limit). */
+  maxRequests?: number;
+  /** Stop scheduling requests due at or after this many ms from the start. */
+  durationMs?: number;
+}
+
+/** What the pacer says about the next request. */
+export interface Pace {
+  /** Milliseconds to wait before sending (0 when the request is due or overdue). */
+  waitMs: number;
+  /** When the request is due, in ms from the start of the run. */
+  dueMs: number;
+  /** `true` when the schedule is over and nothing more should be sent. */
+  stop: boolean;
+}
+
+/** A schedule of send times. */
+export interface Pacer {
+  /**
+   * What to do about request number `sent` (0-based: the count already sent
+   * or dropped) when `elapsedMs` have passed since the start.
+   */
+  pace(elapsedMs: number, sent: number): Pace;
+}
+
+/**
+ * Creates a constant-rate pacer: request k is due at `offsetMs + k·1000/rate`.
+ * The schedule is absolute, so a slow response never delays later sends
+ * (the fix for coordinated omission), and timer lateness never accumulates.
+ *
+ * @throws {RangeError} when `rate` is not a positive finite number, or
+ * `offsetMs`, `maxRequests` or `durationMs` is negative.
+ *
+ * @example
+ * ```ts
+ * import { createPacer } from "./pacer.ts";
+ * const p = createPacer({ rate: 10, maxRequests: 3 });
+ * p.pace(0, 0); // { waitMs: 0, dueMs: 0, stop: false }
+ * p.pace(30, 1); // { waitMs: 70, dueMs: 100, stop: false }
+ * p.pace(500, 3).stop; // true
+ * ```
+ */
+export function createPacer(options: PacerOptions): Pacer {
+  const { rate } = options;
+  if (!(rate > 0) || !Number.isFinite(rate)) {
+    throw new RangeError(`Cannot pace requests: rate must be a positive number, got ${rate}`);
+  }
+  const offsetMs = options.offsetMs ?? 0;
+  const maxRequests = options.maxRequests ?? Infinity;
+  const durationMs = options.durationMs ?? Infinity;
+  for (const [name, v] of [["offsetMs", offsetMs], ["maxRequests", maxRequests], [
+    "durationMs",
+    durationMs,
+  ]] as const) {
+    if (!(v >= 0)) throw new RangeError(`Cannot pace requests: ${name} must be >= 0, got ${v}`);
+  }
+  const interval = 1000 / rate;
+  return {
+    pace(elapsedMs: number, sent: number): Pace {
+      const dueMs = offsetMs + sent * interval;
+      if (sent >= maxRequests || dueMs >= offsetMs + durationMs) {
+        return { waitMs: 0, dueMs, stop: true };
+      }
+      return { waitMs: Math.max(0, dueMs - elapsedMs), dueMs, stop: false };
+    },
+  };
+}
+
+/** How a request that is ready to start relates to its schedule. */
+export type StartDecision = "on_time" | "late" | "drop";
+
+/** Bounds of {@linkcode decideStart}. */
+export interface StartBounds {
+  /** A request that had to wait for a free slot is `late`. */
+  waitedForSlot: boolean;
+  /** A request more than this many ms behind its schedule is dropped (not sent). */
+  dropAfterMs: number;
+}
+
+/**
+ * Decides whether a request `lagMs` behind its scheduled time is sent on
+ * time, sent late (it waited for `--max-in-flight` to free a slot), or
+ * dropped because it is further behind than `dropAfterMs`. A dropped
+ * request is still recorded (error `dropped`): nothing is skipped silently.
+ *
+ * @example
+ * ```ts
+ * import { decideStart } from "./pacer.ts";
+ * decideStart(2, { waitedForSlot: false, dropAfterMs: 1000 }); // "on_time"
+ * decideStart(40, { waitedForSlot: true, dropAfterMs: 1000 }); // "late"
+ * decideStart(1500, { waitedForSlot: true, dropAfterMs: 1000 }); // "drop"
+ * ```
+ */
+export function decideStart(lagMs: number, bounds: StartBounds): StartDecision {
+  if (lagMs > bounds.dropAfterMs) return "drop";
+  return bounds.waitedForSlot ? "late" : "on_time";
+}
