@@ -1,0 +1,518 @@
+/**
+ * An incremental HTTP/1.x response parser working on bytes: no strings for
+ * the common headers, no per-header objects, no copies unless the header
+ * block is split across reads. It tells the `fast` client what it needs to
+ * measure a response (status, when the headers ended, body byte count, when
+ * the message ended, whether the connection can be reused) and rejects
+ * malformed input with a reason instead of throwing.
+ *
+ * Strictness: lines end in CRLF; obsolete line folding, a bad status line,
+ * a non-numeric or conflicting `Content-Length`, a bad chunk size, a missing
+ * CRLF after chunk data, `101 Switching Protocols` (never asked for), and a
+ * header block over 64 KiB are errors. `Transfer-Encoding: chunked` wins over
+ * `Content-Length` (as in RFC 9112 §6.3), and the connection is then not
+ * reused. Interim `1xx` responses are skipped (counted in `informational`).
+ *
+ * @module
+ */
+
+const CR = 13;
+const LF = 10;
+const MAX_HEAD = 64 * 1024;
+/** Largest chunk size accepted: 13 hex digits stay below 2^53. */
+const MAX_CHUNK_HEX_DIGITS = 13;
+
+const S_HEAD = 0;
+const S_BODY_LENGTH = 1;
+const S_BODY_EOF = 2;
+const S_CHUNK_SIZE = 3;
+const S_CHUNK_EXT = 4;
+const S_CHUNK_SIZE_LF = 5;
+const S_CHUNK_DATA = 6;
+const S_CHUNK_DATA_CR = 7;
+const S_CHUNK_DATA_LF = 8;
+const S_TRAILER_START = 9;
+const S_TRAILER_LINE = 10;
+const S_TRAILER_END_LF = 12;
+const S_DONE = 13;
+const S_ERROR = 14;
+
+// Lower-case header names compared byte by byte (OR 0x20 folds ASCII letters; '-' is unchanged).
+const NAME_CONTENT_LENGTH = bytes("content-length");
+const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
+const NAME_CONNECTION = bytes("connection");
+const VALUE_CHUNKED = bytes("chunked");
+const VALUE_CLOSE = bytes("close");
+const VALUE_KEEP_ALIVE = bytes("keep-alive");
+
+function bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+function equalsLower(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    if ((buf[start + i]! | 0x20) !== lower[i]) return false;
+  }
+  return true;
+}
+
+function isTokenChar(c: number): boolean {
+  // RFC 9110 tchar: visible ASCII except delimiters "(),/:;<=>?@[\]{}" and DQUOTE.
+  if (c <= 32 || c >= 127) return false;
+  switch (c) {
+    case 34: // "
+    case 40: // (
+    case 41: // )
+    case 44: // ,
+    case 47: // /
+    case 58: // :
+    case 59: // ;
+    case 60: // <
+    case 61: // =
+    case 62: // >
+    case 63: // ?
+    case 64: // @
+    case 91: // [
+    case 92: // \
+    case 93: // ]
+    case 123: // {
+    case 125: // }
+      return false;
+  }
+  return true;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
+}
+
+/**
+ * Parses one HTTP/1.x response at a time from a byte stream split anywhere.
+ * Call {@linkcode Http1ResponseParser.start} before each response, feed
+ * bytes with {@linkcode Http1ResponseParser.push}, and call
+ * {@linkcode Http1ResponseParser.finish} at end of stream.
+ */
+export class Http1ResponseParser {
+  /** Status of the final (non-1xx) response; 0 until its headers are parsed. */
+  status = 0;
+  /** HTTP minor version of the final response (0 or 1). */
+  minorVersion = 1;
+  /** Whether the final response's headers have been parsed. */
+  headersComplete = false;
+  /** Whether the whole message (headers, body, trailers) has been parsed. */
+  complete = false;
+  /** Why the input was rejected, or `null`. Once set, the parser consumes nothing more. */
+  error: string | null = null;
+  /** Whether the connection may carry another request after this response. */
+  keepAlive = true;
+  /** Body bytes (after chunked decoding) seen so far. */
+  bodyBytes = 0;
+  /** Interim 1xx responses skipped before the final one. */
+  informational = 0;
+  /** Optional sink for body bytes (tests); `null` in the hot path. */
+  onBody: ((buf: Uint8Array, start: number, end: number) => void) | null = null;
+
+  #state = S_HEAD;
+  #noBody = false;
+  #remaining = 0;
+  #chunkDigits = 0;
+  #head = new Uint8Array(0);
+  #headLen = 0;
+
+  /**
+   * Resets for the next response. `noBody` is true for the response to a
+   * HEAD request (headers only, whatever they say).
+   */
+  start(noBody: boolean): void {
+    this.status = 0;
+    this.minorVersion = 1;
+    this.headersComplete = false;
+    this.complete = false;
+    this.error = null;
+    this.keepAlive = true;
+    this.bodyBytes = 0;
+    this.informational = 0;
+    this.#state = S_HEAD;
+    this.#noBody = noBody;
+    this.#remaining = 0;
+    this.#headLen = 0;
+  }
+
+  /**
+   * Consumes bytes `buf[start..end)` and returns how many were used. It
+   * stops early when the message completes (leftover bytes belong to no
+   * request) or on an error (see {@linkcode Http1ResponseParser.error}).
+   */
+  push(buf: Uint8Array, start: number, end: number): number {
+    return this.#run(buf, start, end) - start;
+  }
+
+  /** Parses from `start`; returns the absolute position where it stopped. */
+  #run(buf: Uint8Array, start: number, end: number): number {
+    let p = start;
+    while (p < end) {
+      switch (this.#state) {
+        case S_HEAD:
+          p = this.#pushHead(buf, p, end);
+          break;
+        case S_BODY_LENGTH: {
+          const n = Math.min(end - p, this.#remaining);
+          this.#body(buf, p, p + n);
+          p += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#done();
+          break;
+        }
+        case S_BODY_EOF:
+          this.#body(buf, p, end);
+          p = end;
+          break;
+        case S_CHUNK_SIZE: {
+          const c = buf[p]!;
+          const h = hexValue(c);
+          if (h >= 0) {
+            if (++this.#chunkDigits > MAX_CHUNK_HEX_DIGITS) {
+              return this.#fail(p, "chunk size too large");
+            }
+            this.#remaining = this.#remaining * 16 + h;
+          } else if (this.#chunkDigits === 0) {
+            return this.#fail(p, "invalid chunk size");
+          } else if (c === CR) {
+            this.#state = S_CHUNK_SIZE_LF;
+          } else if (c === 59 || c === 32 || c === 9) { // ';' extension, or whitespace before it
+            this.#state = S_CHUNK_EXT;
+          } else {
+            return this.#fail(p, "invalid chunk size");
+          }
+          p++;
+          break;
+        }
+        case S_CHUNK_EXT: {
+          const c = buf[p]!;
+          if (c === CR) this.#state = S_CHUNK_SIZE_LF;
+          else if (c === LF) return this.#fail(p, "bare LF in chunk extension");
+          p++;
+          break;
+        }
+        case S_CHUNK_SIZE_LF:
+          if (buf[p] !== LF) return this.#fail(p, "expected LF after chunk size");
+          p++;
+          this.#state = this.#remaining === 0 ? S_TRAILER_START : S_CHUNK_DATA;
+          break;
+        case S_CHUNK_DATA: {
+          const n = Math.min(end - p, this.#remaining);
+          this.#body(buf, p, p + n);
+          p += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#state = S_CHUNK_DATA_CR;
+          break;
+        }
+        case S_CHUNK_DATA_CR:
+          if (buf[p] !== CR) return this.#fail(p, "expected CRLF after chunk data");
+          p++;
+          this.#state = S_CHUNK_DATA_LF;
+          break;
+        case S_CHUNK_DATA_LF:
+          if (buf[p] !== LF) return this.#fail(p, "expected CRLF after chunk data");
+          p++;
+          this.#state = S_CHUNK_SIZE;
+          this.#chunkDigits = 0;
+          this.#remaining = 0;
+          break;
+        case S_TRAILER_START:
+          if (buf[p] === CR) {
+            this.#state = S_TRAILER_END_LF;
+          } else if (buf[p] === LF) {
+            return this.#fail(p, "bare LF in trailers");
+          } else {
+            this.#state = S_TRAILER_LINE;
+          }
+          p++;
+          break;
+        case S_TRAILER_LINE: {
+          // Trailers are skipped; a response's length never depends on them.
+          const lf = buf.indexOf(LF, p);
+          if (lf < 0 || lf >= end) {
+            this.#remaining = buf[end - 1] === CR ? 1 : 0;
+            return end;
+          }
+          const prevCr = lf > p ? buf[lf - 1] === CR : this.#remaining === 1;
+          if (!prevCr) return this.#fail(lf, "bare LF in trailers");
+          p = lf + 1;
+          this.#remaining = 0;
+          this.#state = S_TRAILER_START;
+          continue;
+        }
+        case S_TRAILER_END_LF:
+          if (buf[p] !== LF) return this.#fail(p, "expected LF after trailers");
+          p++;
+          this.#done();
+          return p;
+        case S_DONE:
+        case S_ERROR:
+          return p;
+      }
+      if (this.#state === S_DONE || this.#state === S_ERROR) break;
+    }
+    return p;
+  }
+
+  /**
+   * Signals end of stream. Returns true when that completes the message (a
+   * body delimited by the connection close); otherwise sets
+   * {@linkcode Http1ResponseParser.error} unless the message was complete.
+   */
+  finish(): boolean {
+    if (this.#state === S_DONE) return true;
+    if (this.#state === S_ERROR) return false;
+    if (this.#state === S_BODY_EOF) {
+      this.#done();
+      return true;
+    }
+    this.error = this.#state === S_HEAD && this.#headLen === 0 && !this.headersComplete &&
+        this.informational === 0
+      ? "connection closed before a response"
+      : "connection closed in the middle of a response";
+    this.#state = S_ERROR;
+    return false;
+  }
+
+  /** Whether nothing of the response has arrived yet. */
+  get idle(): boolean {
+    return this.#state === S_HEAD && this.#headLen === 0 && this.informational === 0;
+  }
+
+  #body(buf: Uint8Array, start: number, end: number): void {
+    this.bodyBytes += end - start;
+    if (this.onBody !== null && end > start) this.onBody(buf, start, end);
+  }
+
+  #done(): void {
+    this.#state = S_DONE;
+    this.complete = true;
+  }
+
+  #fail(_at: number, reason: string): number {
+    this.error = reason;
+    this.#state = S_ERROR;
+    this.keepAlive = false;
+    return _at;
+  }
+
+  /** Finds the end of the header block; parses it when complete. */
+  #pushHead(buf: Uint8Array, p: number, end: number): number {
+    if (this.#headLen === 0) {
+      // Fast path: the whole header block is in this read.
+      let i = p;
+      for (;;) {
+        const lf = buf.indexOf(LF, i);
+        if (lf < 0 || lf >= end) break;
+        if (lf - p >= 3 && buf[lf - 1] === CR && buf[lf - 2] === LF && buf[lf - 3] === CR) {
+          return this.#parseHead(buf, p, lf + 1) ? lf + 1 : p;
+        }
+        i = lf + 1;
+      }
+      return this.#appendHead(buf, p, end, 0);
+    }
+    return this.#appendHead(buf, p, end, this.#headLen);
+  }
+
+  /** Slow path: accumulates a header block split across reads. */
+  #appendHead(buf: Uint8Array, p: number, end: number, before: number): number {
+    const take = Math.min(end - p, MAX_HEAD - before);
+    if (this.#head.length < before + take) {
+      const next = new Uint8Array(Math.min(MAX_HEAD, Math.max(1024, (before + take) * 2)));
+      next.set(this.#head.subarray(0, before));
+      this.#head = next;
+    }
+    const head = this.#head;
+    head.set(buf.subarray(p, p + take), before);
+    const total = before + take;
+    let i = Math.max(0, before - 3);
+    for (;;) {
+      const lf = head.indexOf(LF, i);
+      if (lf < 0 || lf >= total) break;
+      if (lf >= 3 && head[lf - 1] === CR && head[lf - 2] === LF && head[lf - 3] === CR) {
+        const used = lf + 1 - before;
+        this.#headLen = 0;
+        return this.#parseHead(head, 0, lf + 1) ? p + used : p;
+      }
+      i = lf + 1;
+    }
+    if (total >= MAX_HEAD) return this.#fail(p, "header block larger than 64 KiB");
+    this.#headLen = total;
+    return p + take;
+  }
+
+  /**
+   * Parses a complete header block `buf[start..end)` (ending in CRLFCRLF).
+   * Returns false on error (after recording it).
+   */
+  #parseHead(buf: Uint8Array, start: number, end: number): boolean {
+    // Status line: "HTTP/1.x SSS[ reason]\r\n".
+    if (
+      end - start < 14 || buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 ||
+      buf[start + 3] !== 80 || buf[start + 4] !== 47 || buf[start + 5] !== 49 ||
+      buf[start + 6] !== 46 || buf[start + 8] !== 32
+    ) {
+      this.#fail(start, "invalid status line");
+      return false;
+    }
+    const minor = buf[start + 7]! - 48;
+    const d0 = buf[start + 9]! - 48;
+    const d1 = buf[start + 10]! - 48;
+    const d2 = buf[start + 11]! - 48;
+    if (
+      (minor !== 0 && minor !== 1) || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 ||
+      (buf[start + 12] !== 32 && buf[start + 12] !== CR)
+    ) {
+      this.#fail(start, "invalid status line");
+      return false;
+    }
+    const status = d0 * 100 + d1 * 10 + d2;
+    let lineEnd = buf.indexOf(LF, start + 12);
+    if (buf[lineEnd - 1] !== CR) {
+      this.#fail(start, "bare LF in status line");
+      return false;
+    }
+    for (let i = start + 12; i < lineEnd - 1; i++) {
+      const c = buf[i]!;
+      if (c === CR || (c < 32 && c !== 9) || c === 127) {
+        this.#fail(i, "invalid character in status line");
+        return false;
+      }
+    }
+
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let close = minor === 0;
+    // Header lines.
+    let p = lineEnd + 1;
+    while (p < end - 2) {
+      lineEnd = buf.indexOf(LF, p);
+      if (buf[lineEnd - 1] !== CR) {
+        this.#fail(lineEnd, "bare LF in header block");
+        return false;
+      }
+      const valueEnd0 = lineEnd - 1;
+      // Name up to ':'.
+      let colon = p;
+      while (colon < valueEnd0 && isTokenChar(buf[colon]!)) colon++;
+      if (colon === p || buf[colon] !== 58) {
+        this.#fail(
+          p,
+          buf[p] === 32 || buf[p] === 9 ? "obsolete line folding" : "invalid header line",
+        );
+        return false;
+      }
+      let vs = colon + 1;
+      let ve = valueEnd0;
+      while (vs < ve && (buf[vs] === 32 || buf[vs] === 9)) vs++;
+      while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
+      for (let i = vs; i < ve; i++) {
+        const c = buf[i]!;
+        if ((c < 32 && c !== 9) || c === 127) {
+          this.#fail(i, "invalid character in header value");
+          return false;
+        }
+      }
+      const nameLen = colon - p;
+      if (nameLen === 14 && equalsLower(buf, p, colon, NAME_CONTENT_LENGTH)) {
+        if (vs === ve || ve - vs > 15) {
+          this.#fail(vs, "invalid Content-Length");
+          return false;
+        }
+        let n = 0;
+        for (let i = vs; i < ve; i++) {
+          const d = buf[i]! - 48;
+          if (d < 0 || d > 9) {
+            this.#fail(i, "invalid Content-Length");
+            return false;
+          }
+          n = n * 10 + d;
+        }
+        if (contentLength >= 0 && contentLength !== n) {
+          this.#fail(vs, "conflicting Content-Length headers");
+          return false;
+        }
+        contentLength = n;
+      } else if (nameLen === 17 && equalsLower(buf, p, colon, NAME_TRANSFER_ENCODING)) {
+        transferEncoding = true;
+        // Chunked when the last coding is "chunked".
+        let ts = vs;
+        for (let i = ve - 1; i >= vs; i--) {
+          if (buf[i] === 44) {
+            ts = i + 1;
+            break;
+          }
+        }
+        while (ts < ve && (buf[ts] === 32 || buf[ts] === 9)) ts++;
+        chunked = equalsLower(buf, ts, ve, VALUE_CHUNKED);
+      } else if (nameLen === 10 && equalsLower(buf, p, colon, NAME_CONNECTION)) {
+        if (equalsLower(buf, vs, ve, VALUE_KEEP_ALIVE)) {
+          close = false;
+        } else if (equalsLower(buf, vs, ve, VALUE_CLOSE)) {
+          close = true;
+        } else {
+          // A token list: look for "close" / "keep-alive" among the tokens.
+          let ts = vs;
+          for (let i = vs; i <= ve; i++) {
+            if (i === ve || buf[i] === 44) {
+              let a = ts;
+              let b = i;
+              while (a < b && (buf[a] === 32 || buf[a] === 9)) a++;
+              while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--;
+              if (equalsLower(buf, a, b, VALUE_CLOSE)) close = true;
+              else if (equalsLower(buf, a, b, VALUE_KEEP_ALIVE) && minor === 0) close = false;
+              ts = i + 1;
+            }
+          }
+        }
+      }
+      p = lineEnd + 1;
+    }
+
+    if (status < 200) {
+      if (status === 101) {
+        this.#fail(start, "unexpected 101 Switching Protocols");
+        return false;
+      }
+      // Interim response: skip it and parse the next header block.
+      this.informational++;
+      return true;
+    }
+
+    this.status = status;
+    this.minorVersion = minor;
+    this.headersComplete = true;
+    this.keepAlive = !close;
+    if (this.#noBody || status === 204 || status === 304) {
+      this.#done();
+    } else if (transferEncoding) {
+      if (chunked) {
+        this.#state = S_CHUNK_SIZE;
+        this.#chunkDigits = 0;
+        this.#remaining = 0;
+        // A message with both framings is suspect: do not reuse its connection.
+        if (contentLength >= 0) this.keepAlive = false;
+      } else {
+        this.#state = S_BODY_EOF;
+        this.keepAlive = false;
+      }
+    } else if (contentLength > 0) {
+      this.#state = S_BODY_LENGTH;
+      this.#remaining = contentLength;
+    } else if (contentLength === 0) {
+      this.#done();
+    } else {
+      this.#state = S_BODY_EOF;
+      this.keepAlive = false;
+    }
+    return true;
+  }
+}
