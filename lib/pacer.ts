@@ -63,10 +63,12 @@ export function createPacer(options: PacerOptions): Pacer {
   const offsetMs = options.offsetMs ?? 0;
   const maxRequests = options.maxRequests ?? Infinity;
   const durationMs = options.durationMs ?? Infinity;
-  for (const [name, v] of [["offsetMs", offsetMs], ["maxRequests", maxRequests], [
-    "durationMs",
-    durationMs,
-  ]] as const) {
+  for (
+    const [name, v] of [["offsetMs", offsetMs], ["maxRequests", maxRequests], [
+      "durationMs",
+      durationMs,
+    ]] as const
+  ) {
     if (!(v >= 0)) throw new RangeError(`Cannot pace requests: ${name} must be >= 0, got ${v}`);
   }
   const interval = 1000 / rate;
