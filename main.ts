@@ -11,6 +11,7 @@
  */
 import { bench, HELP as BENCH_HELP } from "./lib/cli/bench.ts";
 import { compare, HELP as COMPARE_HELP } from "./lib/cli/compare.ts";
+import { HELP as MERGE_HELP, merge } from "./lib/cli/merge.ts";
 import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
 import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
 import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   bench: { run: bench, help: BENCH_HELP, summary: "Load-test one URL and write a CSV" },
   report: { run: report, help: REPORT_HELP, summary: "Summarize a saved CSV run" },
   compare: { run: compare, help: COMPARE_HELP, summary: "Compare two saved runs (A/B)" },
+  merge: { run: merge, help: MERGE_HELP, summary: "Merge the CSVs of a sharded run exactly" },
 };
 
 /** Top-level help. */
