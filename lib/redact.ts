@@ -79,7 +79,8 @@ export function redactUrl(url: string): string {
  * ```ts
  * import { Redactor } from "./redact.ts";
  * const r = Redactor.forRequest("http://127.0.0.1:8080/api", [["Authorization", "Bearer s3cr3t-token"]]);
- * r.text("401 for Bearer s3cr3t-token"); // "401 for Bearer [REDACTED]"
+ * r.text("401 for Bearer s3cr3t-token"); // "401 for [REDACTED]"
+ * r.text("token s3cr3t-token expired"); // "token [REDACTED] expired"
  * r.headers([["Authorization", "Bearer s3cr3t-token"]]); // [["Authorization", "[REDACTED]"]]
  * ```
  */
