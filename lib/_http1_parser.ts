@@ -57,31 +57,14 @@ function equalsLower(buf: Uint8Array, start: number, end: number, lower: Uint8Ar
   return true;
 }
 
-function isTokenChar(c: number): boolean {
-  // RFC 9110 tchar: visible ASCII except delimiters "(),/:;<=>?@[\]{}" and DQUOTE.
-  if (c <= 32 || c >= 127) return false;
-  switch (c) {
-    case 34: // "
-    case 40: // (
-    case 41: // )
-    case 44: // ,
-    case 47: // /
-    case 58: // :
-    case 59: // ;
-    case 60: // <
-    case 61: // =
-    case 62: // >
-    case 63: // ?
-    case 64: // @
-    case 91: // [
-    case 92: // \
-    case 93: // ]
-    case 123: // {
-    case 125: // }
-      return false;
-  }
-  return true;
+/** RFC 9110 tchar: visible ASCII except delimiters `"(),/:;<=>?@[\]{}`; 1 = allowed. */
+const TOKEN = new Uint8Array(256);
+for (let c = 33; c < 127; c++) {
+  TOKEN[c] = '"(),/:;<=>?@[\\]{}'.includes(String.fromCharCode(c)) ? 0 : 1;
 }
+/** Bytes allowed in a header value or reason phrase: HTAB, visible ASCII, obs-text; 1 = allowed. */
+const FIELD = new Uint8Array(256);
+for (let c = 0; c < 256; c++) FIELD[c] = c === 9 || (c >= 32 && c !== 127) ? 1 : 0;
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -307,14 +290,10 @@ export class Http1ResponseParser {
   #pushHead(buf: Uint8Array, p: number, end: number): number {
     if (this.#headLen === 0) {
       // Fast path: the whole header block is in this read.
-      let i = p;
-      for (;;) {
-        const lf = buf.indexOf(LF, i);
-        if (lf < 0 || lf >= end) break;
-        if (lf - p >= 3 && buf[lf - 1] === CR && buf[lf - 2] === LF && buf[lf - 3] === CR) {
+      for (let lf = p + 3; lf < end; lf++) {
+        if (buf[lf] === LF && buf[lf - 1] === CR && buf[lf - 2] === LF && buf[lf - 3] === CR) {
           return this.#parseHead(buf, p, lf + 1) ? lf + 1 : p;
         }
-        i = lf + 1;
       }
       return this.#appendHead(buf, p, end, 0);
     }
@@ -380,8 +359,7 @@ export class Http1ResponseParser {
       return false;
     }
     for (let i = start + 12; i < lineEnd - 1; i++) {
-      const c = buf[i]!;
-      if (c === CR || (c < 32 && c !== 9) || c === 127) {
+      if (FIELD[buf[i]!] === 0) {
         this.#fail(i, "invalid character in status line");
         return false;
       }
@@ -402,7 +380,7 @@ export class Http1ResponseParser {
       const valueEnd0 = lineEnd - 1;
       // Name up to ':'.
       let colon = p;
-      while (colon < valueEnd0 && isTokenChar(buf[colon]!)) colon++;
+      while (colon < valueEnd0 && TOKEN[buf[colon]!] === 1) colon++;
       if (colon === p || buf[colon] !== 58) {
         this.#fail(
           p,
@@ -415,8 +393,7 @@ export class Http1ResponseParser {
       while (vs < ve && (buf[vs] === 32 || buf[vs] === 9)) vs++;
       while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
       for (let i = vs; i < ve; i++) {
-        const c = buf[i]!;
-        if ((c < 32 && c !== 9) || c === 127) {
+        if (FIELD[buf[i]!] === 0) {
           this.#fail(i, "invalid character in header value");
           return false;
         }
