@@ -26,7 +26,41 @@ export interface MockConfig {
   slowMaxMs: number;
   /** Largest accepted request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
+  /** Share of `/api` requests answered 500 after the service time. */
+  errorRate: number;
+  /** Share answered 503 at once (an overloaded front end). */
+  unavailableRate: number;
+  /** Share answered 429 at once, with `Retry-After`. */
+  throttleRate: number;
+  /** `Retry-After` seconds on 429 responses. */
+  retryAfterS: number;
+  /** Share whose connection is cut before any response byte. */
+  resetRate: number;
+  /** Share whose connection is cut after the headers and half the body. */
+  cutRate: number;
+  /** Share that get no response until the client gives up (or `stallMaxMs`, then 504). */
+  stallRate: number;
+  /** Longest stall before the mock answers 504, in ms. */
+  stallMaxMs: number;
+  /** Share whose body trickles out over `slowBodyMs`. */
+  slowBodyRate: number;
+  /** How long a slow body takes from headers to last byte, in ms. */
+  slowBodyMs: number;
+  /** Share answered with a malformed HTTP response (raw HTTP/1.1 transport only). */
+  malformedRate: number;
 }
+
+/** The fault-rate fields, in the order one uniform draw is compared against them. */
+export const FAULT_RATE_KEYS = [
+  "errorRate",
+  "unavailableRate",
+  "throttleRate",
+  "resetRate",
+  "cutRate",
+  "stallRate",
+  "slowBodyRate",
+  "malformedRate",
+] as const satisfies readonly (keyof MockConfig)[];
 
 /** Options of `createMockApp`: any {@linkcode MockConfig} field plus injectable time. */
 export interface MockOptions extends Partial<MockConfig> {
@@ -39,6 +73,14 @@ export interface MockOptions extends Partial<MockConfig> {
   now?: () => number;
   /** Aborting it ends every pending wait at once (the server aborts it on close). */
   signal?: AbortSignal;
+  /**
+   * The transport serving the app, set by `serveMock`: `deno` (Deno.serve)
+   * cannot write malformed HTTP, so a `malformedRate` above 0 is refused
+   * there. Unset (app tests) accepts every fault.
+   */
+  transport?: "deno" | "raw";
+  /** Serve `GET`/`POST /admin/faults` (default true; `serveMock` turns it off when public). */
+  admin?: boolean;
 }
 
 /** Defaults that model a remote inference API over a WAN (reasons in the README). */
@@ -52,6 +94,17 @@ export const DEFAULT_MOCK_CONFIG: Readonly<MockConfig> = Object.freeze({
   slowMinMs: 300,
   slowMaxMs: 600,
   maxBodyBytes: 1024 * 1024,
+  errorRate: 0,
+  unavailableRate: 0,
+  throttleRate: 0,
+  retryAfterS: 1,
+  resetRate: 0,
+  cutRate: 0,
+  stallRate: 0,
+  stallMaxMs: 60_000,
+  slowBodyRate: 0,
+  slowBodyMs: 2_000,
+  malformedRate: 0,
 });
 
 /** Alias kept for callers that think in options rather than config. */
@@ -117,6 +170,31 @@ export const MOCK_FLAGS: readonly MockFlag[] = Object.freeze([
     1 << 30,
     "Largest request body; larger gets 413",
   ),
+  flag("error-rate", "errorRate", "rate", 0, 1, "Fault: share of /api requests answered 500"),
+  flag("unavailable-rate", "unavailableRate", "rate", 0, 1, "Fault: share answered 503 at once"),
+  flag("throttle-rate", "throttleRate", "rate", 0, 1, "Fault: share answered 429 with Retry-After"),
+  flag("retry-after-s", "retryAfterS", "int", 0, 86_400, "Retry-After seconds on 429 responses"),
+  flag("reset-rate", "resetRate", "rate", 0, 1, "Fault: share cut before any response byte"),
+  flag("cut-rate", "cutRate", "rate", 0, 1, "Fault: share cut after headers and half the body"),
+  flag(
+    "stall-rate",
+    "stallRate",
+    "rate",
+    0,
+    1,
+    "Fault: share never answered until the client gives up",
+  ),
+  flag("stall-max-ms", "stallMaxMs", "ms", 0, 600_000, "Longest stall; then the mock answers 504"),
+  flag("slow-body-rate", "slowBodyRate", "rate", 0, 1, "Fault: share whose body trickles out"),
+  flag("slow-body-ms", "slowBodyMs", "ms", 0, 600_000, "Time a slow body takes to trickle out"),
+  flag(
+    "malformed-rate",
+    "malformedRate",
+    "rate",
+    0,
+    1,
+    "Fault: share answered with malformed HTTP (needs --raw)",
+  ),
 ]);
 
 function parseFlagValue(f: MockFlag, raw: string | number): number {
@@ -164,6 +242,10 @@ export function validateMockConfig(config: MockConfig): MockConfig {
     throw new RangeError(
       `Invalid --slow-max-ms: must be at least --slow-min-ms (${config.slowMinMs}), got ${config.slowMaxMs}`,
     );
+  }
+  const total = FAULT_RATE_KEYS.reduce((sum, k) => sum + config[k], 0);
+  if (total > 1 + 1e-9) {
+    throw new RangeError(`Invalid fault rates: they add up to more than 1, got ${total}`);
   }
   return config;
 }

@@ -28,6 +28,8 @@ export interface RequestCounts {
   by_status: Record<string, number>;
 }
 
+import { type FaultKind, FAULTS } from "./_faults.ts";
+
 const MOD = 1n << 256n;
 const encoder = new TextEncoder();
 
@@ -47,6 +49,13 @@ export async function hashRequest(
   return n;
 }
 
+/** How stalls ended: the client gave up, the cap passed (504), or the server closed. */
+export interface StallEnds {
+  client_gone: number;
+  capped: number;
+  server_closed: number;
+}
+
 /** Mutable counters for one run. */
 export class RunCounters {
   total = 0;
@@ -55,6 +64,26 @@ export class RunCounters {
   #digestCount = 0;
   #digestBytes = 0;
   #digestSum = 0n;
+  #faults: Record<FaultKind, number> = Object.fromEntries(
+    FAULTS.map(([kind]) => [kind, 0]),
+  ) as Record<FaultKind, number>;
+  #stalls: StallEnds = { client_gone: 0, capped: 0, server_closed: 0 };
+
+  countFault(kind: FaultKind): void {
+    this.#faults[kind]++;
+  }
+
+  countStallEnd(how: keyof StallEnds): void {
+    this.#stalls[how]++;
+  }
+
+  faults(): Record<FaultKind, number> {
+    return { ...this.#faults };
+  }
+
+  stalls(): StallEnds {
+    return { ...this.#stalls };
+  }
 
   countRoute(route: string): void {
     this.total++;

@@ -11,6 +11,14 @@
  * - `GET /health` — `{"ok":true}` at once.
  * - `GET /stats` — what the server saw in this run (`?reset=1` also starts a new run).
  * - `POST /stats/reset` — starts a new run and returns the finished run's stats.
+ * - `GET`/`POST /admin/faults` — reads or changes the fault schedule (JSON of
+ *   rates, e.g. `{"resetRate":0.1}`); off when the server is public.
+ *
+ * Faults (each a rate, at most one per request, drawn from the seeded
+ * stream): 500 after the service time, 503 and 429 at once, reset, cut,
+ * stall, slow body, malformed (see `_faults.ts` for what reaches the wire).
+ * Malformed JSON gets 400, a body over `maxBodyBytes` 413, unknown routes
+ * 404, and a handler error 500: the app never throws to its server.
  *
  * Determinism: request number k of a run (in arrival order) draws its
  * latency from a stream seeded by (seed, k), and a new run restarts k at 0,
@@ -23,10 +31,30 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { createRng, deriveSeed } from "../lib/rng.ts";
 import { type ConnectionStats, ConnectionTracker, type HttpVersion } from "./_connections.ts";
+import {
+  cutResponse,
+  drawFault,
+  type FaultKind,
+  malformedResponse,
+  resetResponse,
+  slowBodyResponse,
+  wireFaults,
+} from "./_faults.ts";
 import { drawService } from "./_latency.ts";
-import { type MockConfig, type MockOptions, resolveMockConfig } from "./_options.ts";
+import {
+  FAULT_RATE_KEYS,
+  type MockConfig,
+  type MockOptions,
+  resolveMockConfig,
+} from "./_options.ts";
 import { abortableSleep } from "./_sleep.ts";
-import { hashRequest, type RequestCounts, type RequestDigest, RunCounters } from "./_stats.ts";
+import {
+  hashRequest,
+  type RequestCounts,
+  type RequestDigest,
+  RunCounters,
+  type StallEnds,
+} from "./_stats.ts";
 
 export {
   DEFAULT_MOCK_CONFIG,
@@ -39,7 +67,21 @@ export {
   type MockOptions,
   validateMockConfig,
 } from "./_options.ts";
-export type { ConnectionStats, HttpVersion, RequestCounts, RequestDigest };
+export { InjectedFault, type WireFault, wireFaults } from "./_faults.ts";
+export type { ConnectionStats, FaultKind, HttpVersion, RequestCounts, RequestDigest, StallEnds };
+
+/** The fault schedule: every rate plus the fault parameters (`GET /admin/faults`). */
+export type FaultSettings = Pick<
+  MockConfig,
+  typeof FAULT_RATE_KEYS[number] | "retryAfterS" | "stallMaxMs" | "slowBodyMs"
+>;
+
+const FAULT_SETTING_KEYS: readonly (keyof FaultSettings)[] = [
+  ...FAULT_RATE_KEYS,
+  "retryAfterS",
+  "stallMaxMs",
+  "slowBodyMs",
+];
 
 /** What the server passes to `app.fetch` as env: the peer of the request's connection. */
 export interface MockBindings {
@@ -61,18 +103,29 @@ export interface MockStats {
   http_versions: Record<HttpVersion, number>;
   /** Order-independent digest of the `/api` requests received. */
   digest: RequestDigest;
+  /** Faults injected, by kind (a request gets at most one). */
+  faults: Record<FaultKind, number>;
+  /** How injected stalls ended. */
+  stalls: StallEnds;
 }
 
 /** The mock app and its controls. */
 export interface MockApp {
   /** The Hono app; serve it with `app.fetch(request, { remoteAddr })`. */
   app: Hono<MockEnv>;
-  /** The active configuration. */
+  /** The active configuration (fault settings change with {@linkcode MockApp.setFaults}). */
   readonly config: Readonly<MockConfig>;
   /** The current run's stats (same as `GET /stats`). */
   stats(): MockStats;
   /** Starts a new run and returns the stats of the one that ended. */
   reset(): MockStats;
+  /**
+   * Changes the fault schedule from the next request on (same as `POST /admin/faults`).
+   *
+   * @throws {RangeError} when a value is out of range or the rates add up to more than 1.
+   * @throws {TypeError} when `malformedRate` > 0 on the `Deno.serve` transport.
+   */
+  setFaults(update: Partial<FaultSettings>): FaultSettings;
 }
 
 const MAX_TOKENS = 4096;
@@ -174,6 +227,40 @@ function makeOutput(seed: number, tokens: number): string {
 }
 
 const ms = (n: number): string => n.toFixed(1);
+const encoder = new TextEncoder();
+
+function checkTransport(config: MockConfig, transport: MockOptions["transport"]): void {
+  if (transport === "deno" && config.malformedRate > 0) {
+    throw new TypeError(
+      "Cannot inject malformed responses with Deno.serve: use the raw HTTP/1.1 transport (--raw)",
+    );
+  }
+}
+
+function faultSettings(config: MockConfig): FaultSettings {
+  return Object.fromEntries(FAULT_SETTING_KEYS.map((k) => [k, config[k]])) as FaultSettings;
+}
+
+function parseFaultUpdate(raw: Uint8Array): Partial<FaultSettings> | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(raw));
+  } catch (err) {
+    return `body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return "body must be a JSON object of fault settings";
+  }
+  const update: Partial<FaultSettings> = {};
+  for (const [k, v] of Object.entries(json)) {
+    if (!(FAULT_SETTING_KEYS as readonly string[]).includes(k)) {
+      return `unknown fault setting "${k}": use ${FAULT_SETTING_KEYS.join(", ")}`;
+    }
+    if (typeof v !== "number") return `${k} must be a number`;
+    update[k as keyof FaultSettings] = v;
+  }
+  return update;
+}
 
 /**
  * Creates the mock app. Every option defaults to {@linkcode DEFAULT_MOCK_CONFIG}.
@@ -189,9 +276,13 @@ const ms = (n: number): string => n.toFixed(1);
  * ```
  */
 export function createMockApp(options: MockOptions = {}): MockApp {
-  const config = Object.freeze(resolveMockConfig(options));
+  let config: Readonly<MockConfig> = Object.freeze(resolveMockConfig(options));
+  const transport = options.transport;
+  checkTransport(config, transport);
+  const admin = options.admin ?? true;
   const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? (() => performance.now());
+  const serverSignal = options.signal;
   const tracker = new ConnectionTracker();
   let run = 0;
   let seq = 0;
@@ -206,6 +297,8 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       connections,
       http_versions: { ...connections.requests_by_http_version },
       digest: counters.digest(),
+      faults: counters.faults(),
+      stalls: counters.stalls(),
     };
   };
   const reset = (): MockStats => {
@@ -215,6 +308,12 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     counters = new RunCounters();
     tracker.reset();
     return ended;
+  };
+  const setFaults = (update: Partial<FaultSettings>): FaultSettings => {
+    const next = resolveMockConfig({ ...config, ...update });
+    checkTransport(next, transport);
+    config = Object.freeze(next);
+    return faultSettings(config);
   };
 
   const app = new Hono<MockEnv>();
@@ -229,31 +328,34 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     const route = path === "/api" || path === "/health" ? `${c.req.method} ${path}` : "other";
     own.countRoute(route);
     await next();
-    own.countStatus(c.res.status);
+    // Socket-level faults have no status the client could see; they are counted in `faults`.
+    if (!wireFaults.has(c.res)) own.countStatus(c.res.status);
   });
 
   const api = async (c: Context<MockEnv>): Promise<Response> => {
     const k = seq++;
     const own = counters;
+    const cfg = config; // a fault schedule changed mid-request applies from the next one
     const req = c.req.raw;
-    const signal = options.signal ? AbortSignal.any([req.signal, options.signal]) : req.signal;
+    // Reading req.signal makes Deno.serve warn about its legacy abort behaviour, so only a stall
+    // (which would outlast its client) watches it; the other waits are bounded by the model, and a
+    // slow body ends when the client cancels the stream.
+    const clientSignal = (): AbortSignal =>
+      serverSignal ? AbortSignal.any([req.signal, serverSignal]) : req.signal;
     const conn = tracker.enter(
       peerKey(c.env),
       now(),
-      config.setupRtts * config.rttMs,
+      cfg.setupRtts * cfg.rttMs,
       req.headers.has("host"),
     );
     try {
-      const network = conn.setupWaitMs + config.rttMs;
+      const network = conn.setupWaitMs + cfg.rttMs;
       const body = req.method === "POST"
-        ? await readLimited(req, config.maxBodyBytes)
+        ? await readLimited(req, cfg.maxBodyBytes)
         : new Uint8Array(0);
       if (body === null) {
-        await sleep(network, signal);
-        return c.json(
-          { error: `Request body too large: limit is ${config.maxBodyBytes} bytes` },
-          413,
-        );
+        await sleep(network, serverSignal);
+        return c.json({ error: `Request body too large: limit is ${cfg.maxBodyBytes} bytes` }, 413);
       }
       const url = new URL(req.url);
       own.addDigest(
@@ -262,23 +364,55 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       );
       const input = parseInput(req.method, url, body);
       if (typeof input === "string") {
-        await sleep(network, signal);
+        await sleep(network, serverSignal);
         return c.json({ error: `Bad request: ${input}` }, 400);
       }
-      const draw = drawService(createRng(deriveSeed(config.seed, k, 0)), config);
-      await sleep(network + draw.serviceMs + draw.slowMs, signal);
-      c.header(
-        "Server-Timing",
-        `setup;dur=${ms(conn.setupWaitMs)}, rtt;dur=${ms(config.rttMs)}, service;dur=${
-          ms(draw.serviceMs)
-        }, slow;dur=${ms(draw.slowMs)}`,
-      );
-      return c.json({
+      const draw = drawService(createRng(deriveSeed(cfg.seed, k, 0)), cfg);
+      const faultRng = createRng(deriveSeed(cfg.seed, k, 1));
+      const fault = drawFault(faultRng.next(), cfg);
+      const variant = Math.floor(faultRng.next() * 1024);
+      if (fault !== null) own.countFault(fault);
+
+      if (fault === "unavailable" || fault === "throttle") {
+        // An overloaded front end answers at once, without doing the work.
+        await sleep(network, serverSignal);
+        if (fault === "throttle") {
+          c.header("Retry-After", String(cfg.retryAfterS));
+          return c.json({ error: "Too many requests: injected fault" }, 429);
+        }
+        return c.json({ error: "Service unavailable: injected fault" }, 503);
+      }
+      if (fault === "stall") {
+        const signal = clientSignal();
+        await sleep(cfg.stallMaxMs, signal);
+        own.countStallEnd(
+          req.signal.aborted ? "client_gone" : serverSignal?.aborted ? "server_closed" : "capped",
+        );
+        return c.json({ error: "Gateway timeout: injected stall" }, 504);
+      }
+
+      await sleep(network + draw.serviceMs + draw.slowMs, serverSignal);
+      if (fault === "error") return c.json({ error: "Internal server error: injected fault" }, 500);
+      if (fault === "reset") return resetResponse();
+      if (fault === "malformed") return malformedResponse(variant);
+      const timing = `setup;dur=${ms(conn.setupWaitMs)}, rtt;dur=${ms(cfg.rttMs)}, service;dur=${
+        ms(draw.serviceMs)
+      }, slow;dur=${ms(draw.slowMs)}`;
+      const payload = {
         id: input.id ?? k,
         model: "tailgate-mock",
-        output: makeOutput(deriveSeed(config.seed, k, 2), input.tokens),
+        output: makeOutput(deriveSeed(cfg.seed, k, 2), input.tokens),
         tokens: input.tokens,
-      });
+      };
+      if (fault === "cut" || fault === "slow_body") {
+        const bytes = encoder.encode(JSON.stringify(payload));
+        const headers = { "content-type": "application/json", "server-timing": timing };
+        return fault === "cut"
+          ? cutResponse(bytes, headers)
+          : slowBodyResponse(bytes, headers, cfg.slowBodyMs, sleep, serverSignal); // cancel() ends it
+      }
+      c.header("Server-Timing", timing);
+      return c.json(payload);
     } finally {
       tracker.leave(conn.key);
     }
@@ -292,6 +426,25 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     return c.json(reset1 === "1" || reset1 === "true" ? reset() : stats());
   });
   app.post("/stats/reset", (c) => c.json(reset()));
+  if (admin) {
+    app.get("/admin/faults", (c) => c.json(faultSettings(config)));
+    app.post("/admin/faults", async (c) => {
+      const raw = await readLimited(c.req.raw, 64 * 1024);
+      if (raw === null) {
+        return c.json({ error: "Request body too large: limit is 65536 bytes" }, 413);
+      }
+      const update = parseFaultUpdate(raw);
+      if (typeof update === "string") return c.json({ error: `Bad request: ${update}` }, 400);
+      try {
+        return c.json(setFaults(update));
+      } catch (err) {
+        if (err instanceof RangeError || err instanceof TypeError) {
+          return c.json({ error: `Bad request: ${err.message}` }, 400);
+        }
+        throw err;
+      }
+    });
+  }
   app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) =>
     c.json({ error: `Internal error: ${err instanceof Error ? err.message : String(err)}` }, 500)
@@ -299,8 +452,11 @@ export function createMockApp(options: MockOptions = {}): MockApp {
 
   return {
     app,
-    config,
+    get config() {
+      return config;
+    },
     stats,
     reset,
+    setFaults,
   };
 }

@@ -1,10 +1,16 @@
 /**
- * Serves the mock app on a real socket with `Deno.serve`: HTTP/1.1 and h2c
- * (prior knowledge) on plain TCP, ALPN `h2`/`http/1.1` with TLS.
+ * Serves the mock app on a real socket. Two transports, one app:
+ * - `Deno.serve` (default): HTTP/1.1 and h2c (prior knowledge) on plain TCP,
+ *   ALPN `h2`/`http/1.1` with TLS. Cannot write malformed HTTP, and on
+ *   HTTP/1.1 a "reset" fault arrives after the response headers.
+ * - raw HTTP/1.1 (`raw: true`): a small server over `Deno.listen` that owns
+ *   the socket, so resets happen before any byte and malformed responses
+ *   are possible. Plain HTTP/1.1 only.
  *
  * @module
  */
-import { createMockApp, type MockApp, type MockOptions } from "./app.ts";
+import { createMockApp, InjectedFault, type MockApp, type MockOptions } from "./app.ts";
+import { serveRawHttp1 } from "./_raw_http1.ts";
 
 /** Options of {@linkcode serveMock}: the mock's options plus where to listen. */
 export interface ServeMockOptions extends MockOptions {
@@ -16,8 +22,10 @@ export interface ServeMockOptions extends MockOptions {
   cert?: string;
   /** PEM private key for `cert`. */
   key?: string;
-  /** Allow binding a non-loopback interface. */
+  /** Allow binding a non-loopback interface (also turns `/admin` off). */
   public?: boolean;
+  /** Use the raw HTTP/1.1 transport (needed for malformed responses and true resets). */
+  raw?: boolean;
 }
 
 /** A running mock server. */
@@ -51,7 +59,8 @@ export function isLoopback(hostname: string): boolean {
  * Starts the mock on a socket.
  *
  * @throws {TypeError} for a non-loopback hostname without `public: true`,
- * or when only one of `cert` and `key` is given.
+ * when only one of `cert` and `key` is given, for TLS with `raw`, or for
+ * `malformedRate` > 0 without `raw`.
  * @throws {RangeError} when a mock option is out of range.
  *
  * @example
@@ -73,33 +82,64 @@ export function serveMock(options: ServeMockOptions = {}): MockServer {
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError("Cannot serve HTTPS: pass both cert and key (PEM), or neither");
   }
+  if (options.raw && options.cert !== undefined) {
+    throw new TypeError("Cannot serve HTTPS on the raw transport: it speaks plain HTTP/1.1 only");
+  }
   const closing = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, closing.signal])
     : closing.signal;
-  const mock = createMockApp({ ...options, signal });
+  const mock = createMockApp({
+    ...options,
+    signal,
+    transport: options.raw ? "raw" : "deno",
+    admin: options.public !== true,
+  });
   const bind = hostname.replace(/^\[|\]$/g, "");
+  const host = bind.includes(":") ? `[${bind}]` : bind;
+  const make = (port: number, scheme: string, stop: () => Promise<void>): MockServer => {
+    let closed: Promise<void> | null = null;
+    return {
+      url: `${scheme}://${host}:${port}`,
+      port,
+      hostname: bind,
+      app: mock,
+      close(): Promise<void> {
+        closed ??= (async () => {
+          closing.abort();
+          await stop();
+        })();
+        return closed;
+      },
+    };
+  };
+
+  if (options.raw) {
+    const raw = serveRawHttp1(
+      { hostname: bind, port: options.port ?? 0, maxBodyBytes: mock.config.maxBodyBytes },
+      async (req, remoteAddr) => await mock.app.fetch(req, { remoteAddr }),
+    );
+    return make(raw.addr.port, "http", () => raw.close());
+  }
+
   const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
     mock.app.fetch(req, { remoteAddr: info.remoteAddr });
-  const common = { hostname: bind, port: options.port ?? 0, onListen: () => {} };
+  const common = {
+    hostname: bind,
+    port: options.port ?? 0,
+    onListen: () => {},
+    // Injected faults fail body streams on purpose; anything else is a real bug worth a line.
+    onError: (err: unknown) => {
+      if (!(err instanceof InjectedFault)) console.error(`tailgate mock: ${String(err)}`);
+      return new Response("Internal Server Error", { status: 500 });
+    },
+  };
   const server = options.cert !== undefined && options.key !== undefined
     ? Deno.serve({ ...common, cert: options.cert, key: options.key }, handler)
     : Deno.serve(common, handler);
-  const port = server.addr.port;
-  const host = bind.includes(":") ? `[${bind}]` : bind;
-  const scheme = options.cert !== undefined ? "https" : "http";
-  let closed: Promise<void> | null = null;
-  return {
-    url: `${scheme}://${host}:${port}`,
-    port,
-    hostname: bind,
-    app: mock,
-    close(): Promise<void> {
-      closed ??= (async () => {
-        closing.abort();
-        await server.shutdown();
-      })();
-      return closed;
-    },
-  };
+  return make(
+    server.addr.port,
+    options.cert !== undefined ? "https" : "http",
+    () => server.shutdown(),
+  );
 }
