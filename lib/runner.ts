@@ -51,7 +51,7 @@ export interface ClosedLoopOptions extends RunOptions {
   concurrency: number;
   /** Stop after this many requests (count warm-up included); `Infinity` with a duration. */
   requests: number;
-  /** Stop starting new requests after this many milliseconds, if set. */
+  /** Stop starting new requests this many milliseconds after the warm-up, if set. */
   durationMs?: number;
 }
 
@@ -230,7 +230,10 @@ export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<Req
   const worker = options.worker ?? 0;
   const t0 = now();
   const warmupEnd = t0 + warmupMs;
-  const deadline = options.durationMs === undefined ? Infinity : warmupEnd + options.durationMs;
+  // The duration starts after the warm-up (by time, or when the first measured request starts).
+  let deadline = options.durationMs === undefined || warmup > 0
+    ? Infinity
+    : warmupEnd + options.durationMs;
   let next = 0;
   let measured = 0;
   const out = new Outbox();
@@ -243,6 +246,9 @@ export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<Req
     if (measured >= options.requests || t >= deadline) return null;
     measured++;
     const local = next++;
+    if (local === warmup && options.durationMs !== undefined && warmup > 0) {
+      deadline = t + options.durationMs;
+    }
     return { local, warmup: local < warmup };
   };
 
@@ -315,17 +321,17 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
   const worker = options.worker ?? 0;
   // Time warm-up requests are extra: count how many are due before warm-up ends.
   const pacer = createPacer({ rate: options.rate, offsetMs });
-  let warmupCount = warmup;
-  if (warmupMs > 0) {
-    const interval = 1000 / options.rate;
-    warmupCount = Math.max(0, Math.ceil((warmupMs - offsetMs) / interval));
-  }
+  const interval = 1000 / options.rate;
+  const warmupCount = warmupMs > 0
+    ? Math.max(0, Math.ceil((warmupMs - offsetMs) / interval))
+    : warmup;
+  const warmupSpanMs = warmupMs > 0 ? warmupMs : warmup * interval;
   const maxRequests = options.requests === Infinity
     ? Infinity
     : warmupMs > 0
     ? warmupCount + options.requests
     : options.requests;
-  const endMs = options.durationMs === undefined ? Infinity : warmupMs + options.durationMs;
+  const endMs = options.durationMs === undefined ? Infinity : warmupSpanMs + options.durationMs;
   const stopped = () => signal?.aborted === true || hardStop?.aborted === true;
   const anyStop = signal && hardStop ? AbortSignal.any([signal, hardStop]) : signal ?? hardStop;
   const out = new Outbox();
@@ -347,6 +353,10 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
       if (pace.stop || pace.dueMs >= offsetMs + endMs) break;
       if (pace.waitMs > 0) {
         await sleep(pace.waitMs, anyStop);
+        // Timers may fire a fraction of a millisecond early: never start before the schedule.
+        for (let i = 0; i < 10 && !stopped() && now() - t0 < pace.dueMs; i++) {
+          await sleep(Math.max(0, pace.dueMs - (now() - t0)), anyStop);
+        }
       } else if (local % 64 === 63) {
         await sleep(0); // let completions and the consumer run during a catch-up burst
       }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { slaVerdict, type SlaVerdictKind } from "./confidence.ts";
 import { parseDuration } from "./duration.ts";
 import { percentile, type Summary } from "./stats.ts";
 
@@ -41,9 +42,26 @@ export interface SlaResult {
   limit: number;
   /** The measured value, `null` when there was nothing to measure (no successes). */
   value: number | null;
+  /** `true` only for a `pass` verdict. */
   passed: boolean;
+  /**
+   * `pass` or `fail`; percentile rules judged with confidence can also be
+   * `inconclusive` (the data cannot tell yet).
+   */
+  verdict: SlaVerdictKind;
   /** Unit of `value` and `limit`: `ms`, `ratio` or `rps`. */
   unit: "ms" | "ratio" | "rps";
+  /**
+   * For percentile rules judged with confidence: the one-sided level (e.g.
+   * 0.95), the sample size, and the lower and upper confidence bounds.
+   */
+  confidence?: {
+    level: number;
+    n: number;
+    lower: number | null;
+    upper: number | null;
+    minSamples?: number | null;
+  };
 }
 
 function bad(text: string, token: string, fix: string): SyntaxError {
@@ -194,8 +212,12 @@ function compare(value: number, op: SlaOp, limit: number): boolean {
 }
 
 /**
- * Evaluates a rule against a summary on the point estimate. A latency rule
- * with no successful requests fails (there is nothing that meets it).
+ * Evaluates a rule against a summary. By default on the point estimate: a
+ * latency rule with no successful requests fails (there is nothing that
+ * meets it). With `confidence` (a one-sided level such as 0.95) and the
+ * sorted latencies, percentile rules get a distribution-free verdict from
+ * `confidence.ts`: `pass` when the confidence bound meets the limit, `fail`
+ * when the opposite bound breaks it, otherwise `inconclusive`.
  *
  * @example
  * ```ts
@@ -208,16 +230,40 @@ export function evaluateSla(
   rule: SlaRule,
   summary: Summary,
   sorted?: ArrayLike<number>,
+  confidence?: number | "off",
 ): SlaResult {
   const value = measure(rule, summary, sorted);
-  const unit = rule.kind === "latency" ? "ms" : rule.kind === "error_rate" ? "ratio" : "rps";
-  return {
+  const unit: SlaResult["unit"] = rule.kind === "latency"
+    ? "ms"
+    : rule.kind === "error_rate"
+    ? "ratio"
+    : "rps";
+  const base = {
     rule: rule.text,
     metric: rule.metric,
     op: rule.op,
     limit: rule.limit,
     value,
-    passed: value !== null && compare(value, rule.op, rule.limit),
     unit,
   };
+  if (
+    typeof confidence === "number" && rule.quantile !== null && sorted !== undefined &&
+    sorted.length > 0
+  ) {
+    const v = slaVerdict(
+      sorted,
+      { quantile: rule.quantile, op: rule.op, limit: rule.limit },
+      confidence,
+    );
+    const detail: NonNullable<SlaResult["confidence"]> = {
+      level: confidence,
+      n: v.n,
+      lower: v.lower,
+      upper: v.upper,
+    };
+    if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
+    return { ...base, passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
+  }
+  const passed = value !== null && compare(value, rule.op, rule.limit);
+  return { ...base, passed, verdict: passed ? "pass" : "fail" };
 }

@@ -116,3 +116,36 @@ export function durationOption(flag: string, text: string): number {
     throw new UsageError(`Invalid value for ${flag}: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Parses a request rate such as `100`, `100/s`, `2.5/s` or `600/m` into
+ * requests per second, naming the flag on error.
+ */
+export function rateOption(flag: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:\/\s*(s|sec|m|min))?\s*$/i.exec(text);
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(
+      `Invalid value for ${flag}: "${text}" is not a positive rate; e.g. ${flag} 100 (per second) or ${flag} 600/m`,
+    );
+  }
+  const unit = (m[2] ?? "s").toLowerCase();
+  return unit.startsWith("m") ? n / 60 : n;
+}
+
+/** Parses a value that is either a whole count (`50`) or a duration (`5s`). */
+export function countOrDuration(
+  flag: string,
+  text: string,
+): { count: number } | { durationMs: number } {
+  if (/^\s*\d+\s*$/.test(text)) return { count: positiveInt(flag, text, true) };
+  try {
+    return { durationMs: parseDuration(text) };
+  } catch (err) {
+    throw new UsageError(
+      `Invalid value for ${flag}: "${text}" is neither a request count (e.g. 50) nor a duration (e.g. 5s): ${
+        (err as Error).message
+      }`,
+    );
+  }
+}

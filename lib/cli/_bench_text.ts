@@ -1,0 +1,77 @@
+/** Text blocks of `bench`'s final summary that the shared report module lacks. Formatting only. */
+import { fmtMs, type TextStyle } from "../report_text.ts";
+import type { OpenLoopCounters } from "../runner.ts";
+import type { SlaResult } from "../sla.ts";
+
+const paint = (style: TextStyle, code: number, s: string) =>
+  style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+
+// deno-lint-ignore no-control-regex
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+function table(rows: string[][], align: ("l" | "r")[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? "").length)));
+  return rows.map((r) =>
+    r.map((c, i) => {
+      const pad = widths[i]! - visible(c).length;
+      return align[i] === "l" ? c + " ".repeat(pad) : " ".repeat(pad) + c;
+    }).join("  ").trimEnd()
+  ).join("\n");
+}
+
+function fmt(v: number | null, unit: SlaResult["unit"]): string {
+  if (v === null) return "-";
+  if (unit === "ms") return fmtMs(v);
+  if (unit === "ratio") return `${(v * 100).toFixed(2)}%`;
+  return `${v.toFixed(1)}/s`;
+}
+
+/**
+ * One row per SLA rule: measured (point) value, the confidence bound that
+ * decided it with its sample size, the limit, and PASS / FAIL / INCONCLUSIVE.
+ */
+export function formatRuleTable(results: readonly SlaResult[], style: TextStyle): string {
+  if (results.length === 0) return "";
+  const withConfidence = results.some((r) => r.confidence);
+  const head = withConfidence
+    ? ["rule", "measured", "confidence bounds", "limit", "verdict"]
+    : ["rule", "measured", "limit", "verdict"];
+  const rows = [head];
+  for (const r of results) {
+    const verdict = r.verdict === "pass"
+      ? paint(style, 32, "PASS")
+      : r.verdict === "fail"
+      ? paint(style, 31, "FAIL")
+      : paint(style, 33, "INCONCLUSIVE");
+    const row = [r.rule, fmt(r.value, r.unit)];
+    if (withConfidence) {
+      const c = r.confidence;
+      if (!c) row.push("(point value)");
+      else {
+        const need = c.minSamples ? `, needs n>=${c.minSamples}` : "";
+        row.push(
+          `[${fmt(c.lower, r.unit)}, ${fmt(c.upper, r.unit)}] ${
+            Math.round(c.level * 100)
+          }% n=${c.n}${need}`,
+        );
+      }
+    }
+    row.push(`${r.op} ${fmt(r.limit, r.unit)}`, verdict);
+    rows.push(row);
+  }
+  return table(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]);
+}
+
+/** The open model's schedule health: sent on time, late, dropped, worst start lag. */
+export function formatOpenLine(
+  rate: number,
+  counters: OpenLoopCounters,
+  maxInFlight: number,
+): string {
+  return `open model    ${
+    rate.toFixed(rate < 10 ? 2 : 1)
+  } req/s scheduled, max in flight ${maxInFlight}: ` +
+    `late ${counters.late}, dropped ${counters.dropped}, worst start lag ${
+      fmtMs(counters.maxStartLagMs)
+    } (latency counts from the scheduled time)`;
+}
