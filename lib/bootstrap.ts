@@ -93,8 +93,8 @@ export interface BootstrapComparison {
 }
 
 /**
- * Lag-1 autocorrelation of the ranks of a series (ties get the same rank
- * order by position; 0 for fewer than 3 values or a constant series).
+ * Lag-1 autocorrelation of the ranks of a series (tied values share their
+ * average rank; 0 for fewer than 3 values or a constant series).
  *
  * @example
  * ```ts
@@ -105,8 +105,10 @@ export interface BootstrapComparison {
 export function lag1Autocorrelation(series: ArrayLike<number>): number {
   const n = series.length;
   if (n < 3) return 0;
-  const ranks = ranksOf(series).rankOf;
-  const mean = (n - 1) / 2;
+  const ranks = midRanks(series);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += ranks[i] as number;
+  mean /= n;
   let num = 0, den = 0;
   for (let i = 0; i < n; i++) {
     const d = (ranks[i] as number) - mean;
@@ -114,6 +116,22 @@ export function lag1Autocorrelation(series: ArrayLike<number>): number {
     if (i > 0) num += d * ((ranks[i - 1] as number) - mean);
   }
   return den === 0 ? 0 : num / den;
+}
+
+/** Ranks with ties sharing their average rank, so repeated values add no fake trend. */
+function midRanks(series: ArrayLike<number>): Float64Array {
+  const { sorted, rankOf } = ranksOf(series);
+  const n = sorted.length;
+  const mid = new Float64Array(n);
+  for (let k = 0; k < n;) {
+    let end = k;
+    while (end + 1 < n && sorted[end + 1] === sorted[k]) end++;
+    for (let j = k; j <= end; j++) mid[j] = (k + end) / 2;
+    k = end + 1;
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = mid[rankOf[i] as number] as number;
+  return out;
 }
 
 /**

@@ -144,3 +144,13 @@ Deno.test("blockBootstrapCompare() keeps false alarms near nominal on autocorrel
   assert.ok(blockAlarms <= 0.15, `block bootstrap false alarms ${blockAlarms}`);
   assert.ok(naiveAlarms >= 3 * blockAlarms);
 });
+
+Deno.test("chooseBlockLength() is not fooled by tied values", () => {
+  // hey writes 0.1 ms resolution: independent latencies with many ties.
+  const rng = createRng(10);
+  const coarse = iid(rng, 1000, 0.5, 0.3).map((x) => Math.round(x));
+  assert.ok(new Set(coarse).size < 10);
+  assert.ok(Math.abs(lag1Autocorrelation(coarse)) < 0.1);
+  assert.equal(chooseBlockLength(coarse), 10);
+  assert.equal(lag1Autocorrelation(new Array(100).fill(5)), 0);
+});
