@@ -1,5 +1,5 @@
 /** The mock's flags as CLI options, shared by `serve` and `suite`. */
-import { MOCK_FLAGS, type MockConfig, mockConfigFromFlags } from "../../mock/_options.ts";
+import { MOCK_FLAGS, type MockConfig, mockConfigFromFlags } from "../../mock/app.ts";
 import type { OptionSpecs, Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 

@@ -19,6 +19,10 @@ const OPTIONS: OptionSpecs = {
     help: "Address to bind (loopback only unless --public)",
   },
   public: { type: "boolean", help: "Allow a non-loopback address (disables /admin)" },
+  raw: {
+    type: "boolean",
+    help: "Serve over the raw HTTP/1.1 transport (needed for --malformed-rate and true resets)",
+  },
   cert: { type: "string", arg: "FILE", help: "TLS certificate (PEM) to serve HTTPS" },
   key: { type: "string", arg: "FILE", help: "TLS private key (PEM)" },
   ...MOCK_OPTIONS,
@@ -69,6 +73,7 @@ export async function serve(args: string[]): Promise<number> {
       port,
       hostname: str(values, "hostname")!,
       public: values.public === true,
+      raw: values.raw === true,
     });
   } catch (err) {
     if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);
