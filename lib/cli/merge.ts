@@ -61,7 +61,7 @@ function describe(result: MergeResult): string {
     lines.push(
       `first requests span ${
         (Math.max(...firsts) - earliest).toFixed(1)
-      } ms across files (start jitter plus clock skew; latencies are unaffected)`,
+      } ms across files (start-up jitter, each by its worker's own clock)`,
     );
   }
   for (const n of result.notes) lines.push(`note: ${n}`);
