@@ -46,6 +46,14 @@ export function parseCommandArgs(
         `Unknown option ${unknown[1]} for "${command}": see tailgate ${command} --help`,
       );
     }
+    const ambiguous = /Option '([^',]+)[^']*' argument is ambiguous/.exec(msg);
+    if (ambiguous) {
+      throw new UsageError(
+        `Invalid value for ${
+          ambiguous[1]
+        }: the next argument starts with "-"; give the flag a value (negative numbers are not allowed): see tailgate ${command} --help`,
+      );
+    }
     const missing = /Option '([^']+)' argument missing/.exec(msg);
     if (missing) {
       throw new UsageError(`Option ${missing[1]} needs a value: see tailgate ${command} --help`);

@@ -221,9 +221,11 @@ function parseHeader(h: string, flag: string): [string, string] {
   return [name, value];
 }
 
-function reason(err: unknown): string {
+function reason(err: unknown, mode: "read" | "write" = "write"): string {
   if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-    return "no permission (deno task grants write access to results/ only)";
+    return mode === "write"
+      ? "no write permission (the deno tasks grant results/ only; or pass --allow-write)"
+      : "no read permission (the deno tasks grant the project directory only; or pass --allow-read)";
   }
   if (err instanceof Deno.errors.NotFound) return "no such file or directory";
   if (err instanceof Deno.errors.IsADirectory) return "it is a directory";
@@ -241,6 +243,13 @@ export async function buildRequest(
     contentType?: string | undefined;
   },
 ): Promise<HttpRequest> {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.trim())) {
+    throw new UsageError(
+      `Invalid URL "${url}": it has no scheme; write it in full, e.g. http://${
+        url.replace(/^\/+/, "") || "127.0.0.1:8080/api"
+      }`,
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -272,7 +281,7 @@ export async function buildRequest(
         body = await Deno.readFile(file);
       } catch (err) {
         throw new UsageError(
-          `Cannot read body file "${file}": ${reason(err)}; check the path after @`,
+          `Cannot read body file "${file}": ${reason(err, "read")}; check the path after @`,
         );
       }
     } else {
@@ -488,7 +497,7 @@ async function readCaCert(path: string): Promise<string> {
   try {
     pem = await Deno.readTextFile(path);
   } catch (err) {
-    throw new UsageError(`Cannot read --ca-cert ${path}: ${reason(err)}; give a PEM file`);
+    throw new UsageError(`Cannot read --ca-cert ${path}: ${reason(err, "read")}; give a PEM file`);
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new UsageError(
