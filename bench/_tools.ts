@@ -1,0 +1,302 @@
+/**
+ * Process and parsing helpers for bench/peers.ts: run a peer with a time
+ * limit, find free loopback ports, start nginx and the mock, and read each
+ * peer's output into one shape.
+ *
+ * @module
+ */
+import { percentile } from "../lib/stats.ts";
+
+/** One peer or profile measured against one target. */
+export interface PeerResult {
+  target: string;
+  tool: string;
+  protocol: "h1" | "h2c";
+  rps: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  requests: number | null;
+  errors: number | null;
+  ratio_to_wrk: number | null;
+  note: string;
+}
+
+/** Output of a finished child process. */
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Whether an executable is on PATH. */
+export async function which(name: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command to completion, killing it after `limitMs`. */
+export async function run(cmd: string, args: string[], limitMs: number): Promise<Ran> {
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" })
+    .spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, limitMs);
+  const out = await child.output();
+  clearTimeout(timer);
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+    timedOut,
+  };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Waits until a TCP port accepts connections (bounded: `limitMs`). */
+export async function waitForPort(port: number, limitMs: number): Promise<void> {
+  const end = performance.now() + limitMs;
+  while (performance.now() < end) {
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`Port ${port} did not open within ${limitMs} ms`);
+}
+
+/** A started background server. */
+export interface Started {
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Starts nginx from bench/nginx.conf in a temp prefix; loopback only. */
+export async function startNginx(workers: number): Promise<Started> {
+  const prefix = await Deno.makeTempDir({ dir: "/tmp", prefix: "tailgate-nginx-" });
+  const h1 = freePort();
+  const h2 = freePort();
+  const template = await Deno.readTextFile(new URL("./nginx.conf", import.meta.url));
+  const conf = template.replaceAll("{{PREFIX}}", prefix).replaceAll("{{H1_PORT}}", String(h1))
+    .replaceAll("{{H2_PORT}}", String(h2)).replaceAll("{{WORKERS}}", String(workers));
+  await Deno.writeTextFile(`${prefix}/nginx.conf`, conf);
+  const child = new Deno.Command("nginx", {
+    args: ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  try {
+    await waitForPort(h1, 5000);
+    await waitForPort(h2, 5000);
+  } catch (err) {
+    child.kill("SIGKILL");
+    const { stderr } = await child.output();
+    throw new Error(`nginx did not start: ${new TextDecoder().decode(stderr).trim()}`, {
+      cause: err,
+    });
+  }
+  return {
+    ports: [h1, h2],
+    async stop() {
+      try {
+        child.kill("SIGQUIT");
+      } catch { /* gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 3000);
+      await child.output();
+      clearTimeout(timer);
+      await Deno.remove(prefix, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Starts `tailgate serve` with no added latency in its own process. */
+export async function startMock(): Promise<Started> {
+  const port = freePort();
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      main,
+      "serve",
+      "--port",
+      String(port),
+      "--rtt-ms",
+      "0",
+      "--setup-rtts",
+      "0",
+      "--service-median-ms",
+      "0.001",
+      "--service-sigma",
+      "0",
+      "--slow-rate",
+      "0",
+    ],
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  try {
+    await waitForPort(port, 15000);
+  } catch (err) {
+    child.kill("SIGKILL");
+    const { stderr } = await child.output();
+    throw new Error(`The mock did not start: ${new TextDecoder().decode(stderr).trim()}`, {
+      cause: err,
+    });
+  }
+  return {
+    ports: [port],
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 3000);
+      await child.output();
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Milliseconds from a wrk/hey style value with a unit (`181.00us`, `1.2ms`, `0.5s`). */
+export function toMs(value: number, unit: string): number {
+  switch (unit) {
+    case "us":
+      return value / 1000;
+    case "ms":
+      return value;
+    case "s":
+    case "secs":
+      return value * 1000;
+    case "m":
+      return value * 60_000;
+    default:
+      throw new SyntaxError(`Cannot read a latency: unknown unit "${unit}"`);
+  }
+}
+
+/** Reads `wrk --latency` output. */
+export function parseWrk(
+  text: string,
+): Pick<PeerResult, "rps" | "p50_ms" | "p99_ms" | "requests" | "errors"> {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const pct = (p: string) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, "m").exec(text);
+    return m ? toMs(Number(m[1]), m[2]!) : null;
+  };
+  const total = /(\d+) requests in/.exec(text);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const errors = (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0) +
+    (non2xx ? Number(non2xx[1]) : 0);
+  return {
+    rps: rps ? Number(rps[1]) : null,
+    p50_ms: pct("50"),
+    p99_ms: pct("99"),
+    requests: total ? Number(total[1]) : null,
+    errors,
+  };
+}
+
+/** Reads `hey` output. */
+export function parseHey(
+  text: string,
+): Pick<PeerResult, "rps" | "p50_ms" | "p99_ms" | "requests" | "errors"> {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const pct = (p: string) => {
+    const m = new RegExp(`${p}% in ([\\d.]+) secs`).exec(text);
+    return m ? Number(m[1]) * 1000 : null;
+  };
+  let requests = 0;
+  for (const m of text.matchAll(/\[(\d{3})\]\s+(\d+) responses/g)) requests += Number(m[2]);
+  let errors = 0;
+  for (const m of text.matchAll(/\[(\d{3})\]\s+(\d+) responses/g)) {
+    if (Number(m[1]) >= 400) errors += Number(m[2]);
+  }
+  const errSection = /Error distribution:\n([\s\S]*)$/.exec(text);
+  if (errSection) { for (const m of errSection[1]!.matchAll(/\[(\d+)\]/g)) errors += Number(m[1]); }
+  return {
+    rps: rps ? Number(rps[1]) : null,
+    p50_ms: pct("50"),
+    p99_ms: pct("99"),
+    requests,
+    errors,
+  };
+}
+
+/** Reads h2load's summary plus its `--log-file` (for percentiles, which h2load does not print). */
+export function parseH2load(
+  text: string,
+  log: string,
+): Pick<PeerResult, "rps" | "p50_ms" | "p99_ms" | "requests" | "errors"> {
+  const rps = /finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(text);
+  const req =
+    /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/
+      .exec(text);
+  const lines = log.split("\n");
+  const lat = new Float64Array(lines.length);
+  let n = 0;
+  for (const line of lines) {
+    const f = line.split("\t");
+    if (f.length < 3) continue;
+    const us = Number(f[2]);
+    if (Number.isFinite(us)) lat[n++] = us / 1000;
+  }
+  const sorted = lat.subarray(0, n).sort();
+  return {
+    rps: rps ? Number(rps[1]) : null,
+    p50_ms: percentile(sorted, 50),
+    p99_ms: percentile(sorted, 99),
+    requests: req ? Number(req[2]) : null,
+    errors: req ? Number(req[4]) + Number(req[5]) + Number(req[6]) : null,
+  };
+}
+
+/** Reads `autocannon -j` output. */
+export function parseAutocannon(
+  text: string,
+): Pick<PeerResult, "rps" | "p50_ms" | "p99_ms" | "requests" | "errors"> {
+  const start = text.indexOf("{");
+  const j = JSON.parse(text.slice(start));
+  const total = Number(j.requests?.total ?? 0);
+  const duration = Number(j.duration ?? 0);
+  return {
+    rps: duration > 0 ? total / duration : null,
+    p50_ms: j.latency?.p50 ?? null,
+    p99_ms: j.latency?.p99 ?? null,
+    requests: total,
+    errors: Number(j.errors ?? 0) + Number(j.timeouts ?? 0) + Number(j.non2xx ?? 0),
+  };
+}
