@@ -141,7 +141,7 @@ export async function startNginx(workers: number): Promise<Started> {
 export async function startMock(): Promise<Started> {
   const port = freePort();
   const main = new URL("../main.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command("deno", {
     args: [
       "run",
       "--allow-net=127.0.0.1",
