@@ -94,7 +94,6 @@ export class SummaryBuilder {
   #lat = new Float64Array(1024);
   #n = 0;
   #sorted = true;
-  #sum = 0;
   #count = 0;
   #errors = 0;
   #first = Infinity;
@@ -122,7 +121,6 @@ export class SummaryBuilder {
     }
     if (this.#n > 0 && r.latencyMs < (this.#lat[this.#n - 1] as number)) this.#sorted = false;
     this.#lat[this.#n++] = r.latencyMs;
-    this.#sum += r.latencyMs;
   }
 
   /** Successful latencies so far, sorted ascending (a view; do not keep it across `add`). */
@@ -165,7 +163,7 @@ export class SummaryBuilder {
       errors: this.#errors,
       error_rate: this.#count === 0 ? 0 : this.#errors / this.#count,
       min_ms: n ? lat[0] as number : null,
-      mean_ms: n ? this.#sum / n : null,
+      mean_ms: n ? sortedMean(lat) : null,
       p50_ms: q(50),
       p90_ms: q(90),
       p95_ms: q(95),
@@ -179,6 +177,13 @@ export class SummaryBuilder {
       error_kinds: kinds,
     };
   }
+}
+
+/** Mean summed in sorted order, so it does not depend on the order records arrived in. */
+function sortedMean(sorted: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] as number;
+  return sum / sorted.length;
 }
 
 /**
