@@ -11,7 +11,7 @@ const PERMS = ["--allow-net=127.0.0.1,localhost", "--allow-read=.", "--allow-wri
 const TAG = `_cli_test_${Deno.pid}`;
 const OUT = `results/${TAG}.csv`;
 const JSON_OUT = `results/${TAG}.json`;
-// Nothing listens on port 9 of loopback; no case may get as far as sending anyway.
+// No bad-input case may get as far as sending anything.
 const URL_OK = "http://127.0.0.1:9/api";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -168,5 +168,87 @@ Deno.test("report rejects a missing, empty, wrong-header or malformed CSV with o
     }
   } finally {
     for (const f of Object.values(files)) await Deno.remove(`${ROOT}${f}`).catch(() => {});
+  }
+});
+
+Deno.test("bench exit codes and warm-up on real runs against the mock", async (t) => {
+  const { serveMock } = await import("../mock/server.ts");
+  const { readRecordBatches } = await import("../lib/read_records.ts");
+  const server = serveMock({ rttMs: 1, setupRtts: 0, serviceMedianMs: 2, slowRate: 0, port: 0 });
+  const api = `${server.url}/api`;
+  const rows = async () => {
+    const all = [];
+    for await (const b of readRecordBatches(`${ROOT}${OUT}`)) all.push(...b);
+    return all;
+  };
+  try {
+    await t.step("closed model, warm-up marked and excluded, rules pass: 0", async () => {
+      const r = await run([
+        "bench",
+        api,
+        "-n",
+        "30",
+        "-c",
+        "3",
+        "--warmup",
+        "5",
+        "--sla",
+        "error_rate<=0%",
+        "--sla",
+        "p50<5s",
+        "--out",
+        OUT,
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /requests +30\n/);
+      assert.match(r.stdout, /status codes +200: 30/);
+      const all = await rows();
+      assert.equal(all.length, 35);
+      assert.equal(all.filter((x) => x.warmup).length, 5);
+    });
+    await t.step("an SLA rule that fails: 1", async () => {
+      const r = await run([
+        "bench",
+        api,
+        "-n",
+        "20",
+        "--sla",
+        "max<1us",
+        "--confidence",
+        "off",
+        "--out",
+        OUT,
+      ]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /max<1us .* FAIL/);
+    });
+    await t.step("a percentile rule without enough data: 3 (inconclusive)", async () => {
+      const r = await run(["bench", api, "-n", "20", "--sla", "p99<=10s", "--out", OUT]);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout, /INCONCLUSIVE/);
+      assert.match(r.stdout, /needs n>=299/);
+    });
+    await t.step("open model with -n: scheduled times recorded: 0", async () => {
+      const r = await run(["bench", api, "--rate", "200", "-n", "40", "--out", OUT]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /open model +200\.0 req\/s scheduled/);
+      const all = (await rows()).sort((a, b) => a.id - b.id);
+      assert.equal(all.length, 40);
+      const step = all[1]!.scheduledMs - all[0]!.scheduledMs;
+      assert.ok(Math.abs(step - 5) < 0.01, `scheduled 5 ms apart, got ${step}`);
+    });
+    await t.step("every request fails to connect: 4", async () => {
+      // A port that was just free: nothing listens there (fetch blocks "unsafe" ports like 9).
+      const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (l.addr as Deno.NetAddr).port;
+      l.close();
+      const url = `http://127.0.0.1:${port}/api`;
+      const r = await run(["bench", url, "-n", "5", "-c", "1", "--out", OUT]);
+      assert.equal(r.code, 4, r.stdout + r.stderr);
+      assert.match(r.stdout, /connect_refused: 5/);
+    });
+  } finally {
+    await server.close();
+    for (const f of [OUT, `${OUT}.meta.json`]) await Deno.remove(`${ROOT}${f}`).catch(() => {});
   }
 });

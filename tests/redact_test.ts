@@ -52,3 +52,62 @@ Deno.test("Redactor ignores very short values so ordinary text survives", () => 
   const r = new Redactor(["ab", "longsecret"]);
   assert.equal(r.text("ab longsecret"), `ab ${REDACTED}`);
 });
+
+Deno.test("bench writes no secret to stdout, stderr, CSV, JSON or the run sidecar", async () => {
+  const { serveMock } = await import("../mock/server.ts");
+  const root = new URL("..", import.meta.url).pathname;
+  const server = serveMock({ rttMs: 1, setupRtts: 0, serviceMedianMs: 2, slowRate: 0, port: 0 });
+  const tag = `results/_redact_${Deno.pid}`;
+  const secrets = ["tok-XYZ-4242", "tenant-secret-99", "keyval123", "cookieval777"];
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-read=.",
+        "--allow-write=results",
+        "main.ts",
+        "bench",
+        `${server.url}/api?api_key=keyval123`,
+        "-n",
+        "10",
+        "-c",
+        "2",
+        "-H",
+        "Authorization: Bearer tok-XYZ-4242",
+        "-H",
+        "Cookie: sid=cookieval777",
+        "--secret-header",
+        "X-Tenant: tenant-secret-99",
+        "--out",
+        `${tag}.csv`,
+        "--json",
+        `${tag}.json`,
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const texts = [
+      new TextDecoder().decode(out.stdout),
+      new TextDecoder().decode(out.stderr),
+      await Deno.readTextFile(`${root}${tag}.csv`),
+      await Deno.readTextFile(`${root}${tag}.json`),
+      await Deno.readTextFile(`${root}${tag}.csv.meta.json`),
+    ];
+    for (const text of texts) {
+      for (const s of secrets) assert.ok(!text.includes(s), `${s} leaked into:\n${text}`);
+    }
+    const doc = JSON.parse(texts[3]!);
+    assert.ok(
+      doc.config.headers.some((h: [string, string]) => h[0] === "X-Tenant" && h[1] === REDACTED),
+    );
+    assert.ok(doc.config.url.includes(`api_key=${REDACTED}`));
+  } finally {
+    await server.close();
+    for (const f of [`${tag}.csv`, `${tag}.json`, `${tag}.csv.meta.json`]) {
+      await Deno.remove(`${root}${f}`).catch(() => {});
+    }
+  }
+});
