@@ -167,7 +167,8 @@ export class ProgressLine {
   #draw(): void {
     const cols = (() => {
       try {
-        return Deno.consoleSize().columns;
+        const c = Deno.consoleSize().columns;
+        return c >= 40 ? c : 120;
       } catch {
         return 120;
       }
