@@ -71,6 +71,11 @@ export interface OpenLoopOptions extends RunOptions {
   offsetMs?: number;
   /** Counters the loop updates as it runs (read them after the run). */
   counters?: OpenLoopCounters;
+  /**
+   * Epoch ms (as `clock.ts` `now()`) the schedule starts at; the loop waits
+   * for it. Workers given the same start interleave exactly. Default: now.
+   */
+  startMs?: number;
 }
 
 /** What happened to the open model's schedule. */
@@ -345,7 +350,7 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
   const onStop = () => freeSlot();
   signal?.addEventListener("abort", onStop);
   hardStop?.addEventListener("abort", onStop);
-  const t0 = now();
+  const t0 = options.startMs ?? now();
 
   const dispatch = async () => {
     for (let local = 0; local < maxRequests; local++) {

@@ -8,6 +8,7 @@
  * @module
  */
 import { createClient, type HttpRequest, PROFILES } from "../client.ts";
+import { now } from "../clock.ts";
 import { collect } from "../collect.ts";
 import { CsvWriter } from "../csv_writer.ts";
 import { formatDuration } from "../duration.ts";
@@ -664,7 +665,10 @@ async function execute(
   let builder;
   const startedAt = Date.now();
   try {
-    if (plan.startAt !== null) await sleepUntil(plan.startAt, signals.stop);
+    // The open model waits inside its schedule (exact alignment across workers).
+    if (plan.startAt !== null && plan.model === "closed") {
+      await sleepUntil(plan.startAt, signals.stop);
+    }
     if (plan.outPath !== null) {
       try {
         csv = await CsvWriter.create(plan.outPath);
@@ -694,6 +698,7 @@ async function execute(
         dropAfterMs: plan.dropAfterMs,
         offsetMs: shard ? shardSchedule(Number(config.rate), shard.index, shard.count).offsetMs : 0,
         counters,
+        ...(plan.startAt === null ? {} : { startMs: Math.max(plan.startAt, now()) }),
       })
       : runClosed({
         ...common,
