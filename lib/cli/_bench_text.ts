@@ -2,6 +2,7 @@
 import { fmtMs, type TextStyle } from "../report_text.ts";
 import type { OpenLoopCounters } from "../runner.ts";
 import type { SlaResult } from "../sla.ts";
+import type { Summary } from "../stats.ts";
 
 const paint = (style: TextStyle, code: number, s: string) =>
   style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
@@ -62,16 +63,25 @@ export function formatRuleTable(results: readonly SlaResult[], style: TextStyle)
   return table(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]);
 }
 
-/** The open model's schedule health: sent on time, late, dropped, worst start lag. */
+/**
+ * The open model's schedule health (late, dropped, worst start lag) and, for
+ * contrast, the percentiles timed from the actual send instead of the
+ * schedule: what a tool with coordinated omission would have reported.
+ */
 export function formatOpenLine(
   rate: number,
   counters: OpenLoopCounters,
   maxInFlight: number,
+  uncorrected: Summary,
 ): string {
-  return `open model    ${
-    rate.toFixed(rate < 10 ? 2 : 1)
-  } req/s scheduled, max in flight ${maxInFlight}: ` +
-    `late ${counters.late}, dropped ${counters.dropped}, worst start lag ${
+  return [
+    `open model    ${
+      rate.toFixed(rate < 10 ? 2 : 1)
+    } req/s scheduled, max in flight ${maxInFlight}: late ${counters.late}, dropped ${counters.dropped}, worst start lag ${
       fmtMs(counters.maxStartLagMs)
-    } (latency counts from the scheduled time)`;
+    }`,
+    `              latency above counts from the scheduled send time; timed from the actual send (uncorrected): p50 ${
+      fmtMs(uncorrected.p50_ms)
+    }, p99 ${fmtMs(uncorrected.p99_ms)}, max ${fmtMs(uncorrected.max_ms)}`,
+  ].join("\n");
 }
