@@ -4,7 +4,10 @@
  *
  * @module
  */
+import type { Attribution, MsRange } from "./attribution.ts";
+import type { BootstrapComparison, ComparisonVerdict } from "./bootstrap.ts";
 import type { Improvement } from "./compare.ts";
+import type { PercentileInterval } from "./confidence.ts";
 import type { SlaResult } from "./sla.ts";
 import type { Summary } from "./stats.ts";
 
@@ -160,4 +163,159 @@ export function formatSlaResults(results: readonly SlaResult[], style: TextStyle
     ]);
   }
   return table(rows, ["l", "r", "r", "l"]);
+}
+
+/** A signed latency for a delta cell, e.g. `-12.3ms`, `+150ms`. */
+function fmtDelta(v: number): string {
+  const sign = v > 0 ? "+" : v < 0 ? "-" : "";
+  return sign + fmtMs(Math.abs(v));
+}
+
+function paintVerdict(style: TextStyle, verdict: string): string {
+  if (verdict === "improved") return paint(style, 32, verdict);
+  if (verdict === "regressed") return paint(style, 31, verdict);
+  return verdict;
+}
+
+/**
+ * Formats a block-bootstrap comparison: per metric the two values, the
+ * delta B − A, the relative change, the confidence interval of the delta
+ * and the verdict, then the headline verdict.
+ *
+ * @example
+ * ```ts
+ * import { formatBootstrap } from "./report_text.ts";
+ * import { blockBootstrapCompare } from "./bootstrap.ts";
+ * const a = Array.from({ length: 300 }, (_, i) => 100 + (i * 37) % 50);
+ * const cmp = blockBootstrapCompare(a, a.map((x) => x - 40), { resamples: 200 });
+ * formatBootstrap(["A", "B"], cmp, { color: false }).includes("improved"); // true
+ * ```
+ */
+export function formatBootstrap(
+  names: [string, string],
+  cmp: BootstrapComparison,
+  style: TextStyle,
+): string {
+  const level = `${Number((cmp.confidence * 100).toFixed(1))}%`;
+  const rows: string[][] = [[
+    "metric",
+    names[0],
+    names[1],
+    "delta",
+    "change",
+    `${level} CI of delta`,
+    "verdict",
+  ]];
+  for (const m of cmp.metrics) {
+    rows.push([
+      m.metric === cmp.primary ? `${m.metric} *` : m.metric,
+      fmtMs(m.a),
+      fmtMs(m.b),
+      fmtDelta(m.delta),
+      m.relative === null ? "-" : fmtPct(m.relative * 100),
+      `[${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`,
+      paintVerdict(style, m.verdict),
+    ]);
+  }
+  const head = cmp.metrics.find((m) => m.metric === cmp.primary);
+  const headline = head
+    ? `verdict (${cmp.primary.toUpperCase()}, * above): ${
+      paint(style, 1, paintVerdict(style, cmp.verdict))
+    } — ${names[1]} − ${names[0]} = ${fmtDelta(head.delta)}, ${level} CI [${
+      fmtDelta(head.lower)
+    }, ${fmtDelta(head.upper)}]`
+    : `verdict: ${cmp.verdict}`;
+  return [
+    `block bootstrap over time: ${cmp.resamples} resamples, seed ${cmp.seed}, blocks of ${cmp.blockLength.a}/${cmp.blockLength.b} requests (lag-1 autocorrelation ${
+      cmp.autocorrelation.a.toFixed(2)
+    }/${cmp.autocorrelation.b.toFixed(2)}), n = ${cmp.n.a}/${cmp.n.b}`,
+    table(rows, ["l", "r", "r", "r", "r", "r", "l"]),
+    headline,
+  ].join("\n");
+}
+
+/**
+ * Formats one percentile per run side by side, each with its confidence
+ * interval and sample size (e.g. the P95 of both suite profiles).
+ *
+ * @example
+ * ```ts
+ * import { formatIntervals } from "./report_text.ts";
+ * import { percentileInterval } from "./confidence.ts";
+ * const xs = Array.from({ length: 200 }, (_, i) => i + 1);
+ * formatIntervals("P95", [["A", percentileInterval(xs, 95, 0.95)]]).includes("[184ms"); // true
+ * ```
+ */
+export function formatIntervals(
+  label: string,
+  runs: readonly [string, PercentileInterval][],
+): string {
+  const rows: string[][] = [["", ...runs.map(([name]) => name)]];
+  rows.push([label, ...runs.map(([, ci]) => fmtMs(ci.point))]);
+  const level = runs[0] ? `${Number((runs[0][1].confidence * 100).toFixed(1))}% CI` : "CI";
+  rows.push([
+    level,
+    ...runs.map(([, ci]) => `[${fmtMs(ci.lower)}, ${fmtMs(ci.upper)}]`),
+  ]);
+  rows.push(["n", ...runs.map(([, ci]) => String(ci.n))]);
+  return table(rows, ["l", ...runs.map(() => "r" as const)]);
+}
+
+function fmtRange(r: MsRange, f: (v: number) => string): string {
+  return r.min === r.max ? f(r.min) : `${f(r.min)} to ${f(r.max)}`;
+}
+
+function fmtShare(r: MsRange): string {
+  const p = (v: number) => `${(v * 100).toFixed(0)}%`;
+  return r.min === r.max ? p(r.min) : `${p(r.min)} to ${p(r.max)}`;
+}
+
+/**
+ * Formats an attribution of a latency difference to connection setup
+ * versus everything else.
+ *
+ * @example
+ * ```ts
+ * import { formatAttribution } from "./report_text.ts";
+ * import { attributeDifference } from "./attribution.ts";
+ * const run = { requests: 400, opened: 20, openedHttp2: 0, maxWaiters: 20, setupMs: 120 };
+ * const attr = attributeDifference({ ...run, name: "A", meanMs: 200 }, { ...run, name: "B", meanMs: 195, opened: 1 });
+ * formatAttribution(attr).includes("connection setup"); // true
+ * ```
+ */
+export function formatAttribution(
+  attr: Attribution,
+  context: { meanVerdict?: ComparisonVerdict } = {},
+): string {
+  const a = attr.baseline;
+  const b = attr.candidate;
+  const paid = (c: Attribution["baseline"]) => {
+    const h1 = c.connections_opened - c.http2_connections;
+    const kinds = [
+      h1 ? `${h1} HTTP/1.1` : "",
+      c.http2_connections ? `${c.http2_connections} HTTP/2` : "",
+    ].filter((x) => x).join(" + ") || "0";
+    return `${c.name}: ${kinds} new connection(s) × ${fmtMs(c.setup_ms_per_connection)} = ${
+      fmtRange(c.setup_paid_ms, fmtMs)
+    } of setup`;
+  };
+  const noise = context.meanVerdict === "no significant difference";
+  const lines = [
+    `attribution (tailgate mock model): total latency time ${b.name} − ${a.name} = ${
+      fmtDelta(attr.total_delta_ms)
+    } (mean ${fmtDelta(attr.mean_delta_ms)} × ${attr.requests} requests)`,
+    `  ${paid(a)}`,
+    `  ${paid(b)}`,
+    `  connection setup: ${fmtRange(attr.setup_delta_ms, fmtDelta)}${
+      attr.setup_share === null || noise ? "" : ` (${fmtShare(attr.setup_share)} of the difference)`
+    }`,
+    `  everything else:  ${fmtRange(attr.other_delta_ms, fmtDelta)}`,
+  ];
+  if (noise) {
+    lines.push(
+      "  the mean difference itself is within noise (block bootstrap: no significant difference), so no share is given",
+    );
+  }
+  for (const n of attr.notes) lines.push(`  note: ${n}`);
+  return lines.join("\n");
 }

@@ -1,25 +1,173 @@
-/** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs. */
+/** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs, with confidence. */
+import {
+  attributeDifference,
+  type Attribution,
+  attributionRunFromStats,
+  maxInFlight,
+} from "../attribution.ts";
+import { blockBootstrapCompare, type BootstrapComparison } from "../bootstrap.ts";
 import { compareSummaries } from "../compare.ts";
-import { formatComparison } from "../report_text.ts";
-import { formatOptions, type OptionSpecs, parseCommandArgs } from "./_args.ts";
+import { buildChartData } from "../report_series.ts";
+import { renderHtmlReport } from "../report_html.ts";
+import { renderJunitReport } from "../report_junit.ts";
+import { formatAttribution, formatBootstrap, formatComparison } from "../report_text.ts";
+import type { Summary } from "../stats.ts";
+import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { loadSummary } from "./report.ts";
+import {
+  bootstrapOptions,
+  claimOutput,
+  formatLine,
+  type LoadedRun,
+  loadRun,
+  writeOutput,
+} from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the comparison as one JSON object" },
+  "fail-on-regression": {
+    type: "boolean",
+    help: "Exit 1 when B is significantly slower (P95 interval above 0)",
+  },
+  confidence: {
+    type: "string",
+    arg: "LEVEL",
+    default: "95%",
+    help: "Two-sided level of the intervals of the deltas",
+  },
+  seed: { type: "string", arg: "N", default: "1", help: "Seed of the bootstrap resampling" },
+  resamples: { type: "string", arg: "N", default: "2000", help: "Bootstrap resamples" },
+  html: { type: "string", arg: "FILE", help: "Write a self-contained HTML report" },
+  junit: { type: "string", arg: "FILE", help: "Write the comparison verdict as JUnit XML" },
+  "mock-stats": {
+    type: "string",
+    multiple: true,
+    arg: "FILE",
+    help:
+      "Both runs were against the tailgate mock: a suite's comparison_report.json, or twice: A's and B's /stats JSON",
+  },
 };
 
 /** Help text. */
 export const HELP = `Usage: tailgate compare <a.csv> <b.csv> [options]
 
-Compares run B (candidate) with run A (baseline): per-metric latency,
-throughput and error-rate changes. Negative latency change = B is faster.
+Compares run B (candidate) with run A (baseline). Reads CSVs from tailgate,
+hey, vegeta, oha and k6 (detected; a tailgate run can be compared with
+another tool's). Prints per-metric latency, throughput and error-rate
+changes, then for P50, P95, P99 and the mean the delta B - A, the relative
+change and a confidence interval of the delta from a seeded circular block
+bootstrap over time (latencies within a run are autocorrelated, so single
+requests are not independent evidence). Verdict, decided on P95: improved
+(interval below 0), regressed (above 0), or no significant difference.
+
+With --mock-stats (runs against the tailgate mock), the difference in total
+latency time is split into connection setup (new connections x the mock's
+setup cost) and everything else.
 
 Options:
 ${formatOptions(OPTIONS)}
 
-Exit codes: 0 ok, 2 usage or input error.`;
+Exit codes: 0 ok, 1 B regressed (with --fail-on-regression), 2 usage or
+input error, 3 too few successful requests to decide (with
+--fail-on-regression).`;
+
+/** Reads a JSON file, as a UsageError naming the flag. */
+async function readJson(path: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotFound
+      ? "file not found"
+      : (err as Error).message.split("\n")[0];
+    throw new UsageError(`Cannot read ${flag} ${path}: ${why}; check the path`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`Cannot read ${flag} ${path}: not JSON: ${(err as Error).message}`);
+  }
+}
+
+interface MockInput {
+  a: unknown;
+  b: unknown;
+  /** The suite's concurrency, when known. */
+  concurrency: number | null;
+}
+
+/** Reads `--mock-stats`: one suite report, or two `/stats` documents. */
+async function readMockStats(paths: string[]): Promise<MockInput | null> {
+  if (paths.length === 0) return null;
+  if (paths.length === 1) {
+    const doc = await readJson(paths[0]!, "--mock-stats") as {
+      mock?: { baseline?: unknown; optimized?: unknown };
+      config?: { concurrency?: unknown };
+    };
+    if (!doc?.mock?.baseline || !doc.mock.optimized) {
+      throw new UsageError(
+        `Cannot read --mock-stats ${
+          paths[0]
+        }: it has no mock.baseline and mock.optimized; pass a suite's comparison_report.json, or two /stats files (--mock-stats a.json --mock-stats b.json)`,
+      );
+    }
+    const c = doc.config?.concurrency;
+    return {
+      a: doc.mock.baseline,
+      b: doc.mock.optimized,
+      concurrency: typeof c === "number" ? c : null,
+    };
+  }
+  if (paths.length === 2) {
+    return {
+      a: await readJson(paths[0]!, "--mock-stats"),
+      b: await readJson(paths[1]!, "--mock-stats"),
+      concurrency: null,
+    };
+  }
+  throw new UsageError(
+    `Option --mock-stats takes one suite report or two /stats files, got ${paths.length}`,
+  );
+}
+
+/** Attribution of B − A from the mock's stats and the runs; a UsageError on bad stats. */
+export function attributionFor(
+  names: [string, string],
+  runs: [LoadedRun, LoadedRun],
+  summaries: [Summary, Summary],
+  mock: MockInput,
+): Attribution | null {
+  const [sa, sb] = summaries;
+  if (sa.mean_ms === null || sb.mean_ms === null) return null;
+  const inFlight = (r: LoadedRun): number | null =>
+    mock.concurrency ??
+      (r.intervals ? maxInFlight(r.intervals.starts, r.intervals.latencies) : null);
+  try {
+    return attributeDifference(
+      attributionRunFromStats(names[0], mock.a, {
+        requests: sa.successes,
+        meanMs: sa.mean_ms,
+        maxInFlight: inFlight(runs[0]),
+      }),
+      attributionRunFromStats(names[1], mock.b, {
+        requests: sb.successes,
+        meanMs: sb.mean_ms,
+        maxInFlight: inFlight(runs[1]),
+      }),
+    );
+  } catch (err) {
+    throw new UsageError(`Cannot attribute the difference: ${(err as Error).message}`);
+  }
+}
+
+/** The mean's verdict, for the attribution text. */
+export function meanVerdict(
+  b: BootstrapComparison | null,
+): { meanVerdict?: BootstrapComparison["verdict"] } {
+  const m = b?.metrics.find((x) => x.metric === "mean");
+  return m ? { meanVerdict: m.verdict } : {};
+}
 
 /** Runs the command; returns the exit code. */
 export async function compare(args: string[]): Promise<number> {
@@ -34,13 +182,113 @@ export async function compare(args: string[]): Promise<number> {
     );
   }
   const [pa, pb] = positionals as [string, string];
-  const a = (await loadSummary(pa)).summary();
-  const b = (await loadSummary(pb)).summary();
+  const boot = bootstrapOptions(values);
+  const failOnRegression = values["fail-on-regression"] === true;
+  const htmlPath = str(values, "html");
+  const junitPath = str(values, "junit");
+  const mock = await readMockStats(strs(values, "mock-stats"));
+  const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
+  const ra = await loadRun(pa, wants);
+  const rb = await loadRun(pb, wants);
+  if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
+  if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  const a = ra.builder.summary();
+  const b = rb.builder.summary();
   const improvement = compareSummaries(a, b);
-  if (values.json) {
-    console.log(JSON.stringify({ baseline: a, candidate: b, improvement }, null, 2));
+  const sa = ra.series!;
+  const sb = rb.series!;
+  let bootstrap: BootstrapComparison | null = null;
+  let why = "";
+  if (sa.length < 2 || sb.length < 2) {
+    why =
+      `too few successful requests to compare (${sa.length} and ${sb.length}; each run needs at least 2)`;
   } else {
-    console.log(formatComparison([pa, pb], a, b, improvement, { color: useColor() }));
+    bootstrap = blockBootstrapCompare(sa, sb, boot);
   }
-  return 0;
+  const names: [string, string] = ["A", "B"];
+  const attribution = mock === null ? null : attributionFor(names, [ra, rb], [a, b], mock);
+  const verdict = bootstrap?.verdict ?? null;
+  const sources = {
+    baseline: { path: pa, format: ra.format, notes: ra.notes },
+    candidate: { path: pb, format: rb.format, notes: rb.notes },
+  };
+  if (values.json) {
+    console.log(JSON.stringify(
+      {
+        baseline: a,
+        candidate: b,
+        improvement,
+        bootstrap,
+        verdict,
+        ...(bootstrap === null ? { verdict_reason: why } : {}),
+        attribution,
+        sources,
+      },
+      null,
+      2,
+    ));
+  } else {
+    const style = { color: useColor() };
+    const out = [
+      `A = ${formatLine(ra)}`,
+      `B = ${formatLine(rb)}`,
+      "",
+      formatComparison(names, a, b, improvement, style),
+      "",
+      bootstrap ? formatBootstrap(names, bootstrap, style) : `no verdict: ${why}`,
+    ];
+    if (mock !== null) {
+      out.push(
+        "",
+        attribution
+          ? formatAttribution(attribution, meanVerdict(bootstrap))
+          : "attribution: not possible, a run has no successful request",
+      );
+    }
+    console.log(out.join("\n"));
+  }
+  const cases = bootstrap ? [{ ...bootstrap, baseline: pa, candidate: pb }] : [];
+  if (junitPath !== undefined) {
+    const xml = renderJunitReport({
+      timestamp: new Date().toISOString(),
+      comparisons: cases,
+      regressionIsFailure: failOnRegression,
+    });
+    await writeOutput(junitPath, xml, "--junit");
+  }
+  if (htmlPath !== undefined) {
+    const runs = [[ra, a, "A"], [rb, b, "B"]] as const;
+    const html = renderHtmlReport({
+      title: `tailgate compare: ${pa} vs ${pb}`,
+      generatedAt: new Date().toISOString(),
+      runs: runs.map(([r, s, name]) => ({
+        name,
+        source: `${r.path} (${r.format})`,
+        count: s.count,
+        errors: s.errors,
+        p50Ms: s.p50_ms,
+        p95Ms: s.p95_ms,
+        p99Ms: s.p99_ms,
+        maxMs: s.max_ms,
+        throughputRps: s.throughput_rps,
+      })),
+      charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
+      comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
+      notes: [
+        `A = ${pa} (${ra.format})`,
+        `B = ${pb} (${rb.format})`,
+        ...ra.notes.map((n) => `A: ${n}`),
+        ...rb.notes.map((n) => `B: ${n}`),
+        ...(bootstrap ? [] : [`No verdict: ${why}`]),
+        ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+      ],
+    });
+    await writeOutput(htmlPath, html, "--html");
+  }
+  if (!values.json && (htmlPath !== undefined || junitPath !== undefined)) {
+    console.log(`\nwrote ${[htmlPath, junitPath].filter((p) => p !== undefined).join(", ")}`);
+  }
+  if (!failOnRegression) return 0;
+  if (verdict === null) return 3;
+  return verdict === "regressed" ? 1 : 0;
 }

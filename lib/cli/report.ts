@@ -1,11 +1,23 @@
-/** `tailgate report <file.csv>`: the summary of a saved run. */
-import { readRecordBatches } from "../read_records.ts";
-import { formatSlaResults, formatSummary } from "../report_text.ts";
+/** `tailgate report <file.csv>`: the summary of a saved run, with SLA verdicts. */
+import { buildChartData } from "../report_series.ts";
+import { renderHtmlReport } from "../report_html.ts";
+import { renderJunitReport } from "../report_junit.ts";
+import { formatSummary } from "../report_text.ts";
 import { evaluateSla, parseSlaRule, type SlaRule } from "../sla.ts";
-import { type Summary, SummaryBuilder } from "../stats.ts";
-import { formatOptions, type OptionSpecs, parseCommandArgs, strs } from "./_args.ts";
+import type { SummaryBuilder } from "../stats.ts";
+import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
+import { formatRuleTable } from "./_bench_text.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
+import {
+  claimOutput,
+  confidenceOption,
+  formatLine,
+  loadRun,
+  slaExitCode,
+  slaRows,
+  writeOutput,
+} from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the summary as one JSON object" },
@@ -15,35 +27,39 @@ const OPTIONS: OptionSpecs = {
     arg: "RULE",
     help: "Gate on a rule, e.g. p95<=800ms (repeatable)",
   },
+  confidence: {
+    type: "string",
+    arg: "LEVEL|off",
+    default: "95%",
+    help: "Confidence for percentile rules; off gates on the point value",
+  },
+  html: { type: "string", arg: "FILE", help: "Write a self-contained HTML report" },
+  junit: { type: "string", arg: "FILE", help: "Write the SLA verdicts as JUnit XML" },
 };
 
 /** Help text. */
 export const HELP = `Usage: tailgate report <file.csv> [options]
 
-Summarizes a saved run (a CSV written by tailgate bench). Latency statistics
-cover successful requests (status 200-399); percentiles are nearest-rank.
+Summarizes a saved run. Reads CSVs written by tailgate (bench, suite), hey
+(-o csv), vegeta (encode -to csv), oha (--output-format csv) and k6 (--out
+csv); the format is detected from the first line and printed with its
+caveats. Latency statistics cover successful requests (status 200-399);
+percentiles are nearest-rank.
 
 Options:
 ${formatOptions(OPTIONS)}
 
-Exit codes: 0 ok (all rules pass), 1 an SLA rule failed, 2 usage or input error.`;
+With --confidence 95% (default) a percentile rule passes only when its 95%
+upper confidence bound meets the limit, fails when the lower bound breaks
+it, and is otherwise inconclusive; too few samples for a bound is
+inconclusive too, and the table says how many are needed (59 for P95).
 
-/** Reads a CSV into a SummaryBuilder, turning input problems into UsageErrors. */
+Exit codes: 0 all rules pass, 1 an SLA rule failed, 2 usage or input error,
+3 inconclusive (a rule could not be decided, none failed).`;
+
+/** Reads a CSV in any supported format into a SummaryBuilder, as UsageErrors on bad input. */
 export async function loadSummary(path: string): Promise<SummaryBuilder> {
-  const b = new SummaryBuilder();
-  try {
-    for await (const batch of readRecordBatches(path)) for (const r of batch) b.add(r);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new UsageError(`Cannot read ${path}: file not found; check the path`);
-    }
-    if (err instanceof Deno.errors.IsADirectory) {
-      throw new UsageError(`Cannot read ${path}: it is a directory; pass a CSV file`);
-    }
-    if (err instanceof SyntaxError) throw new UsageError(err.message);
-    throw err;
-  }
-  return b;
+  return (await loadRun(path)).builder;
 }
 
 /** Parses SLA rules, as a UsageError on a bad one. */
@@ -70,17 +86,61 @@ export async function report(args: string[]): Promise<number> {
     );
   }
   const rules = parseRules(strs(values, "sla"));
+  const confidence = confidenceOption(str(values, "confidence")!);
+  const htmlPath = str(values, "html");
+  const junitPath = str(values, "junit");
   const path = positionals[0]!;
-  const b = await loadSummary(path);
-  const summary: Summary = b.summary();
-  const sorted = b.sortedLatencies();
-  const results = rules.map((r) => evaluateSla(r, summary, sorted));
+  const run = await loadRun(path, { records: htmlPath !== undefined });
+  if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
+  if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  const summary = run.builder.summary();
+  const sorted = run.builder.sortedLatencies();
+  const results = rules.map((r) => evaluateSla(r, summary, sorted, confidence));
+  const source = { path, format: run.format, notes: run.notes };
   if (values.json) {
-    console.log(JSON.stringify(rules.length ? { ...summary, sla: results } : summary, null, 2));
+    const doc = rules.length
+      ? { ...summary, source, confidence, sla: results }
+      : { ...summary, source };
+    console.log(JSON.stringify(doc, null, 2));
   } else {
     const style = { color: useColor() };
+    console.log(formatLine(run));
+    console.log("");
     console.log(formatSummary(path, summary, style));
-    if (results.length) console.log("\n" + formatSlaResults(results, style));
+    if (results.length) console.log("\n" + formatRuleTable(results, style));
   }
-  return results.every((r) => r.passed) ? 0 : 1;
+  const rows = slaRows(results, "run", summary.successes);
+  if (junitPath !== undefined) {
+    const xml = renderJunitReport({ timestamp: new Date().toISOString(), sla: rows });
+    await writeOutput(junitPath, xml, "--junit");
+  }
+  if (htmlPath !== undefined) {
+    const html = renderHtmlReport({
+      title: `tailgate report: ${path}`,
+      generatedAt: new Date().toISOString(),
+      runs: [{
+        name: "run",
+        source: `${path} (${run.format})`,
+        count: summary.count,
+        errors: summary.errors,
+        p50Ms: summary.p50_ms,
+        p95Ms: summary.p95_ms,
+        p99Ms: summary.p99_ms,
+        maxMs: summary.max_ms,
+        throughputRps: summary.throughput_rps,
+      }],
+      charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
+      slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
+        label: r.text,
+        limitMs: r.limit,
+      })),
+      sla: rows,
+      notes: [`${path}: ${run.format} CSV`, ...run.notes],
+    });
+    await writeOutput(htmlPath, html, "--html");
+  }
+  if (!values.json && (htmlPath !== undefined || junitPath !== undefined)) {
+    console.log(`\nwrote ${[htmlPath, junitPath].filter((p) => p !== undefined).join(", ")}`);
+  }
+  return slaExitCode(results);
 }
