@@ -52,6 +52,27 @@ export function classifyError(err: unknown): ErrorKind {
   return "other";
 }
 
+/**
+ * Whether `fetch` failed because a connection attempt it was waiting on was
+ * abandoned: `client error (Connect): request was canceled`. With HTTP/2,
+ * concurrent requests share one connection attempt; when it fails only one
+ * request gets the cause (refused, TLS, DNS) and the others get this, which
+ * {@linkcode classifyError} can only call `other`. A client that remembers
+ * the kind of its last connect failure can use it for these.
+ *
+ * @example
+ * ```ts
+ * import { isCanceledConnect } from "./_classify_error.ts";
+ * const err = new TypeError("fetch failed", {
+ *   cause: new Error("error sending request for url (http://127.0.0.1:1/): client error (Connect): request was canceled"),
+ * });
+ * isCanceledConnect(err); // true
+ * ```
+ */
+export function isCanceledConnect(err: unknown): boolean {
+  return /client error \(connect\): request was canceled/.test(collectMessages(err).toLowerCase());
+}
+
 /** Removes URLs and `host:port` socket addresses, which carry no error meaning. */
 function stripLocations(text: string): string {
   return text

@@ -5,7 +5,7 @@
  * the same paths end to end.
  */
 import assert from "node:assert/strict";
-import { classifyError } from "../lib/_classify_error.ts";
+import { classifyError, isCanceledConnect } from "../lib/_classify_error.ts";
 
 /** A `fetch` rejection as Deno builds it: `TypeError("fetch failed")` caused by the hyper error. */
 function fetchFailed(inner: string): TypeError {
@@ -130,4 +130,22 @@ Deno.test("classifyError() falls back to other for errors it does not know", () 
   assert.equal(classifyError(new Error("something unheard of")), "other");
   assert.equal(classifyError("a string"), "other");
   assert.equal(classifyError(undefined), "other");
+});
+
+Deno.test("isCanceledConnect() spots HTTP/2 waiters of a failed connection attempt", () => {
+  // optimized profile, 4 requests at once to a port with nothing listening: one gets
+  // "Connection refused", the other three get this message, which names no cause.
+  const canceled = fetchFailed(
+    "error sending request for url (http://127.0.0.1:45909/api): client error (Connect): request was canceled",
+  );
+  assert.equal(isCanceledConnect(canceled), true);
+  assert.equal(classifyError(canceled), "other");
+  assert.equal(
+    isCanceledConnect(
+      fetchFailed(
+        "error sending request for url (http://127.0.0.1:45909/api): client error (Connect): tcp connect error: Connection refused (os error 111)",
+      ),
+    ),
+    false,
+  );
 });
