@@ -315,7 +315,7 @@ export function formatAttribution(
     lines.push(
       "  the mean difference itself is within noise (block bootstrap: no significant difference), so no share is given",
     );
-  }
+  } else if (attr.share_note !== null) lines.push(`  note: ${attr.share_note}`);
   for (const n of attr.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }
