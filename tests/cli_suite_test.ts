@@ -137,3 +137,63 @@ Deno.test("every command answers --help with exit 0", async () => {
     assert.match(r.stdout, new RegExp(`Usage: tailgate ${c}`));
   }
 });
+
+Deno.test("suite reports confidence, the bootstrap verdict and attribution, and writes report.html", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli(
+      ["suite", "-n", "80", "-c", "4", "--out-dir", dir, ...FAST_MOCK_FLAGS],
+      { writeDirs: [dir] },
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /== summary \(sequential\) ==/);
+    assert.match(r.stdout, /^p95 +\S+ +\S+$/m);
+    assert.match(r.stdout, /^95% CI +\[.+\] +\[.+\]$/m);
+    assert.match(
+      r.stdout,
+      /comparison \(block bootstrap on P95\): (improved|regressed|no significant difference)/,
+    );
+    assert.match(r.stdout, /attribution \(tailgate mock model\)/);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    for (const k of ["baseline", "optimized", "improvement", "sla", "mock"]) assert.ok(k in report);
+    assert.equal(report.sla.verdict, "pass");
+    assert.equal(report.sla.rules[0].confidence.n, 80);
+    assert.equal(report.confidence.sla, 0.95);
+    const ci = report.confidence.p95_intervals.optimized;
+    assert.ok(ci.lower <= ci.point && ci.point <= ci.upper);
+    assert.equal(report.bootstrap.n.a, 80);
+    assert.equal(report.verdict, report.bootstrap.verdict);
+    assert.equal(report.attribution.candidate.connections_opened, 1);
+    assert.equal(report.config.mode, "sequential");
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert.ok(html.startsWith("<!DOCTYPE html>"));
+    // The SLA limit is drawn on the percentile curve ("<" is escaped inside the JSON).
+    assert.ok(html.includes('"slaLines":[{"label":"p95\\u003c=800ms","limitMs":800}]'));
+    assert.match(html, /"name":"baseline"/);
+    assert.match(html, /"name":"optimized"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("suite exits 3 when the sample is too small to decide, and 0 with --confidence off", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli(
+      ["suite", "-n", "20", "-c", "4", "--out-dir", dir, ...FAST_MOCK_FLAGS],
+      { writeDirs: [dir] },
+    );
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    assert.match(r.stdout, /p95<=800ms .*n=20, needs n>=59 .*INCONCLUSIVE/);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.sla.passed, false);
+    assert.equal(report.sla.verdict, "inconclusive");
+    const off = await runCli(
+      ["suite", "-n", "20", "-c", "4", "--out-dir", dir, "--confidence", "off", ...FAST_MOCK_FLAGS],
+      { writeDirs: [dir] },
+    );
+    assert.equal(off.code, 0, off.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
