@@ -48,7 +48,7 @@ export function isSecretHeader(name: string, extra: ReadonlySet<string> = new Se
 /**
  * Masks the password (and user name) of a URL and the values of
  * credential-looking query parameters (`api_key`, `token`, `sig`, …).
- * Returns the input unchanged when it is not a URL.
+ * Text that does not parse as a URL gets the same masking by pattern.
  *
  * @example
  * ```ts
@@ -58,11 +58,18 @@ export function isSecretHeader(name: string, extra: ReadonlySet<string> = new Se
  * ```
  */
 export function redactUrl(url: string): string {
+  const byPattern = () =>
+    url
+      .replace(/(\/\/|^)[^/@\s]*@/, `$1${REDACTED}@`)
+      .replace(/([?&;]([^=&;#]+)=)([^&;#]*)/g, (m, head, key) =>
+        SECRET_PARAM.test(key) ? `${head}${REDACTED}` : m);
+  // Without "scheme://" the parser would read "user:pass@host" as a scheme and a path.
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.trim())) return byPattern();
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return url;
+    return byPattern(); // a typo: mask what looks like credentials anyway
   }
   if (u.username) u.username = REDACTED;
   if (u.password) u.password = REDACTED;

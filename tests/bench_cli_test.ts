@@ -141,10 +141,20 @@ Deno.test("bench rejects each bad input with one line, exit 2, no trace, no file
   });
 });
 
-Deno.test("bench never echoes a secret header value in an error", async () => {
-  const r = await run(["bench", URL_OK, "-H", "Authorization Bearer hunter2-secret", "--out", OUT]);
-  assert.equal(r.code, 2);
-  assert.ok(!r.stderr.includes("hunter2-secret"), r.stderr);
+Deno.test("bench never echoes a secret header value or URL password in an error", async () => {
+  const cases = [
+    [URL_OK, "-H", "Authorization Bearer hunter2-secret"],
+    [URL_OK, "-H", "Authorization=hunter2-secret"],
+    [URL_OK, "-H", "hunter2-secret"],
+    ["http://bob:hunter2-secret@exa mple/api"],
+    ["bob:hunter2-secret@host/api"],
+    ["http://127.0.0.1:1/api?api_key=hunter2-secret", "-n", "x"],
+  ];
+  for (const args of cases) {
+    const r = await run(["bench", ...args, "--out", OUT]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(!r.stderr.includes("hunter2-secret"), r.stderr);
+  }
 });
 
 Deno.test("report rejects a missing, empty, wrong-header or malformed CSV with one line", async (t) => {

@@ -18,6 +18,12 @@ Deno.test("redactUrl() masks user info and credential query parameters", () => {
   );
   assert.equal(redactUrl("http://127.0.0.1:8080/api?id=3"), "http://127.0.0.1:8080/api?id=3");
   assert.equal(redactUrl("not a url"), "not a url");
+  // Unparseable or schemeless input is masked by pattern.
+  assert.equal(
+    redactUrl("http://bob:pw1@exa mple/api?token=abc&q=1"),
+    `http://${REDACTED}@exa mple/api?token=${REDACTED}&q=1`,
+  );
+  assert.equal(redactUrl("bob:pw1@host/api"), `${REDACTED}@host/api`);
 });
 
 Deno.test("Redactor.forRequest() masks secret header values everywhere they appear", () => {

@@ -13,7 +13,7 @@ import { collect } from "../collect.ts";
 import { CsvWriter } from "../csv_writer.ts";
 import { formatDuration } from "../duration.ts";
 import { ProgressLine } from "../progress.ts";
-import { Redactor } from "../redact.ts";
+import { Redactor, redactUrl } from "../redact.ts";
 import { formatSummary } from "../report_text.ts";
 import { buildRunMeta, type RunMeta, writeRunMeta } from "../run_meta.ts";
 import { newOpenLoopCounters, runClosed, runOpen } from "../runner.ts";
@@ -36,6 +36,7 @@ import { formatOpenLine, formatRuleTable } from "./_bench_text.ts";
 import { useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
+import { confidenceOption } from "./_verdicts.ts";
 import { parseRules } from "./report.ts";
 
 const DEFAULT_REQUESTS = 200;
@@ -199,10 +200,15 @@ failed (nothing measured, or no request succeeded), 130 interrupted.`;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Shows the start of a header without the value, for error messages. */
-function headerHint(h: string): string {
-  const first = h.trim().split(/[\s:]/)[0] ?? "";
-  return first.length > 24 ? `${first.slice(0, 24)}…` : `${first}${h.trim() === first ? "" : " …"}`;
+/**
+ * Names a malformed header in an error without its value: only a leading
+ * header-name token followed by a separator is shown, else nothing.
+ */
+function headerHint(h: string, flag: string): string {
+  const t = h.trim();
+  const name = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(t)?.[0] ?? "";
+  if (name === "" || name === t || !/^[\s:]/.test(t.slice(name.length))) return flag;
+  return `${flag} "${name.length > 40 ? `${name.slice(0, 40)}…` : name} …"`;
 }
 
 /** Splits and checks one `Name: value` header. */
@@ -211,9 +217,9 @@ function parseHeader(h: string, flag: string): [string, string] {
   const name = i > 0 ? h.slice(0, i).trim() : "";
   if (!TOKEN.test(name)) {
     throw new UsageError(
-      `Malformed ${flag} "${
-        headerHint(h)
-      }": write it as "Name: value", e.g. -H "Accept: application/json"`,
+      `Malformed ${
+        headerHint(h, flag)
+      }: write it as "Name: value", e.g. -H "Accept: application/json"`,
     );
   }
   const value = h.slice(i + 1).trim();
@@ -247,8 +253,8 @@ export async function buildRequest(
 ): Promise<HttpRequest> {
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.trim())) {
     throw new UsageError(
-      `Invalid URL "${url}": it has no scheme; write it in full, e.g. http://${
-        url.replace(/^\/+/, "") || "127.0.0.1:8080/api"
+      `Invalid URL "${redactUrl(url)}": it has no scheme; write it in full, e.g. http://${
+        redactUrl(url).replace(/^\/+/, "") || "127.0.0.1:8080/api"
       }`,
     );
   }
@@ -257,7 +263,7 @@ export async function buildRequest(
     parsed = new URL(url);
   } catch {
     throw new UsageError(
-      `Invalid URL "${url}": give a full URL such as http://127.0.0.1:8080/api`,
+      `Invalid URL "${redactUrl(url)}": give a full URL such as http://127.0.0.1:8080/api`,
     );
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
@@ -266,7 +272,9 @@ export async function buildRequest(
     );
   }
   if (parsed.hostname === "") {
-    throw new UsageError(`Invalid URL "${url}": it has no host; e.g. http://127.0.0.1:8080/api`);
+    throw new UsageError(
+      `Invalid URL "${redactUrl(url)}": it has no host; e.g. http://127.0.0.1:8080/api`,
+    );
   }
   const headers: [string, string][] = [
     ...values.headers.map((h) => parseHeader(h, "--header")),
@@ -338,20 +346,6 @@ async function checkWritable(path: string, flag: string): Promise<void> {
   } catch (err) {
     throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
   }
-}
-
-/** Parses `--confidence 95%`, `0.95`, `99` or `off`. */
-function confidenceOption(text: string): number | "off" {
-  if (text.trim().toLowerCase() === "off") return "off";
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
-  let v = m ? Number(m[1]) : NaN;
-  if (m && (m[2] === "%" || v > 1)) v /= 100;
-  if (!(v > 0.5 && v < 1)) {
-    throw new UsageError(
-      `Invalid value for --confidence: "${text}"; use a level between 50% and 100% such as 95%, or off`,
-    );
-  }
-  return v;
 }
 
 /** Parses `--start-at` (ISO 8601 or epoch ms) into epoch ms within the next 10 minutes. */
