@@ -14,7 +14,7 @@
  * Other modes:
  * - `--memory [--requests N]`: one `fast` run of N requests (default
  *   10,000,000) against nginx, latencies in a SummaryBuilder, every row
- *   CSV-encoded to /dev/null through CsvWriter; reports peak RSS.
+ *   streamed through CsvWriter to a file in /tmp (deleted after); reports peak RSS.
  *   Writes results/bench-memory.json.
  * - `--report-timing [--rows N]`: writes an N-row CSV (default 1,000,000) to
  *   /tmp and times `tailgate report` on it in a fresh process (3 runs).
@@ -34,7 +34,6 @@ import { SummaryBuilder } from "../lib/stats.ts";
 import { CsvWriter } from "../lib/csv_writer.ts";
 import { CSV_HEADER, recordToCsvLine } from "../lib/record.ts";
 import { parseDuration } from "../lib/duration.ts";
-import { runParserBench } from "./parser_bench.ts";
 import {
   parseAutocannon,
   parseH2load,
@@ -414,6 +413,8 @@ async function peersMode() {
   } finally {
     for (const s of servers) await s.stop();
   }
+  // Imported here so the --memory run does not carry node compat and http-parser-js.
+  const { runParserBench } = await import("./parser_bench.ts");
   const parser = runParserBench(100_000).map(([name, ours, theirs]) => ({
     case: name,
     tailgate_ns: ours,
@@ -472,10 +473,14 @@ function checkTargets(rows: PeerResult[]) {
   return out;
 }
 
-function peakRssMiB(): number | null {
+/**
+ * Peak RSS of this process (VmHWM) in MiB. Deno only lets `-A` read /proc
+ * directly, so a `sh` child reads its parent's status file.
+ */
+async function peakRssMiB(): Promise<number | null> {
   try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    const r = await run("sh", ["-c", 'grep VmHWM "/proc/$PPID/status"'], 5000);
+    const m = /VmHWM:\s+(\d+) kB/.exec(r.stdout);
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
@@ -488,7 +493,8 @@ async function memoryMode() {
   const url = `http://127.0.0.1:${nginx.ports[0]}/`;
   const client = createFastClient({ concurrency, timeoutMs: 10_000 });
   const b = new SummaryBuilder();
-  const csv = await CsvWriter.create("/dev/null");
+  const csvPath = "/tmp/tailgate-bench-memory.csv";
+  const csv = await CsvWriter.create(csvPath);
   let sampledMax = 0;
   const sampler = setInterval(() => {
     sampledMax = Math.max(sampledMax, Deno.memoryUsage().rss);
@@ -517,10 +523,11 @@ async function memoryMode() {
     clearInterval(sampler);
     await client.close();
     await nginx.stop();
+    await Deno.remove(csvPath).catch(() => {});
   }
   const elapsed = (performance.now() - t0) / 1000;
   const s = b.summary();
-  const hwm = peakRssMiB();
+  const hwm = await peakRssMiB();
   const sampled = sampledMax / 2 ** 20;
   const peak = Math.max(hwm ?? 0, sampled);
   const result = {
