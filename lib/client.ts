@@ -9,17 +9,20 @@
  *   `http://`, ALPN on `https://`) and a keep-alive pool sized to the concurrency.
  * - `h1`: HTTP/1.1 only, keep-alive pool sized to the concurrency.
  * - `fresh`: a new connection for every request (no reuse).
+ * - `fast`: tailgate's own HTTP/1.1 keep-alive engine over raw sockets
+ *   (one connection per concurrency slot, no silent retry); see `fast_client.ts`.
  *
  * @module
  */
 import { now } from "./clock.ts";
 import { errorForStatus, type ErrorKind } from "./record.ts";
 import { classifyError } from "./_classify_error.ts";
+import { createFastClient } from "./fast_client.ts";
 
 /** The client profiles tailgate offers. */
-export const PROFILES = ["baseline", "optimized", "h1", "fresh"] as const;
+export const PROFILES = ["baseline", "optimized", "h1", "fresh", "fast"] as const;
 /** A client profile name. */
-export type ProfileName = typeof PROFILES[number] | "fast";
+export type ProfileName = typeof PROFILES[number];
 
 /** One HTTP request to send. */
 export interface HttpRequest {
@@ -168,6 +171,8 @@ export function createClient(name: string, options: ClientOptions): Client {
         null,
         () => Deno.createHttpClient({ ...tls, http1: true, http2: false, poolMaxIdlePerHost: 0 }),
       );
+    case "fast":
+      return createFastClient(options);
     default:
       throw new TypeError(
         `Unknown client profile "${name}": use one of ${PROFILES.join(", ")}`,
