@@ -96,7 +96,8 @@ export async function report(args: string[]): Promise<number> {
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
   const results = rules.map((r) => evaluateSla(r, summary, sorted, confidence));
-  const source = { path, format: run.format, notes: run.notes };
+  // No path here: the same run under another name gives the same document.
+  const source = { format: run.format, notes: run.notes };
   if (values.json) {
     const doc = rules.length
       ? { ...summary, source, confidence, sla: results }
