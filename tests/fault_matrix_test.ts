@@ -472,10 +472,11 @@ async function subprocess(mode: string, flags: string[]): Promise<unknown> {
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
-Deno.test("fault matrix: a name that does not resolve is dns (or timeout if the resolver stalls)", async () => {
+Deno.test("fault matrix: a name that does not resolve is dns", async () => {
   // Subprocess with --allow-net scoped to the .invalid name and loopback: the test process may
-  // only reach loopback. The sandbox resolver sometimes drops a query (glibc waits 5 s before
-  // retrying), so a lookup can outlast the timeout: that request is honestly a timeout.
+  // only reach loopback. One wave of 8 requests per profile, timeout 12 s: the sandbox resolver
+  // sometimes drops a query under load and glibc re-asks after 5 s (measured: such lookups
+  // answer NXDOMAIN at 5.0–5.1 s), so a shorter timeout would turn some lookups into timeouts.
   const result = await subprocess("dns", [
     "--allow-net=tailgate-test.invalid,127.0.0.1",
     "--allow-read",
@@ -489,11 +490,13 @@ Deno.test("fault matrix: a name that does not resolve is dns (or timeout if the 
     assert.deepEqual([...r.ids].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7], profile);
     assert.equal(r.summary.count, 8);
     assert.equal(r.summary.errors, 8);
-    const allowed = profile === "optimized"
-      ? ["dns[0]", "timeout[0]", "other[0]"]
-      : ["dns[0]", "timeout[0]"];
-    for (const k of Object.keys(r.kinds)) assert.ok(allowed.includes(k), `dns × ${profile}: ${k}`);
-    assert.ok((r.kinds["dns[0]"] ?? 0) >= 1, `dns × ${profile}: ${JSON.stringify(r.kinds)}`);
+    if (profile === "optimized") {
+      // h2 waiters of the failed connect attempt: other (see the ignored test below).
+      assert.ok((r.kinds["dns[0]"] ?? 0) >= 1, `dns × ${profile}: ${JSON.stringify(r.kinds)}`);
+      assert.equal((r.kinds["dns[0]"] ?? 0) + (r.kinds["other[0]"] ?? 0), 8, profile);
+    } else {
+      assert.deepEqual(r.kinds, { "dns[0]": 8 }, `dns × ${profile}`);
+    }
     const row = CELLS.get("DNS name does not resolve") ?? new Map();
     CELLS.set("DNS name does not resolve", row);
     row.set(
