@@ -512,7 +512,7 @@ Deno.test("fault matrix: memory stays bounded over a long run of stalled request
   // 100 ms, 4 batches of 64 requests per profile (320 per batch), a sample after each batch.
   // Batches 1–2 warm up the JIT, the allocator and the pools (RSS +6–9 MB there); the limits
   // apply from batch 2 to batch 4 (640 stalled requests). Measured on the 2-core dev machine
-  // over 4 runs: heap +0.04–0.08 MB, RSS +2.3–4.2 MB. Limits:
+  // over 5 runs: heap +0.04–0.08 MB, RSS +1.4–4.2 MB. Limits:
   // - heap +1 MB (≈1.6 KB per request): a request that kept its Request/Response/AbortSignal
   //   and timer alive would leak several KB each; 12× the measured growth.
   // - RSS +24 MB (≈38 KB per request): a leaked connection per request (64 KB read buffer in
