@@ -16,7 +16,7 @@
  */
 import { now } from "./clock.ts";
 import { errorForStatus, type ErrorKind } from "./record.ts";
-import { classifyError } from "./_classify_error.ts";
+import { classifyError, isCanceledConnect } from "./_classify_error.ts";
 import { createFastClient } from "./fast_client.ts";
 
 /** The client profiles tailgate offers. */
@@ -114,11 +114,35 @@ class FetchClient implements Client {
       }
       return { startedMs, endMs: now(), ttfbMs, status, bytes, error: errorForStatus(status) };
     } catch (err) {
-      return { startedMs, endMs: now(), ttfbMs, status: 0, bytes, error: classifyError(err) };
+      const error = await this.#connectAware(err);
+      return { startedMs, endMs: now(), ttfbMs, status: 0, bytes, error };
     } finally {
       own?.close();
     }
   }
+
+  /**
+   * On HTTP/2, requests waiting for a connection that failed get a bare
+   * "request was canceled" with no cause; the cause is on the one request
+   * that made the connect attempt. Attribute waiters to that cause (waiting
+   * briefly for it to be seen), and say `other` only when none shows up.
+   */
+  async #connectAware(err: unknown): Promise<ErrorKind> {
+    if (!isCanceledConnect(err)) {
+      const kind = classifyError(err);
+      if (kind === "connect_refused" || kind === "dns" || kind === "tls") {
+        this.#connectFailure.resolve(kind);
+        this.#lastConnectKind = kind;
+      }
+      return kind;
+    }
+    if (this.#lastConnectKind) return this.#lastConnectKind;
+    const timeout = new Promise<ErrorKind>((r) => setTimeout(() => r("other"), 250));
+    return await Promise.race([this.#connectFailure.promise, timeout]);
+  }
+
+  #lastConnectKind: ErrorKind | null = null;
+  #connectFailure = Promise.withResolvers<ErrorKind>();
 
   close(): Promise<void> {
     this.#shared?.close();

@@ -570,11 +570,7 @@ Deno.test({
 
 Deno.test({
   name: "optimized reports every request of a failed connect with its cause, not other",
-  ignore: true,
   fn: async () => {
-    console.log(
-      "ignored: lib/client.ts (optimized, h2) records concurrent waiters of a refused connect as other",
-    );
     const run = await runCase("optimized", `http://127.0.0.1:${closedPort()}/api`, {
       n: N,
       concurrency: C,
