@@ -218,6 +218,14 @@ function printTable(title: string, rows: PeerResult[]) {
   }
 }
 
+/** Whether a URL answers 2xx within a second. */
+async function alive(url: string): Promise<boolean> {
+  const client = createFastClient({ concurrency: 1, timeoutMs: 1000 });
+  const o = await client.send(request(url));
+  await client.close();
+  return o.error === "";
+}
+
 /** p50/p99 of `fast` at a fixed rate through the open-model runner. */
 async function pacedFast(url: string, rate: number, ms: number) {
   const client = createFastClient({ concurrency: 50, timeoutMs: 10_000 });
@@ -387,7 +395,22 @@ async function peersMode() {
       }
       const rows: PeerResult[] = [];
       for (const tool of tools) {
+        if (name === "mock" && !(await alive(target.h1Url))) {
+          // A peer can leave the mock dead or wedged; restart it so later rows are not all errors.
+          console.log(`note: the mock stopped answering before ${tool}; restarting it`);
+          notes.push(`the mock stopped answering before ${tool} and was restarted`);
+          await servers.pop()!.stop();
+          const s = await startMock();
+          servers.push(s);
+          const url = `http://127.0.0.1:${s.ports[0]}/api`;
+          target = { ...target, h1Url: url, h2cUrl: url };
+        }
         const res = await measure(tool, target, have);
+        if (res.requests !== null && res.errors !== null && res.errors > res.requests / 2) {
+          res.note = `INVALID: ${fmtInt(res.errors)} of ${
+            fmtInt(res.requests)
+          } requests failed; ${res.note}`;
+        }
         rows.push(res);
         console.log(
           `  ${target.name} / ${tool}: ${fmtInt(res.rps)} req/s ${
@@ -397,7 +420,10 @@ async function peersMode() {
         await new Promise((r) => setTimeout(r, 300));
       }
       const wrk = rows.find((r) => r.tool === "wrk")?.rps ?? null;
-      for (const r of rows) r.ratio_to_wrk = wrk && r.rps !== null ? r.rps / wrk : null;
+      for (const r of rows) {
+        const valid = !r.note.startsWith("INVALID");
+        r.ratio_to_wrk = wrk && r.rps !== null && valid ? r.rps / wrk : null;
+      }
       printTable(
         `${target.name}: c=${concurrency}, ${
           durationMs / 1000
