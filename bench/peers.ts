@@ -520,7 +520,14 @@ async function memoryMode() {
   const client = createFastClient({ concurrency, timeoutMs: 10_000 });
   const b = new SummaryBuilder();
   const csvPath = "/tmp/tailgate-bench-memory.csv";
-  const csv = await CsvWriter.create(csvPath);
+  let csv: CsvWriter;
+  try {
+    csv = await CsvWriter.create(csvPath);
+  } catch (err) {
+    await client.close();
+    await nginx.stop();
+    throw err;
+  }
   let sampledMax = 0;
   const sampler = setInterval(() => {
     sampledMax = Math.max(sampledMax, Deno.memoryUsage().rss);
