@@ -518,7 +518,7 @@ async function memoryMode() {
   const nginx = await startNginx(nginxWorkers);
   const url = `http://127.0.0.1:${nginx.ports[0]}/`;
   const client = createFastClient({ concurrency, timeoutMs: 10_000 });
-  const b = new SummaryBuilder();
+  const b = new SummaryBuilder(total);
   const csvPath = "/tmp/tailgate-bench-memory.csv";
   let csv: CsvWriter;
   try {

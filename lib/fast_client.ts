@@ -321,13 +321,15 @@ class FastClient implements Client {
           const nothing = parser.idle;
           if (parser.finish()) break;
           this.#release(c, false);
-          // Closed before any byte of the response: the server dropped the connection.
+          // Closed before any byte, or after the headers but short of the body: the
+          // server dropped the connection (what the fetch profiles call a reset).
+          // Closed in the middle of the headers: the response is malformed.
           return fail(
             startedMs,
             ttfbMs,
             parser.headersComplete ? parser.status : 0,
             parser.bodyBytes,
-            nothing ? "reset" : "protocol",
+            nothing || parser.headersComplete ? "reset" : "protocol",
           );
         }
         const used = parser.push(buf, 0, n);

@@ -157,14 +157,14 @@ Deno.test("fault matrix: throttle 429 is status 429, http_4xx, for every profile
 Deno.test("fault matrix: reset on Deno.serve (h1 after the headers, h2 RST_STREAM)", async () => {
   // fetch profiles: the body read fails ("error reading a body from connection", or h2
   // "stream error received") → reset, status 0. fast: it parsed the 200 headers and then the
-  // connection closed short of content-length → protocol, status 200 (see the ignored test).
+  // connection closed short of content-length → reset, keeping the status 200 it parsed.
   await faultRow({
     row: "reset (Deno.serve)",
     mock: { resetRate: 1 },
     n: N,
     c: C,
     timeoutMs: 2000,
-    expect: (p) => fetchProfile(p) ? all("reset[0]") : all("protocol[200]"),
+    expect: (p) => fetchProfile(p) ? all("reset[0]") : all("reset[200]"),
     server: () => N,
   });
 });
@@ -185,14 +185,14 @@ Deno.test("fault matrix: reset before the first byte (raw HTTP/1.1 transport)", 
   });
 });
 
-Deno.test("fault matrix: cut mid-body is reset for fetch profiles", async () => {
+Deno.test("fault matrix: cut mid-body is reset for every profile", async () => {
   await faultRow({
     row: "cut mid-body",
     mock: { cutRate: 1 },
     n: N,
     c: C,
     timeoutMs: 2000,
-    expect: (p) => fetchProfile(p) ? all("reset[0]") : all("protocol[200]"),
+    expect: (p) => fetchProfile(p) ? all("reset[0]") : all("reset[200]"),
     server: () => N,
   });
 });
@@ -549,11 +549,7 @@ Deno.test("fault matrix: memory stays bounded over a long run of stalled request
 
 Deno.test({
   name: "fast reports a body cut mid-way as reset, like the fetch profiles",
-  ignore: true,
   fn: async () => {
-    console.log(
-      "ignored: lib/fast_client.ts reports EOF before content-length as protocol (status 200); fetch profiles report reset",
-    );
     const server = serveMock({ ...QUICK_MOCK, cutRate: 1, port: 0 });
     try {
       const run = await runCase("fast", `${server.url}/api`, {

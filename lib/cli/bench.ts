@@ -706,6 +706,8 @@ async function execute(
     progress.start();
     builder = await collect(records, {
       csv,
+      // Sized once when the count is known: no doubling copy on huge runs.
+      builder: new SummaryBuilder(total ?? 1024),
       onRecord: (r) => {
         progress.record(r);
         // What a tool timing from the actual send would report (coordinated omission).
