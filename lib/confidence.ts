@@ -22,6 +22,7 @@
  * @module
  */
 import { binomialCdf } from "./_binomial.ts";
+import { meetsLimit } from "./_limit.ts";
 import { percentile } from "./stats.ts";
 
 function checkArgs(what: string, n: number, p: number, confidence: number): void {
@@ -228,19 +229,6 @@ export interface SlaVerdict {
   minSamples?: number | null;
 }
 
-function holds(value: number, op: PercentileRule["op"], limit: number): boolean {
-  switch (op) {
-    case "<":
-      return value < limit;
-    case "<=":
-      return value <= limit;
-    case ">":
-      return value > limit;
-    case ">=":
-      return value >= limit;
-  }
-}
-
 /**
  * Decides a percentile SLA rule with confidence. For an upper limit
  * (`p95<=800ms`): **pass** when the upper confidence bound is within the
@@ -273,7 +261,7 @@ export function slaVerdict(
   if (confidence === "off") {
     const point = percentile(sorted, p);
     return {
-      verdict: point !== null && holds(point, rule.op, rule.limit) ? "pass" : "fail",
+      verdict: point !== null && meetsLimit(point, rule.op, rule.limit) ? "pass" : "fail",
       point,
       lower: null,
       upper: null,
@@ -291,8 +279,10 @@ export function slaVerdict(
   // The bound that proves the rule holds, and the one that proves it broken.
   const proving = upperLimit ? upper : lower;
   const breaking = upperLimit ? lower : upper;
-  if (proving !== null && holds(proving, rule.op, rule.limit)) return { verdict: "pass", ...base };
-  if (breaking !== null && !holds(breaking, rule.op, rule.limit)) {
+  if (proving !== null && meetsLimit(proving, rule.op, rule.limit)) {
+    return { verdict: "pass", ...base };
+  }
+  if (breaking !== null && !meetsLimit(breaking, rule.op, rule.limit)) {
     return { verdict: "fail", ...base };
   }
   if (proving === null) {

@@ -16,6 +16,7 @@ import UPLOT_JS from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { BootstrapComparison } from "./bootstrap.ts";
 import type { SlaVerdict } from "./confidence.ts";
 import type { ChartData } from "./report_series.ts";
+import type { Summary } from "./stats.ts";
 
 /** One run's headline numbers for the summary table. */
 export interface HtmlRunSummary {
@@ -29,6 +30,30 @@ export interface HtmlRunSummary {
   p99Ms: number | null;
   maxMs: number | null;
   throughputRps: number;
+}
+
+/**
+ * The run row of the report from a run summary (a field mapping, no computing).
+ *
+ * @example
+ * ```ts
+ * import { htmlRunSummary } from "./report_html.ts";
+ * import { summarize } from "./stats.ts";
+ * htmlRunSummary("A", "a.csv", summarize([])).count; // 0
+ * ```
+ */
+export function htmlRunSummary(name: string, source: string, s: Summary): HtmlRunSummary {
+  return {
+    name,
+    source,
+    count: s.count,
+    errors: s.errors,
+    p50Ms: s.p50_ms,
+    p95Ms: s.p95_ms,
+    p99Ms: s.p99_ms,
+    maxMs: s.max_ms,
+    throughputRps: s.throughput_rps,
+  };
 }
 
 /** One SLA rule's verdict for one run. */

@@ -33,7 +33,16 @@ function fmtPct(v: number | null, signed = true): string {
   return `${signed && v > 0 ? "+" : ""}${v.toFixed(1)}%`;
 }
 
-function table(rows: string[][], align: ("l" | "r")[]): string {
+/**
+ * Lays out rows as aligned columns (ANSI colour codes do not count toward width).
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./report_text.ts";
+ * formatTable([["a", "1"], ["bb", "22"]], ["l", "r"]); // "a    1\nbb  22"
+ * ```
+ */
+export function formatTable(rows: string[][], align: ("l" | "r")[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? "").length)));
   return rows.map((r) =>
     r.map((c, i) => {
@@ -42,6 +51,8 @@ function table(rows: string[][], align: ("l" | "r")[]): string {
     }).join("  ").trimEnd()
   ).join("\n");
 }
+
+const table = formatTable;
 
 // deno-lint-ignore no-control-regex
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");

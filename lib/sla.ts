@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { meetsLimit } from "./_limit.ts";
 import { slaVerdict, type SlaVerdictKind } from "./confidence.ts";
 import { parseDuration } from "./duration.ts";
 import { percentile, type Summary } from "./stats.ts";
@@ -198,19 +199,6 @@ function measure(rule: SlaRule, s: Summary, sorted?: ArrayLike<number>): number 
   return percentile(sorted, rule.quantile ?? 100);
 }
 
-function compare(value: number, op: SlaOp, limit: number): boolean {
-  switch (op) {
-    case "<":
-      return value < limit;
-    case "<=":
-      return value <= limit;
-    case ">":
-      return value > limit;
-    case ">=":
-      return value >= limit;
-  }
-}
-
 /**
  * Evaluates a rule against a summary. By default on the point estimate: a
  * latency rule with no successful requests fails (there is nothing that
@@ -264,6 +252,6 @@ export function evaluateSla(
     if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
     return { ...base, passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
   }
-  const passed = value !== null && compare(value, rule.op, rule.limit);
+  const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
   return { ...base, passed, verdict: passed ? "pass" : "fail" };
 }

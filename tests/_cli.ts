@@ -48,3 +48,19 @@ export const FAST_MOCK_FLAGS = [
   "--slow-rate",
   "0",
 ];
+
+/** The summary keys promised by the JSON contract, in order (spelled out, not imported). */
+export const SUMMARY_KEYS = [
+  "count",
+  "errors",
+  "error_rate",
+  "min_ms",
+  "mean_ms",
+  "p50_ms",
+  "p90_ms",
+  "p95_ms",
+  "p99_ms",
+  "p999_ms",
+  "max_ms",
+  "throughput_rps",
+];

@@ -5,7 +5,7 @@
 import { blockBootstrapCompare } from "../lib/bootstrap.ts";
 import { slaVerdict } from "../lib/confidence.ts";
 import type { RequestRecord } from "../lib/record.ts";
-import type { HtmlReportInput } from "../lib/report_html.ts";
+import { type HtmlReportInput, htmlRunSummary } from "../lib/report_html.ts";
 import { buildChartData } from "../lib/report_series.ts";
 import { createRng } from "../lib/rng.ts";
 import { summarize } from "../lib/stats.ts";
@@ -47,20 +47,7 @@ export function reportInput(): HtmlReportInput {
   return {
     title: "tailgate report <test & check>",
     generatedAt: "2026-11-26T10:00:00Z",
-    runs: runs.map((r) => {
-      const s = summarize(r.records);
-      return {
-        name: r.name,
-        source: "synthetic",
-        count: s.count,
-        errors: s.errors,
-        p50Ms: s.p50_ms,
-        p95Ms: s.p95_ms,
-        p99Ms: s.p99_ms,
-        maxMs: s.max_ms,
-        throughputRps: s.throughput_rps,
-      };
-    }),
+    runs: runs.map((r) => htmlRunSummary(r.name, "synthetic", summarize(r.records))),
     charts: buildChartData(runs),
     slaLines: [{ label: "p95<=80ms", limitMs: 80 }],
     sla: runs.map((r, i) => ({

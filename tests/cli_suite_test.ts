@@ -1,21 +1,6 @@
 import assert from "node:assert/strict";
-import { FAST_MOCK_FLAGS, runCli } from "./_cli.ts";
+import { FAST_MOCK_FLAGS, runCli, SUMMARY_KEYS } from "./_cli.ts";
 import { CSV_HEADER } from "../lib/record.ts";
-
-const SUMMARY_KEYS = [
-  "count",
-  "errors",
-  "error_rate",
-  "min_ms",
-  "mean_ms",
-  "p50_ms",
-  "p90_ms",
-  "p95_ms",
-  "p99_ms",
-  "p999_ms",
-  "max_ms",
-  "throughput_rps",
-];
 
 Deno.test("suite exits 0 when the SLA holds and writes the report contract", async () => {
   const dir = await Deno.makeTempDir();

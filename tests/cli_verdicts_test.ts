@@ -4,25 +4,11 @@
  * --fail-on-regression, and the HTML and JUnit files.
  */
 import assert from "node:assert/strict";
-import { runCli } from "./_cli.ts";
+import { runCli, SUMMARY_KEYS } from "./_cli.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../lib/record.ts";
 import { createRng } from "../lib/rng.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
-const SUMMARY_KEYS = [
-  "count",
-  "errors",
-  "error_rate",
-  "min_ms",
-  "mean_ms",
-  "p50_ms",
-  "p90_ms",
-  "p95_ms",
-  "p99_ms",
-  "p999_ms",
-  "max_ms",
-  "throughput_rps",
-];
 
 /** A tailgate CSV of `n` lognormal latencies (median `medianMs`), one request every 10 ms. */
 function runCsv(seed: number, n: number, medianMs: number): string {

@@ -1,24 +1,11 @@
 /** Text blocks of `bench`'s final summary that the shared report module lacks. Formatting only. */
-import { fmtMs, type TextStyle } from "../report_text.ts";
+import { fmtMs, formatTable as table, type TextStyle } from "../report_text.ts";
 import type { OpenLoopCounters } from "../runner.ts";
 import type { SlaResult } from "../sla.ts";
 import type { Summary } from "../stats.ts";
 
 const paint = (style: TextStyle, code: number, s: string) =>
   style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
-
-// deno-lint-ignore no-control-regex
-const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
-
-function table(rows: string[][], align: ("l" | "r")[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? "").length)));
-  return rows.map((r) =>
-    r.map((c, i) => {
-      const pad = widths[i]! - visible(c).length;
-      return align[i] === "l" ? c + " ".repeat(pad) : " ".repeat(pad) + c;
-    }).join("  ").trimEnd()
-  ).join("\n");
-}
 
 function fmt(v: number | null, unit: SlaResult["unit"]): string {
   if (v === null) return "-";

@@ -8,7 +8,7 @@ import {
 import { blockBootstrapCompare, type BootstrapComparison } from "../bootstrap.ts";
 import { compareSummaries } from "../compare.ts";
 import { buildChartData } from "../report_series.ts";
-import { renderHtmlReport } from "../report_html.ts";
+import { htmlRunSummary, renderHtmlReport } from "../report_html.ts";
 import { renderJunitReport } from "../report_junit.ts";
 import { formatAttribution, formatBootstrap, formatComparison } from "../report_text.ts";
 import type { Summary } from "../stats.ts";
@@ -261,17 +261,7 @@ export async function compare(args: string[]): Promise<number> {
     const html = renderHtmlReport({
       title: `tailgate compare: ${pa} vs ${pb}`,
       generatedAt: new Date().toISOString(),
-      runs: runs.map(([r, s, name]) => ({
-        name,
-        source: `${r.path} (${r.format})`,
-        count: s.count,
-        errors: s.errors,
-        p50Ms: s.p50_ms,
-        p95Ms: s.p95_ms,
-        p99Ms: s.p99_ms,
-        maxMs: s.max_ms,
-        throughputRps: s.throughput_rps,
-      })),
+      runs: runs.map(([r, s, name]) => htmlRunSummary(name, `${r.path} (${r.format})`, s)),
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
       notes: [

@@ -15,7 +15,7 @@ import { percentileInterval } from "../confidence.ts";
 import { CsvWriter } from "../csv_writer.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
 import { buildChartData } from "../report_series.ts";
-import { renderHtmlReport } from "../report_html.ts";
+import { htmlRunSummary, renderHtmlReport } from "../report_html.ts";
 import { renderJunitReport } from "../report_junit.ts";
 import {
   fmtMs,
@@ -339,20 +339,9 @@ export async function suite(args: string[]): Promise<number> {
   const html = renderHtmlReport({
     title: `tailgate suite: baseline vs optimized (${interleave ? "interleaved" : "sequential"})`,
     generatedAt,
-    runs: [base, opt].map((r) => {
-      const s = r.name === "baseline" ? baseSummary : optSummary;
-      return {
-        name: r.name,
-        source: r.csvPath,
-        count: s.count,
-        errors: s.errors,
-        p50Ms: s.p50_ms,
-        p95Ms: s.p95_ms,
-        p99Ms: s.p99_ms,
-        maxMs: s.max_ms,
-        throughputRps: s.throughput_rps,
-      };
-    }),
+    runs: [base, opt].map((r) =>
+      htmlRunSummary(r.name, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
+    ),
     charts: buildChartData([
       { name: "baseline", records: base.records },
       { name: "optimized", records: opt.records },
