@@ -122,19 +122,24 @@ export async function startNginx(workers: number): Promise<Started> {
   return {
     ports: [h1, h2],
     async stop() {
-      try {
-        child.kill("SIGQUIT");
-      } catch { /* gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 3000);
-      await child.output();
-      clearTimeout(timer);
+      await stopChild(child, "SIGQUIT");
       await Deno.remove(prefix, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Asks a child to stop with `signal`, kills it after 3 s if it has not, and waits for it. */
+async function stopChild(child: Deno.ChildProcess, signal: Deno.Signal): Promise<void> {
+  try {
+    child.kill(signal);
+  } catch { /* gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 3000);
+  await child.output();
+  clearTimeout(timer);
 }
 
 /** Starts `tailgate serve` with no added latency in its own process. */
@@ -175,18 +180,7 @@ export async function startMock(): Promise<Started> {
   }
   return {
     ports: [port],
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 3000);
-      await child.output();
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, "SIGTERM"),
   };
 }
 

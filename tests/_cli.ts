@@ -64,3 +64,22 @@ export const SUMMARY_KEYS = [
   "max_ms",
   "throughput_rps",
 ];
+
+/**
+ * Reads a spawned `tailgate serve`'s stdout until it prints its URL (or the
+ * process ends); returns the URL, or `null`, and what was read.
+ */
+export async function readServeUrl(
+  stdout: ReadableStream<Uint8Array>,
+): Promise<{ url: string | null; text: string }> {
+  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  // Bounded by the process: it prints its URL or exits.
+  while (!/http:\/\/\S+/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  return { url: /http:\/\/\S+/.exec(text)?.[0] ?? null, text };
+}

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { runCli, SUMMARY_KEYS } from "./_cli.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../lib/record.ts";
 import { createRng } from "../lib/rng.ts";
+import { assertWellFormed as assertXmlWellFormed } from "./_xml.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -43,24 +44,10 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-/** Checks that tags balance and attributes are quoted: a small well-formedness check. */
+/** The XML declaration, then the shared well-formedness check. */
 function assertWellFormed(xml: string): void {
   assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>/);
-  const body = xml.replace(/^<\?xml[^>]*\?>\s*/, "");
-  const stack: string[] = [];
-  const tag = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w:.-]+="[^"<]*")*)\s*(\/?)>/g;
-  let last = 0;
-  for (let m = tag.exec(body); m; m = tag.exec(body)) {
-    const between = body.slice(last, m.index);
-    assert.doesNotMatch(between, /[<>]/, `stray markup before ${m[0]}`);
-    assert.doesNotMatch(between, /&(?!(amp|lt|gt|quot|apos);)/, "unescaped &");
-    last = tag.lastIndex;
-    const [, close, name, , selfClose] = m;
-    if (close) assert.equal(stack.pop(), name, `unbalanced </${name}>`);
-    else if (!selfClose) stack.push(name as string);
-  }
-  assert.deepEqual(stack, []);
-  assert.equal(body.slice(last).trim(), "");
+  assertXmlWellFormed(xml);
 }
 
 Deno.test("report detects each fixture's format and says so", async (t) => {

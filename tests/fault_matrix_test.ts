@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import { isSuccess } from "../lib/record.ts";
 import type { MockOptions } from "../mock/app.ts";
 import { serveMock } from "../mock/server.ts";
+import { readServeUrl } from "./_cli.ts";
 import {
   assertAccounted,
   type CaseRun,
@@ -396,16 +397,7 @@ async function spawnServe(): Promise<{ child: Deno.ChildProcess; url: string }> 
     stderr: "null",
     stdin: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  // Bounded by the process: it prints its URL or exits.
-  while (!/http:\/\/\S+/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  reader.releaseLock();
-  const url = /http:\/\/\S+/.exec(text)?.[0];
+  const { url, text } = await readServeUrl(child.stdout);
   if (!url) {
     child.kill("SIGKILL");
     await child.status;

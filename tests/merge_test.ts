@@ -12,21 +12,10 @@ import {
 import { shardRequestId } from "../lib/shard.ts";
 import { percentile, SummaryBuilder } from "../lib/stats.ts";
 import { runCli } from "./_cli.ts";
+import { createRng } from "../lib/rng.ts";
 
 const CONFIG = { url: "http://127.0.0.1:8080/api", requests: 300, concurrency: 6 };
 const T0 = 1_700_000_000_000;
-
-/** Deterministic PRNG (mulberry32) so the data set is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Worker `w`'s records, in completion order (not start order), with a
@@ -84,7 +73,7 @@ async function withRun(
   const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "merge_test_" });
   try {
     const workers = opts.workers ?? 3;
-    const rand = rng(7);
+    const rand = createRng(7).next;
     const files: string[] = [];
     const records: RequestRecord[][] = [];
     const metas: RunMeta[] = [];

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { isLoopback, serveMock } from "../mock/server.ts";
+import { readServeUrl } from "./_cli.ts";
 import { closedPort, QUICK_MOCK } from "./_fault_matrix.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -118,16 +119,7 @@ Deno.test("tailgate serve --public disables /admin/faults", async () => {
     stdin: "null",
   }).spawn();
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    // Bounded by the process: it prints its URL or exits.
-    while (!/http:\/\/\S+/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    reader.releaseLock();
-    const url = /http:\/\/\S+/.exec(text)?.[0];
+    const { url, text } = await readServeUrl(child.stdout);
     assert.ok(url, `no URL in: ${text}`);
     const post = await fetch(`${url}/admin/faults`, {
       method: "POST",
