@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { percentile } from "../lib/stats.ts";
+import { percentile } from "../lib/stats/summary.ts";
 
 /** One peer or profile measured against one target. */
 export interface PeerResult {

@@ -12,7 +12,7 @@
  */
 import { Buffer } from "node:buffer";
 import { HTTPParser } from "http-parser-js";
-import { Http1ResponseParser } from "../lib/_http1_parser.ts";
+import { Http1ResponseParser } from "../lib/client/_http1_parser.ts";
 
 const CASES: Record<string, string> = {
   "nginx 200 (2-byte body)": "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n" +

@@ -26,12 +26,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Client, HttpRequest } from "../lib/client.ts";
-import { createClient } from "../lib/client.ts";
-import { createFastClient } from "../lib/fast_client.ts";
-import { newOpenLoopCounters, runClosed, runOpen } from "../lib/runner.ts";
-import { SummaryBuilder } from "../lib/stats.ts";
-import { CsvWriter } from "../lib/csv_writer.ts";
+import type { Client, HttpRequest } from "../lib/client/mod.ts";
+import { createClient } from "../lib/client/mod.ts";
+import { createFastClient } from "../lib/client/fast.ts";
+import { newOpenLoopCounters, runClosed, runOpen } from "../lib/load/runner.ts";
+import { SummaryBuilder } from "../lib/stats/summary.ts";
+import { CsvWriter } from "../lib/records/csv_writer.ts";
 import { CSV_HEADER, recordToCsvLine } from "../lib/record.ts";
 import { parseDuration } from "../lib/duration.ts";
 import {

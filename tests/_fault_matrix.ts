@@ -14,12 +14,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Client, type ClientOptions, createClient, PROFILES } from "../lib/client.ts";
-import { collect } from "../lib/collect.ts";
-import { createFastClient } from "../lib/fast_client.ts";
+import { type Client, type ClientOptions, createClient, PROFILES } from "../lib/client/mod.ts";
+import { collect } from "../lib/records/collect.ts";
+import { createFastClient } from "../lib/client/fast.ts";
 import { isSuccess, type RequestRecord } from "../lib/record.ts";
-import { runClosed } from "../lib/runner.ts";
-import type { Summary } from "../lib/stats.ts";
+import { runClosed } from "../lib/load/runner.ts";
+import type { Summary } from "../lib/stats/summary.ts";
 import { serveMock } from "../mock/server.ts";
 
 /** A profile of the matrix. */

@@ -2,13 +2,13 @@
  * A seeded two-run report input shared by the HTML tests: run A (lognormal,
  * median 20 ms, with a slow stall in the middle) and run B (15% faster).
  */
-import { blockBootstrapCompare } from "../lib/bootstrap.ts";
-import { slaVerdict } from "../lib/confidence.ts";
+import { blockBootstrapCompare } from "../lib/stats/bootstrap.ts";
+import { slaVerdict } from "../lib/stats/confidence.ts";
 import type { RequestRecord } from "../lib/record.ts";
-import { type HtmlReportInput, htmlRunSummary } from "../lib/report_html.ts";
-import { buildChartData } from "../lib/report_series.ts";
+import { type HtmlReportInput, htmlRunSummary } from "../lib/report/html.ts";
+import { buildChartData } from "../lib/report/series.ts";
 import { createRng } from "../lib/rng.ts";
-import { summarize } from "../lib/stats.ts";
+import { summarize } from "../lib/stats/summary.ts";
 
 export function syntheticRun(seed: number, n: number, scale: number): RequestRecord[] {
   const rng = createRng(seed);

@@ -1,8 +1,8 @@
 /** Text blocks of `bench`'s final summary that the shared report module lacks. Formatting only. */
-import { fmtMs, formatTable as table, type TextStyle } from "../report_text.ts";
-import type { OpenLoopCounters } from "../runner.ts";
-import type { SlaResult } from "../sla.ts";
-import type { Summary } from "../stats.ts";
+import { fmtMs, formatTable as table, type TextStyle } from "../report/text.ts";
+import type { OpenLoopCounters } from "../load/runner.ts";
+import type { SlaResult } from "../stats/sla.ts";
+import type { Summary } from "../stats/summary.ts";
 
 const paint = (style: TextStyle, code: number, s: string) =>
   style.color ? `\x1b[${code}m${s}\x1b[0m` : s;

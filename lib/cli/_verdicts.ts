@@ -4,13 +4,13 @@
  * supported CSV format, SLA verdicts as report rows, exit codes, and
  * writing report files.
  */
-import { detectFormat, type ResultFormat } from "../formats/detect_format.ts";
-import { readResults } from "../formats/read_results.ts";
-import { readRecordBatches } from "../read_records.ts";
+import { detectFormat, type ResultFormat } from "../records/formats/detect_format.ts";
+import { readResults } from "../records/formats/read_results.ts";
+import { readRecordBatches } from "../records/read_records.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
-import type { JunitSlaCase } from "../report_junit.ts";
-import type { SlaResult } from "../sla.ts";
-import { SummaryBuilder } from "../stats.ts";
+import type { JunitSlaCase } from "../report/junit.ts";
+import type { SlaResult } from "../stats/sla.ts";
+import { SummaryBuilder } from "../stats/summary.ts";
 import { positiveInt, str, type Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 

@@ -7,19 +7,19 @@
  *
  * @module
  */
-import { createClient, type HttpRequest, PROFILES } from "../client.ts";
+import { createClient, type HttpRequest, PROFILES } from "../client/mod.ts";
 import { now } from "../clock.ts";
-import { collect } from "../collect.ts";
-import { CsvWriter } from "../csv_writer.ts";
+import { collect } from "../records/collect.ts";
+import { CsvWriter } from "../records/csv_writer.ts";
 import { formatDuration } from "../duration.ts";
-import { ProgressLine } from "../progress.ts";
+import { ProgressLine } from "../report/progress.ts";
 import { Redactor, redactUrl } from "../redact.ts";
-import { formatSummary } from "../report_text.ts";
-import { buildRunMeta, type RunMeta, writeRunMeta } from "../run_meta.ts";
-import { newOpenLoopCounters, runClosed, runOpen } from "../runner.ts";
-import { parseShard, type Shard, shardRequestId, shardSchedule, shardShare } from "../shard.ts";
-import { evaluateSla, type SlaRule } from "../sla.ts";
-import { SummaryBuilder } from "../stats.ts";
+import { formatSummary } from "../report/text.ts";
+import { buildRunMeta, type RunMeta, writeRunMeta } from "../records/run_meta.ts";
+import { newOpenLoopCounters, runClosed, runOpen } from "../load/runner.ts";
+import { parseShard, type Shard, shardRequestId, shardSchedule, shardShare } from "../load/shard.ts";
+import { evaluateSla, type SlaRule } from "../stats/sla.ts";
+import { SummaryBuilder } from "../stats/summary.ts";
 import {
   countOrDuration,
   durationOption,

@@ -4,14 +4,14 @@ import {
   type Attribution,
   attributionRunFromStats,
   maxInFlight,
-} from "../attribution.ts";
-import { blockBootstrapCompare, type BootstrapComparison } from "../bootstrap.ts";
-import { compareSummaries } from "../compare.ts";
-import { buildChartData } from "../report_series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report_html.ts";
-import { renderJunitReport } from "../report_junit.ts";
-import { formatAttribution, formatBootstrap, formatComparison } from "../report_text.ts";
-import type { Summary } from "../stats.ts";
+} from "../stats/attribution.ts";
+import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
+import { compareSummaries } from "../stats/compare.ts";
+import { buildChartData } from "../report/series.ts";
+import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { renderJunitReport } from "../report/junit.ts";
+import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
+import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";

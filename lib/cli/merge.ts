@@ -1,5 +1,5 @@
 /** `tailgate merge <a.csv> <b.csv> … -o all.csv`: join the workers of one sharded run. */
-import { MergeRefusedError, type MergeResult, mergeRuns } from "../merge.ts";
+import { MergeRefusedError, type MergeResult, mergeRuns } from "../records/merge.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 

@@ -1,10 +1,10 @@
 /** `tailgate report <file.csv>`: the summary of a saved run, with SLA verdicts. */
-import { buildChartData } from "../report_series.ts";
-import { renderHtmlReport } from "../report_html.ts";
-import { renderJunitReport } from "../report_junit.ts";
-import { formatSummary } from "../report_text.ts";
-import { evaluateSla, parseSlaRule, type SlaRule } from "../sla.ts";
-import type { SummaryBuilder } from "../stats.ts";
+import { buildChartData } from "../report/series.ts";
+import { renderHtmlReport } from "../report/html.ts";
+import { renderJunitReport } from "../report/junit.ts";
+import { formatSummary } from "../report/text.ts";
+import { evaluateSla, parseSlaRule, type SlaRule } from "../stats/sla.ts";
+import type { SummaryBuilder } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { formatRuleTable } from "./_bench_text.ts";
 import { useColor } from "./_output.ts";

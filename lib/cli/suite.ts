@@ -6,27 +6,27 @@
  * write results/.
  */
 import { serveMock } from "../../mock/server.ts";
-import { attributeDifference, type Attribution, attributionRunFromStats } from "../attribution.ts";
-import { blockBootstrapCompare, type BootstrapComparison } from "../bootstrap.ts";
-import { type Client, createClient, type HttpRequest } from "../client.ts";
-import { collect } from "../collect.ts";
-import { compareSummaries } from "../compare.ts";
-import { percentileInterval } from "../confidence.ts";
-import { CsvWriter } from "../csv_writer.ts";
+import { attributeDifference, type Attribution, attributionRunFromStats } from "../stats/attribution.ts";
+import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
+import { type Client, createClient, type HttpRequest } from "../client/mod.ts";
+import { collect } from "../records/collect.ts";
+import { compareSummaries } from "../stats/compare.ts";
+import { percentileInterval } from "../stats/confidence.ts";
+import { CsvWriter } from "../records/csv_writer.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
-import { buildChartData } from "../report_series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report_html.ts";
-import { renderJunitReport } from "../report_junit.ts";
+import { buildChartData } from "../report/series.ts";
+import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { renderJunitReport } from "../report/junit.ts";
 import {
   fmtMs,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
-} from "../report_text.ts";
-import { runClosed } from "../runner.ts";
-import { evaluateSla } from "../sla.ts";
-import { type Summary, SummaryBuilder } from "../stats.ts";
+} from "../report/text.ts";
+import { runClosed } from "../load/runner.ts";
+import { evaluateSla } from "../stats/sla.ts";
+import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import {
   formatOptions,
   type OptionSpecs,

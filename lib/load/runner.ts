@@ -1,0 +1,422 @@
+/**
+ * Load loops. A runner schedules requests through a {@linkcode Client} and
+ * yields one {@linkcode RequestRecord} per request started (and, in the open
+ * model, per request dropped), failures included, in completion order. It
+ * has no network code of its own.
+ *
+ * - {@linkcode runClosed}: C workers, each sends, waits, sends the next.
+ * - {@linkcode runOpen}: a fixed schedule of R requests per second, whatever
+ *   the server does; latency runs from the scheduled send time.
+ *
+ * Stopping: aborting `signal` stops starting requests and lets the ones in
+ * flight finish (the client's timeout bounds them). Aborting `hardStop`
+ * then ends the run at once: every request still in flight is recorded with
+ * error `aborted`, so the output keeps a row for every request started.
+ *
+ * @module
+ */
+import type { Client, HttpRequest, Outcome } from "../client/mod.ts";
+import { now } from "../clock.ts";
+import { createPacer, decideStart } from "./pacer.ts";
+import type { RequestRecord } from "../record.ts";
+
+/** Options both load models share. */
+export interface RunOptions {
+  client: Client;
+  /** The request to send for a given local request id (0-based, warm-up included). */
+  requestFor: (id: number) => HttpRequest;
+  /** The first `warmup` requests are marked `warmup` and excluded from statistics. */
+  warmup?: number;
+  /**
+   * Requests started (closed) or due (open) within this many ms of the start
+   * are marked `warmup`; they do not count against `requests`, and
+   * `durationMs` starts after them.
+   */
+  warmupMs?: number;
+  /** Added to every request id (sharded runs keep ids unique across workers). */
+  idOffset?: number;
+  /** Maps a local id to the recorded id (overrides `idOffset`), e.g. `shardRequestId`. */
+  idFor?: (localId: number) => number;
+  /** Worker index written into each record. */
+  worker?: number;
+  /** Stop starting new requests when aborted; requests in flight still finish. */
+  signal?: AbortSignal;
+  /** End the run when aborted: requests still in flight are recorded as `aborted`. */
+  hardStop?: AbortSignal;
+}
+
+/** Options for {@linkcode runClosed}. */
+export interface ClosedLoopOptions extends RunOptions {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Stop after this many requests (count warm-up included); `Infinity` with a duration. */
+  requests: number;
+  /** Stop starting new requests this many milliseconds after the warm-up, if set. */
+  durationMs?: number;
+}
+
+/** Options for {@linkcode runOpen}. */
+export interface OpenLoopOptions extends RunOptions {
+  /** Requests per second, on a fixed schedule. */
+  rate: number;
+  /** Most requests in flight; when reached, due requests wait for a slot (and count as late). */
+  maxInFlight: number;
+  /** Stop after this many requests (count warm-up included); `Infinity` with a duration. */
+  requests: number;
+  /** Schedule requests due within this many milliseconds (after any time warm-up). */
+  durationMs?: number;
+  /** A request further behind its schedule than this is dropped (recorded, not sent). */
+  dropAfterMs?: number;
+  /** Shift of the schedule in ms (sharded workers interleave theirs). */
+  offsetMs?: number;
+  /** Counters the loop updates as it runs (read them after the run). */
+  counters?: OpenLoopCounters;
+  /**
+   * Epoch ms (as `clock.ts` `now()`) the schedule starts at; the loop waits
+   * for it. Workers given the same start interleave exactly. Default: now.
+   */
+  startMs?: number;
+}
+
+/** What happened to the open model's schedule. */
+export interface OpenLoopCounters {
+  /** Requests sent after waiting for a free slot (`maxInFlight` was reached). */
+  late: number;
+  /** Requests not sent because they were more than `dropAfterMs` behind schedule. */
+  dropped: number;
+  /** Largest delay between a request's scheduled and actual start, in ms. */
+  maxStartLagMs: number;
+}
+
+/** Creates zeroed {@linkcode OpenLoopCounters}. */
+export function newOpenLoopCounters(): OpenLoopCounters {
+  return { late: 0, dropped: 0, maxStartLagMs: 0 };
+}
+
+interface Pending {
+  id: number;
+  scheduledMs: number;
+  startedMs: number;
+  warmup: boolean;
+}
+
+/** Completion queue shared by both loops: records in, generator out. */
+class Outbox {
+  #done: RequestRecord[] = [];
+  #wake: (() => void) | null = null;
+  readonly pending = new Map<number, Pending>();
+
+  push(r: RequestRecord): void {
+    this.#done.push(r);
+    this.notify();
+  }
+
+  notify(): void {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+
+  /** Records an outcome unless the request was already written off as aborted. */
+  settle(key: number, o: Outcome, worker: number): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    this.push({
+      id: p.id,
+      scheduledMs: p.scheduledMs,
+      startedMs: o.startedMs,
+      latencyMs: Math.max(0, o.endMs - p.scheduledMs),
+      ttfbMs: o.ttfbMs,
+      status: o.status,
+      bytes: o.bytes,
+      error: o.error,
+      warmup: p.warmup,
+      worker,
+    });
+  }
+
+  /** Writes every request still in flight off as `aborted`. */
+  abortPending(worker: number): void {
+    const t = now();
+    for (const p of this.pending.values()) {
+      this.#done.push({
+        id: p.id,
+        scheduledMs: p.scheduledMs,
+        startedMs: p.startedMs,
+        latencyMs: Math.max(0, t - p.scheduledMs),
+        ttfbMs: null,
+        status: 0,
+        bytes: 0,
+        error: "aborted",
+        warmup: p.warmup,
+        worker,
+      });
+    }
+    this.pending.clear();
+  }
+
+  /** Yields records until `finished()` and nothing is left; honours `hardStop`. */
+  async *drain(
+    finished: () => boolean,
+    worker: number,
+    hardStop?: AbortSignal,
+  ): AsyncGenerator<RequestRecord> {
+    const onHard = () => this.notify();
+    hardStop?.addEventListener("abort", onHard);
+    try {
+      while (true) {
+        while (this.#done.length > 0) yield this.#done.shift() as RequestRecord;
+        if (hardStop?.aborted) {
+          this.abortPending(worker);
+          if (this.#done.length === 0) return;
+          continue;
+        }
+        if (finished()) {
+          if (this.#done.length === 0) return;
+          continue;
+        }
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+    } finally {
+      hardStop?.removeEventListener("abort", onHard);
+    }
+  }
+}
+
+function idMapper(options: RunOptions): (local: number) => number {
+  if (options.idFor) return options.idFor;
+  const offset = options.idOffset ?? 0;
+  return (local) => local + offset;
+}
+
+/** Resolves after `ms`, or early when `signal` aborts; leaves no timer behind. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
+}
+
+/**
+ * Runs a closed loop: `concurrency` workers each send a request, wait for it,
+ * and send the next, until `requests` have started or `durationMs` elapsed.
+ * Latency runs from the start of the request to the last body byte. A slow
+ * server slows the sending down, so a stall shows up in few samples
+ * (coordinated omission); use {@linkcode runOpen} to see it.
+ *
+ * @example
+ * ```ts ignore
+ * import { runClosed } from "./runner.ts";
+ * for await (const rec of runClosed({ client, requestFor: () => req, concurrency: 20, requests: 400 })) {
+ *   console.log(rec.latencyMs);
+ * }
+ * ```
+ */
+export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<RequestRecord> {
+  const { client, requestFor, signal, hardStop } = options;
+  if (!(options.concurrency >= 1)) {
+    throw new RangeError(
+      `Cannot run a closed loop: concurrency must be at least 1, got ${options.concurrency}`,
+    );
+  }
+  if (options.requests === Infinity && options.durationMs === undefined) {
+    throw new RangeError("Cannot run a closed loop: give a request count or a duration");
+  }
+  const warmup = options.warmup ?? 0;
+  const warmupMs = options.warmupMs ?? 0;
+  const idFor = idMapper(options);
+  const worker = options.worker ?? 0;
+  const t0 = now();
+  const warmupEnd = t0 + warmupMs;
+  // The duration starts after the warm-up (by time, or when the first measured request starts).
+  let deadline = options.durationMs === undefined || warmup > 0
+    ? Infinity
+    : warmupEnd + options.durationMs;
+  let next = 0;
+  let measured = 0;
+  const out = new Outbox();
+  let active = 0;
+
+  const claim = (): { local: number; warmup: boolean } | null => {
+    if (signal?.aborted || hardStop?.aborted) return null;
+    const t = now();
+    if (t < warmupEnd) return { local: next++, warmup: true };
+    if (measured >= options.requests || t >= deadline) return null;
+    measured++;
+    const local = next++;
+    if (local === warmup && options.durationMs !== undefined && warmup > 0) {
+      deadline = t + options.durationMs;
+    }
+    return { local, warmup: local < warmup };
+  };
+
+  const workerLoop = async () => {
+    for (let c = claim(); c !== null; c = claim()) {
+      const req = requestFor(c.local);
+      const startedMs = now();
+      out.pending.set(c.local, {
+        id: idFor(c.local),
+        scheduledMs: startedMs,
+        startedMs,
+        warmup: c.warmup,
+      });
+      const o = await client.send(req);
+      const p = out.pending.get(c.local);
+      if (p) {
+        // Closed loop: latency is from the actual start.
+        p.scheduledMs = o.startedMs;
+        out.settle(c.local, o, worker);
+      }
+      if (hardStop?.aborted) return;
+    }
+  };
+
+  const n = warmupMs > 0 ? options.concurrency : Math.min(options.concurrency, options.requests);
+  for (let i = 0; i < n; i++) {
+    active++;
+    workerLoop().finally(() => {
+      active--;
+      out.notify();
+    });
+  }
+  yield* out.drain(() => active === 0, worker, hardStop);
+}
+
+/**
+ * Runs an open loop: request k is due at `offsetMs + k/rate` seconds from
+ * the start, whatever the server does (wrk2's constant throughput).
+ * Latency is measured **from the scheduled time** to the last body byte, so
+ * time a request spent waiting behind a stalled server counts (the
+ * coordinated-omission correction); `startedMs` keeps the actual start.
+ *
+ * When `maxInFlight` requests are outstanding, a due request waits for a
+ * slot and counts as late; one that falls more than `dropAfterMs` behind its
+ * schedule is not sent but recorded with status 0 and error `dropped`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runOpen } from "./runner.ts";
+ * const recs = runOpen({ client, requestFor: () => req, rate: 100, maxInFlight: 200, requests: 1000 });
+ * for await (const rec of recs) console.log(rec.latencyMs, rec.startedMs - rec.scheduledMs);
+ * ```
+ */
+export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<RequestRecord> {
+  const { client, requestFor, signal, hardStop } = options;
+  if (!(options.maxInFlight >= 1)) {
+    throw new RangeError(
+      `Cannot run an open loop: maxInFlight must be at least 1, got ${options.maxInFlight}`,
+    );
+  }
+  if (options.requests === Infinity && options.durationMs === undefined) {
+    throw new RangeError("Cannot run an open loop: give a request count or a duration");
+  }
+  const warmup = options.warmup ?? 0;
+  const warmupMs = options.warmupMs ?? 0;
+  const dropAfterMs = options.dropAfterMs ?? Infinity;
+  const offsetMs = options.offsetMs ?? 0;
+  const counters = options.counters ?? newOpenLoopCounters();
+  const idFor = idMapper(options);
+  const worker = options.worker ?? 0;
+  // Time warm-up requests are extra: count how many are due before warm-up ends.
+  const pacer = createPacer({ rate: options.rate, offsetMs });
+  const interval = 1000 / options.rate;
+  const warmupCount = warmupMs > 0
+    ? Math.max(0, Math.ceil((warmupMs - offsetMs) / interval))
+    : warmup;
+  const warmupSpanMs = warmupMs > 0 ? warmupMs : warmup * interval;
+  const maxRequests = options.requests === Infinity
+    ? Infinity
+    : warmupMs > 0
+    ? warmupCount + options.requests
+    : options.requests;
+  const endMs = options.durationMs === undefined ? Infinity : warmupSpanMs + options.durationMs;
+  const stopped = () => signal?.aborted === true || hardStop?.aborted === true;
+  const anyStop = signal && hardStop ? AbortSignal.any([signal, hardStop]) : signal ?? hardStop;
+  const out = new Outbox();
+  let dispatching = true;
+  let slotFreed: (() => void) | null = null;
+  const freeSlot = () => {
+    const f = slotFreed;
+    slotFreed = null;
+    f?.();
+  };
+  const onStop = () => freeSlot();
+  signal?.addEventListener("abort", onStop);
+  hardStop?.addEventListener("abort", onStop);
+  const t0 = options.startMs ?? now();
+
+  const dispatch = async () => {
+    for (let local = 0; local < maxRequests; local++) {
+      const pace = pacer.pace(now() - t0, local);
+      if (pace.stop || pace.dueMs >= offsetMs + endMs) break;
+      if (pace.waitMs > 0) {
+        await sleep(pace.waitMs, anyStop);
+        // Timers may fire a fraction of a millisecond early: never start before the schedule.
+        for (let i = 0; i < 10 && !stopped() && now() - t0 < pace.dueMs; i++) {
+          await sleep(Math.max(0, pace.dueMs - (now() - t0)), anyStop);
+        }
+      } else if (local % 64 === 63) {
+        await sleep(0); // let completions and the consumer run during a catch-up burst
+      }
+      if (stopped()) break;
+      let waited = false;
+      while (out.pending.size >= options.maxInFlight && !stopped()) {
+        waited = true;
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+      }
+      if (stopped()) break;
+      const scheduledMs = t0 + pace.dueMs;
+      const startMs = now();
+      const lag = Math.max(0, startMs - scheduledMs);
+      const isWarmup = local < warmupCount;
+      const decision = decideStart(lag, { waitedForSlot: waited, dropAfterMs });
+      if (decision === "drop") {
+        counters.dropped++;
+        out.push({
+          id: idFor(local),
+          scheduledMs,
+          startedMs: startMs,
+          latencyMs: lag,
+          ttfbMs: null,
+          status: 0,
+          bytes: 0,
+          error: "dropped",
+          warmup: isWarmup,
+          worker,
+        });
+        continue;
+      }
+      if (decision === "late") counters.late++;
+      counters.maxStartLagMs = Math.max(counters.maxStartLagMs, lag);
+      const req = requestFor(local);
+      out.pending.set(local, {
+        id: idFor(local),
+        scheduledMs,
+        startedMs: startMs,
+        warmup: isWarmup,
+      });
+      client.send(req).then((o) => {
+        out.settle(local, o, worker);
+        freeSlot();
+      });
+    }
+  };
+
+  dispatch().finally(() => {
+    dispatching = false;
+    out.notify();
+  });
+  try {
+    yield* out.drain(() => !dispatching && out.pending.size === 0, worker, hardStop);
+  } finally {
+    signal?.removeEventListener("abort", onStop);
+    hardStop?.removeEventListener("abort", onStop);
+  }
+}

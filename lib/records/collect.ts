@@ -1,0 +1,42 @@
+/**
+ * The meeting point of measuring and reporting: drains a record stream into
+ * a CSV (as rows arrive) and a {@linkcode SummaryBuilder}.
+ *
+ * @module
+ */
+import type { CsvWriter } from "./csv_writer.ts";
+import type { RequestRecord } from "../record.ts";
+import { SummaryBuilder } from "../stats/summary.ts";
+
+/** Sinks for {@linkcode collect}. */
+export interface CollectOptions {
+  /** Rows are written here as they complete. */
+  csv?: CsvWriter | null;
+  /** Called after each record is added (progress display). */
+  onRecord?: (record: RequestRecord, builder: SummaryBuilder) => void;
+  /** Add into this builder instead of a new one. */
+  builder?: SummaryBuilder;
+}
+
+/**
+ * Consumes records, writing each to the CSV and the summary.
+ *
+ * @example
+ * ```ts ignore
+ * import { collect } from "./collect.ts";
+ * const builder = await collect(runClosed(opts), { csv });
+ * console.log(builder.summary().p95_ms);
+ * ```
+ */
+export async function collect(
+  records: AsyncIterable<RequestRecord>,
+  options: CollectOptions = {},
+): Promise<SummaryBuilder> {
+  const builder = options.builder ?? new SummaryBuilder();
+  for await (const r of records) {
+    options.csv?.write(r);
+    builder.add(r);
+    options.onRecord?.(r, builder);
+  }
+  return builder;
+}

@@ -1,0 +1,93 @@
+/**
+ * Reader for CSV files written by k6 (`k6 run --out csv=file.csv`).
+ *
+ * Format source: grafana/k6 `internal/output/csv/output.go` (`MakeHeader`,
+ * `SampleToRow`) and the k6 docs page "CSV" (results output). Long format:
+ * one row per metric sample, header
+ * `metric_name,timestamp,metric_value,<enabled system tags, sorted>,extra_tags,metadata`
+ * (by default the tags `check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url`).
+ * `timestamp` is Unix **seconds** by default (`timeFormat` may make it
+ * unix_milli/micro/nano or RFC 3339); `metric_value` of `http_req_duration`
+ * is in **milliseconds** (sending + waiting + receiving, without connection
+ * setup). Error codes: `lib/netext/httpext/error_codes.go`. The fixture
+ * `tests/fixtures/k6.csv` follows that documented layout (k6 is not
+ * installable here).
+ *
+ * @module
+ */
+import type { ErrorKind, RequestRecord } from "../../record.ts";
+import { columnsOf, csvRows, errorOfStatus, field, makeRecord } from "./_shared.ts";
+
+/** The first header fields of a k6 CSV. */
+export const K6_HEADER_PREFIX = "metric_name,timestamp,metric_value";
+
+function timestampMs(raw: string, line: number): number {
+  if (/^\d+$/.test(raw)) {
+    const n = Number(raw);
+    // Digits tell the unit: s (10), ms (13), µs (16), ns (19).
+    if (raw.length <= 11) return n * 1000;
+    if (raw.length <= 14) return n;
+    if (raw.length <= 17) return n / 1000;
+    return n / 1e6;
+  }
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) {
+    throw new SyntaxError(`Cannot read k6 CSV line ${line}: timestamp is not a time: "${raw}"`);
+  }
+  return t;
+}
+
+/** k6 error codes (lib/netext/httpext/error_codes.go) to tailgate error kinds. */
+function errorOfCode(code: number): ErrorKind {
+  if (code === 1050 || code === 1211) return "timeout";
+  if (code === 1212) return "connect_refused";
+  if (code >= 1100 && code < 1200) return "dns";
+  if (code === 1201 || code === 1220) return "reset";
+  if (code >= 1300 && code < 1400) return "tls";
+  if (code >= 1600 && code < 1700) return "protocol";
+  return "other";
+}
+
+/**
+ * Reads the `http_req_duration` samples of a k6 CSV into records, in file
+ * order (k6 writes samples as requests complete; `startedMs` is the sample
+ * time minus the duration, at the timestamp's resolution).
+ *
+ * @throws {SyntaxError} when the header or a row is malformed.
+ *
+ * @example
+ * ```ts
+ * import { readK6Csv } from "./k6.ts";
+ * const csv = "metric_name,timestamp,metric_value,status,extra_tags,metadata\n" +
+ *   "http_req_duration,1700000000,12.500000,200,,\n";
+ * readK6Csv(csv)[0]?.latencyMs; // 12.5
+ * ```
+ */
+export function readK6Csv(text: string): RequestRecord[] {
+  const [header, ...rows] = csvRows(text);
+  if (!header) throw new SyntaxError("Cannot read k6 CSV: the file is empty");
+  const col = columnsOf("k6", header, ["metric_name", "timestamp", "metric_value"]);
+  const statusAt = col.get("status");
+  const codeAt = col.get("error_code");
+  const out: RequestRecord[] = [];
+  rows.forEach((row, i) => {
+    if (row[col.get("metric_name") as number] !== "http_req_duration") return;
+    const line = i + 2;
+    const latencyMs = field("k6", row, col.get("metric_value") as number, "metric_value", line);
+    const end = timestampMs(row[col.get("timestamp") as number] ?? "", line);
+    const statusRaw = statusAt === undefined ? "" : row[statusAt] ?? "";
+    const status = statusRaw === "" ? 0 : field("k6", row, statusAt as number, "status", line);
+    const codeRaw = codeAt === undefined ? "" : row[codeAt] ?? "";
+    const code = codeRaw === "" ? 0 : field("k6", row, codeAt as number, "error_code", line);
+    out.push(makeRecord({
+      id: out.length,
+      startedMs: end - latencyMs,
+      latencyMs,
+      status,
+      error: code >= 1000 && code < 1400 || code >= 1600 && code < 1700
+        ? errorOfCode(code)
+        : errorOfStatus(status),
+    }));
+  });
+  return out;
+}

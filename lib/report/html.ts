@@ -1,0 +1,326 @@
+/**
+ * The HTML report: one self-contained file that opens offline, with a
+ * percentile curve (log-scale tail, HdrHistogram style) of all runs and the
+ * SLA limits, a latency histogram, latency over time, and the verdict
+ * tables. Charts are drawn by uPlot 1.6.32 (MIT, © Leon Sorokin), whose
+ * minified JS and CSS are inlined through Deno text imports (stable in
+ * Deno 2.9, no flag; `deno compile` embeds them too).
+ *
+ * Format only: every number arrives computed (see `report_series.ts`,
+ * `confidence.ts`, `bootstrap.ts`); this module escapes and lays it out.
+ *
+ * @module
+ */
+import UPLOT_CSS from "uplot/dist/uPlot.min.css" with { type: "text" };
+import UPLOT_JS from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import type { BootstrapComparison } from "../stats/bootstrap.ts";
+import type { SlaVerdict } from "../stats/confidence.ts";
+import type { ChartData } from "./series.ts";
+import type { Summary } from "../stats/summary.ts";
+
+/** One run's headline numbers for the summary table. */
+export interface HtmlRunSummary {
+  name: string;
+  /** Where the data came from, e.g. `results/a.csv (hey)`. */
+  source?: string;
+  count: number;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  throughputRps: number;
+}
+
+/**
+ * The run row of the report from a run summary (a field mapping, no computing).
+ *
+ * @example
+ * ```ts
+ * import { htmlRunSummary } from "./html.ts";
+ * import { summarize } from "../stats/summary.ts";
+ * htmlRunSummary("A", "a.csv", summarize([])).count; // 0
+ * ```
+ */
+export function htmlRunSummary(name: string, source: string, s: Summary): HtmlRunSummary {
+  return {
+    name,
+    source,
+    count: s.count,
+    errors: s.errors,
+    p50Ms: s.p50_ms,
+    p95Ms: s.p95_ms,
+    p99Ms: s.p99_ms,
+    maxMs: s.max_ms,
+    throughputRps: s.throughput_rps,
+  };
+}
+
+/** One SLA rule's verdict for one run. */
+export type HtmlSlaRow = SlaVerdict & {
+  /** The rule as written, e.g. `p95<=800ms`. */
+  rule: string;
+  run: string;
+};
+
+/** A limit to draw on the percentile curve. */
+export interface HtmlSlaLine {
+  label: string;
+  limitMs: number;
+}
+
+/** The comparison of two runs, with their names. */
+export type HtmlComparison = BootstrapComparison & { baseline: string; candidate: string };
+
+/** Everything the HTML report shows. */
+export interface HtmlReportInput {
+  title: string;
+  /** Shown as is, e.g. an ISO time supplied by the caller (the renderer reads no clock). */
+  generatedAt: string;
+  runs: HtmlRunSummary[];
+  charts: ChartData;
+  slaLines?: HtmlSlaLine[];
+  sla?: HtmlSlaRow[];
+  comparison?: HtmlComparison | null;
+  /** Free-text caveats, e.g. the detected input formats. */
+  notes?: string[];
+}
+
+/** Escapes text for HTML element content and attribute values. */
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function ms(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "–";
+  const a = Math.abs(v);
+  return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ms`;
+}
+
+function pct(v: number | null): string {
+  return v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+}
+
+function runsTable(runs: readonly HtmlRunSummary[]): string {
+  const rows = runs.map((r) =>
+    `<tr><th scope="row">${esc(r.name)}</th><td>${
+      esc(r.source ?? "")
+    }</td><td>${r.count}</td><td>${r.errors}</td><td>${ms(r.p50Ms)}</td><td>${
+      ms(r.p95Ms)
+    }</td><td>${ms(r.p99Ms)}</td><td>${ms(r.maxMs)}</td><td>${r.throughputRps.toFixed(1)}</td></tr>`
+  ).join("\n");
+  return `<table id="runs"><thead><tr><th>Run</th><th>Source</th><th>Requests</th><th>Errors</th><th>P50</th><th>P95</th><th>P99</th><th>Max</th><th>req/s</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
+function slaTable(rows: readonly HtmlSlaRow[]): string {
+  if (rows.length === 0) return "";
+  const body = rows.map((r) => {
+    const level = r.confidence === null
+      ? "point estimate"
+      : `${(r.confidence * 100).toFixed(0)}% one-sided`;
+    const need = r.minSamples === undefined
+      ? ""
+      : r.minSamples === null
+      ? " (no sample size is enough for this bound)"
+      : ` (needs ≥ ${r.minSamples} samples)`;
+    return `<tr class="v-${r.verdict}"><th scope="row">${esc(r.rule)}</th><td>${
+      esc(r.run)
+    }</td><td class="verdict">${r.verdict}${esc(need)}</td><td>${ms(r.point)}</td><td>${
+      ms(r.lower)
+    }</td><td>${ms(r.upper)}</td><td>${r.n}</td><td>${level}</td></tr>`;
+  }).join("\n");
+  return `<h2>SLA verdicts</h2>
+<table id="sla"><thead><tr><th>Rule</th><th>Run</th><th>Verdict</th><th>Point</th><th>Lower bound</th><th>Upper bound</th><th>n</th><th>Confidence</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>`;
+}
+
+function comparisonTable(c: HtmlComparison | null | undefined): string {
+  if (!c) return "";
+  const body = c.metrics.map((m) =>
+    `<tr class="v-${m.verdict.replace(/ /g, "-")}"><th scope="row">${m.metric}${
+      m.metric === c.primary ? " (headline)" : ""
+    }</th><td>${ms(m.a)}</td><td>${ms(m.b)}</td><td>${ms(m.delta)}</td><td>${
+      pct(m.relative)
+    }</td><td>[${ms(m.lower)}, ${ms(m.upper)}]</td><td class="verdict">${m.verdict}</td></tr>`
+  ).join("\n");
+  return `<h2>Comparison: ${esc(c.candidate)} vs ${esc(c.baseline)} — ${esc(c.verdict)}</h2>
+<p>Delta = ${esc(c.candidate)} − ${esc(c.baseline)}; negative is faster. ${
+    (c.confidence * 100).toFixed(0)
+  }% intervals from a circular block bootstrap over time (${c.resamples} resamples, seed ${c.seed}, block lengths ${c.blockLength.a} and ${c.blockLength.b} requests).</p>
+<table id="comparison"><thead><tr><th>Metric</th><th>${esc(c.baseline)}</th><th>${
+    esc(c.candidate)
+  }</th><th>Delta</th><th>Change</th><th>Interval of delta</th><th>Verdict</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>`;
+}
+
+/** Runs in the browser: draws the three charts with uPlot, then records what it drew. */
+const PAGE_SCRIPT = `
+(function () {
+  var data = JSON.parse(document.getElementById("tailgate-data").textContent);
+  var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
+  function width(el) { return Math.max(320, Math.min(1000, el.clientWidth || 900)); }
+  function fmtPct(x) {
+    var p = 100 * (1 - 1 / x);
+    if (p <= 0) return "0%";
+    var d = p >= 99 ? Math.max(0, Math.round(-Math.log10(100 - p))) : 0;
+    return p.toFixed(d) + "%";
+  }
+  function fmtMs(v) { return v == null ? "" : (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + " ms"; }
+  var charts = [];
+  try {
+    var pc = data.charts.percentiles;
+    var el1 = document.getElementById("chart-percentiles");
+    var s1 = [{ label: "percentile", value: function (u, x) { return x == null ? "" : fmtPct(x); } }];
+    var c1 = [pc.x];
+    pc.series.forEach(function (s, i) {
+      s1.push({ label: s.name, stroke: COLORS[i % COLORS.length], width: 2, value: function (u, v) { return fmtMs(v); } });
+      c1.push(s.valuesMs);
+    });
+    (data.slaLines || []).forEach(function (l) {
+      s1.push({ label: "SLA " + l.label, stroke: "#d62728", dash: [8, 5], width: 1.5, points: { show: false },
+        value: function (u, v) { return fmtMs(v); } });
+      c1.push(pc.x.map(function () { return l.limitMs; }));
+    });
+    charts.push(new uPlot({
+      title: "Latency by percentile (log-scale tail)", width: width(el1), height: 380,
+      scales: { x: { time: false, distr: 3, log: 10 }, y: { distr: 3, log: 10 } },
+      axes: [
+        { label: "percentile", space: 30,
+          splits: function (u) {
+            var out = [1, 2], max = u.scales.x.max || 10;
+            for (var v = 10; v <= max * 1.0001; v *= 10) out.push(v);
+            return out;
+          },
+          // uPlot's default log-axis filter blanks non-decade splits (like 2 = P50): keep all.
+          filter: function (u, splits) { return splits; },
+          values: function (u, splits) { return splits.map(fmtPct); } },
+        { label: "latency (ms)", size: 70 },
+      ],
+      series: s1,
+    }, c1, el1));
+
+    var h = data.charts.histogram;
+    var el2 = document.getElementById("chart-histogram");
+    if (h.edgesMs.length > 1) {
+      var centers = [];
+      for (var i = 0; i + 1 < h.edgesMs.length; i++) centers.push(Math.sqrt(Math.max(h.edgesMs[i], 1e-9) * h.edgesMs[i + 1]));
+      var s2 = [{ label: "latency (ms)", value: function (u, v) { return fmtMs(v); } }];
+      var c2 = [centers];
+      h.series.forEach(function (s, i) {
+        s2.push({ label: s.name, stroke: COLORS[i % COLORS.length], fill: COLORS[i % COLORS.length] + "33", width: 1.5,
+          points: { show: false },
+          paths: uPlot.paths.stepped({ align: 0 }), value: function (u, v) { return v == null ? "" : v.toFixed(2) + "%"; } });
+        c2.push(s.shares.map(function (x) { return 100 * x; }));
+      });
+      var logX = h.edgesMs[0] > 0;
+      charts.push(new uPlot({
+        title: "Latency histogram (share of each run's requests)", width: width(el2), height: 300,
+        scales: { x: logX ? { time: false, distr: 3, log: 10 } : { time: false } },
+        axes: [{ label: "latency (ms)" }, { label: "% of requests", size: 60 }],
+        series: s2,
+      }, c2, el2));
+    }
+
+    var ot = data.charts.overTime;
+    var el3 = document.getElementById("chart-time");
+    var s3 = [{ label: "seconds", value: function (u, v) { return v == null ? "" : v.toFixed(2) + " s"; } }];
+    var c3 = [ot.x];
+    ot.series.forEach(function (s, i) {
+      var color = COLORS[i % COLORS.length];
+      s3.push({ label: s.name + " P50", stroke: color, width: 2, value: function (u, v) { return fmtMs(v); } });
+      c3.push(s.p50Ms);
+      s3.push({ label: s.name + " max", stroke: color, dash: [3, 3], width: 1, value: function (u, v) { return fmtMs(v); } });
+      c3.push(s.maxMs);
+    });
+    charts.push(new uPlot({
+      title: "Latency over time (bucket " + ot.bucketS + " s, from each run's start)", width: width(el3), height: 300,
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      axes: [{ label: "seconds since start" }, { label: "latency (ms)", size: 70 }],
+      series: s3,
+    }, c3, el3));
+  } catch (e) {
+    document.body.setAttribute("data-render-error", String(e && e.stack || e));
+  }
+  // Record what was drawn (for tests and curious readers): canvas sizes and inked pixels.
+  // uPlot draws in a microtask after construction, so look after it.
+  setTimeout(function () {
+  var drawn = Array.prototype.map.call(document.querySelectorAll("canvas"), function (c) {
+    var inked = 0;
+    try {
+      var px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      for (var k = 3; k < px.length; k += 4) if (px[k] !== 0) inked++;
+    } catch (e) { inked = -1; }
+    return { id: c.closest("[id]") ? c.closest("[id]").id : "", width: c.width, height: c.height, inked: inked };
+  });
+  document.body.setAttribute("data-rendered", JSON.stringify(drawn));
+  }, 0);
+})();
+`;
+
+const PAGE_CSS = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1040px; padding: 0 16px; color: #222; }
+h1 { font-size: 22px; margin-bottom: 0; } h2 { font-size: 17px; margin-top: 28px; }
+.meta { color: #666; margin-top: 4px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; white-space: nowrap; }
+th[scope=row], thead th:first-child { text-align: left; }
+.v-pass .verdict, .v-improved .verdict { color: #1a7f37; font-weight: 600; }
+.v-fail .verdict, .v-regressed .verdict { color: #cf222e; font-weight: 600; }
+.v-inconclusive .verdict { color: #9a6700; font-weight: 600; }
+.chart { margin: 18px 0; }
+ul.notes { color: #555; }
+`;
+
+/**
+ * Renders the report as one HTML document with uPlot and the data inlined.
+ *
+ * @example
+ * ```ts
+ * import { renderHtmlReport } from "./html.ts";
+ * import { buildChartData } from "./series.ts";
+ * const html = renderHtmlReport({
+ *   title: "tailgate report", generatedAt: "2026-01-01T00:00:00Z", runs: [],
+ *   charts: buildChartData([]),
+ * });
+ * html.startsWith("<!DOCTYPE html>"); // true
+ * ```
+ */
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const data = { charts: input.charts, slaLines: input.slaLines ?? [] };
+  // JSON inside <script> must not contain "</script>": escape every "<".
+  const json = JSON.stringify(data).replace(/</g, "\\u003c");
+  const notes = (input.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join("\n");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(input.title)}</title>
+<!-- uPlot 1.6.32, MIT License, (c) 2022 Leon Sorokin, https://github.com/leeoniya/uPlot -->
+<style>${UPLOT_CSS.replace(/<\/style/gi, "<\\/style")}</style>
+<style>${PAGE_CSS}</style>
+</head>
+<body>
+<h1>${esc(input.title)}</h1>
+<p class="meta">Generated ${esc(input.generatedAt)} by tailgate.</p>
+${runsTable(input.runs)}
+${slaTable(input.sla ?? [])}
+${comparisonTable(input.comparison)}
+<div class="chart" id="chart-percentiles"></div>
+<div class="chart" id="chart-histogram"></div>
+<div class="chart" id="chart-time"></div>
+${notes ? `<ul class="notes">\n${notes}\n</ul>` : ""}
+<script type="application/json" id="tailgate-data">${json}</script>
+<script>${UPLOT_JS.replace(/<\/script/gi, "<\\/script")}</script>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,332 @@
+/**
+ * Plain-text tables for the terminal. Formatting only: every number shown
+ * is computed elsewhere and passed in.
+ *
+ * @module
+ */
+import type { Attribution, MsRange } from "../stats/attribution.ts";
+import type { BootstrapComparison, ComparisonVerdict } from "../stats/bootstrap.ts";
+import type { Improvement } from "../stats/compare.ts";
+import type { PercentileInterval } from "../stats/confidence.ts";
+import type { SlaResult } from "../stats/sla.ts";
+import type { Summary } from "../stats/summary.ts";
+
+/** Formatting switches. */
+export interface TextStyle {
+  /** ANSI colour (only on a TTY and never with NO_COLOR; the caller decides). */
+  color: boolean;
+}
+
+const paint = (style: TextStyle, code: number, s: string) =>
+  style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+
+/** Formats a latency in ms for a table cell. */
+export function fmtMs(v: number | null): string {
+  if (v === null) return "-";
+  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
+  if (v >= 100) return `${v.toFixed(0)}ms`;
+  return `${v.toFixed(1)}ms`;
+}
+
+function fmtPct(v: number | null, signed = true): string {
+  if (v === null) return "-";
+  return `${signed && v > 0 ? "+" : ""}${v.toFixed(1)}%`;
+}
+
+/**
+ * Lays out rows as aligned columns (ANSI colour codes do not count toward width).
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./text.ts";
+ * formatTable([["a", "1"], ["bb", "22"]], ["l", "r"]); // "a    1\nbb  22"
+ * ```
+ */
+export function formatTable(rows: string[][], align: ("l" | "r")[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? "").length)));
+  return rows.map((r) =>
+    r.map((c, i) => {
+      const pad = widths[i]! - visible(c).length;
+      return align[i] === "l" ? c + " ".repeat(pad) : " ".repeat(pad) + c;
+    }).join("  ").trimEnd()
+  ).join("\n");
+}
+
+const table = formatTable;
+
+// deno-lint-ignore no-control-regex
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+const ROWS: [string, keyof Summary][] = [
+  ["min", "min_ms"],
+  ["mean", "mean_ms"],
+  ["p50", "p50_ms"],
+  ["p90", "p90_ms"],
+  ["p95", "p95_ms"],
+  ["p99", "p99_ms"],
+  ["p99.9", "p999_ms"],
+  ["max", "max_ms"],
+];
+
+function breakdown(s: Summary): string[] {
+  const lines: string[] = [];
+  const codes = Object.entries(s.status_codes).map(([c, n]) =>
+    `${c === "0" ? "no response" : c}: ${n}`
+  );
+  if (codes.length) lines.push(`status codes  ${codes.join(", ")}`);
+  const kinds = Object.entries(s.error_kinds).map(([k, n]) => `${k}: ${n}`);
+  if (kinds.length) lines.push(`errors        ${kinds.join(", ")}`);
+  return lines;
+}
+
+/**
+ * Formats one run's summary as a table.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary } from "./text.ts";
+ * import { summarize } from "../stats/summary.ts";
+ * formatSummary("run", summarize([]), { color: false }).includes("requests"); // true
+ * ```
+ */
+export function formatSummary(title: string, s: Summary, style: TextStyle): string {
+  const rows = [["", title]];
+  rows.push(["requests", String(s.count)]);
+  rows.push(["errors", `${s.errors} (${(s.error_rate * 100).toFixed(2)}%)`]);
+  rows.push(["throughput", `${s.throughput_rps.toFixed(1)} req/s`]);
+  for (const [label, key] of ROWS) rows.push([label, fmtMs(s[key] as number | null)]);
+  return [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)].join("\n");
+}
+
+/**
+ * Formats two summaries side by side with the change from A to B.
+ *
+ * @example
+ * ```ts
+ * import { formatComparison } from "./text.ts";
+ * import { summarize } from "../stats/summary.ts";
+ * import { compareSummaries } from "../stats/compare.ts";
+ * const s = summarize([]);
+ * formatComparison(["a", "b"], s, s, compareSummaries(s, s), { color: false });
+ * ```
+ */
+export function formatComparison(
+  names: [string, string],
+  a: Summary,
+  b: Summary,
+  imp: Improvement,
+  style: TextStyle,
+): string {
+  const rows: string[][] = [["", names[0], names[1], "change"]];
+  rows.push(["requests", String(a.count), String(b.count), ""]);
+  rows.push([
+    "errors",
+    `${a.errors} (${(a.error_rate * 100).toFixed(1)}%)`,
+    `${b.errors} (${(b.error_rate * 100).toFixed(1)}%)`,
+    "",
+  ]);
+  rows.push([
+    "throughput",
+    `${a.throughput_rps.toFixed(1)}/s`,
+    `${b.throughput_rps.toFixed(1)}/s`,
+    fmtPct(imp.throughput_rps.change_pct),
+  ]);
+  for (const [label, key] of ROWS) {
+    if (key === "min_ms") continue;
+    const d = imp[key as keyof Improvement] as { improvement_pct: number | null };
+    const pct = d.improvement_pct;
+    // improvement_pct > 0 means B is faster; show the latency change (negative = faster).
+    const change = pct === null ? "-" : fmtPct(-pct);
+    const colored = pct === null || Math.abs(pct) < 1
+      ? change
+      : paint(style, pct > 0 ? 32 : 31, change);
+    rows.push([label, fmtMs(a[key] as number | null), fmtMs(b[key] as number | null), colored]);
+  }
+  return table(rows, ["l", "r", "r", "r"]);
+}
+
+/**
+ * Formats SLA results, one line per rule with value, limit and PASS/FAIL.
+ *
+ * @example
+ * ```ts
+ * import { formatSlaResults } from "./text.ts";
+ * formatSlaResults([], { color: false }); // ""
+ * ```
+ */
+export function formatSlaResults(results: readonly SlaResult[], style: TextStyle): string {
+  if (results.length === 0) return "";
+  const fmt = (v: number | null, unit: SlaResult["unit"]) =>
+    v === null
+      ? "-"
+      : unit === "ms"
+      ? fmtMs(v)
+      : unit === "ratio"
+      ? `${(v * 100).toFixed(2)}%`
+      : `${v.toFixed(1)}/s`;
+  const rows = [["rule", "measured", "limit", "verdict"]];
+  for (const r of results) {
+    rows.push([
+      r.rule,
+      fmt(r.value, r.unit),
+      `${r.op} ${fmt(r.limit, r.unit)}`,
+      r.passed ? paint(style, 32, "PASS") : paint(style, 31, "FAIL"),
+    ]);
+  }
+  return table(rows, ["l", "r", "r", "l"]);
+}
+
+/** A signed latency for a delta cell, e.g. `-12.3ms`, `+150ms`. */
+function fmtDelta(v: number): string {
+  const sign = v > 0 ? "+" : v < 0 ? "-" : "";
+  return sign + fmtMs(Math.abs(v));
+}
+
+function paintVerdict(style: TextStyle, verdict: string): string {
+  if (verdict === "improved") return paint(style, 32, verdict);
+  if (verdict === "regressed") return paint(style, 31, verdict);
+  return verdict;
+}
+
+/**
+ * Formats a block-bootstrap comparison: per metric the two values, the
+ * delta B − A, the relative change, the confidence interval of the delta
+ * and the verdict, then the headline verdict.
+ *
+ * @example
+ * ```ts
+ * import { formatBootstrap } from "./text.ts";
+ * import { blockBootstrapCompare } from "../stats/bootstrap.ts";
+ * const a = Array.from({ length: 300 }, (_, i) => 100 + (i * 37) % 50);
+ * const cmp = blockBootstrapCompare(a, a.map((x) => x - 40), { resamples: 200 });
+ * formatBootstrap(["A", "B"], cmp, { color: false }).includes("improved"); // true
+ * ```
+ */
+export function formatBootstrap(
+  names: [string, string],
+  cmp: BootstrapComparison,
+  style: TextStyle,
+): string {
+  const level = `${Number((cmp.confidence * 100).toFixed(1))}%`;
+  const rows: string[][] = [[
+    "metric",
+    names[0],
+    names[1],
+    "delta",
+    "change",
+    `${level} CI of delta`,
+    "verdict",
+  ]];
+  for (const m of cmp.metrics) {
+    rows.push([
+      m.metric === cmp.primary ? `${m.metric} *` : m.metric,
+      fmtMs(m.a),
+      fmtMs(m.b),
+      fmtDelta(m.delta),
+      m.relative === null ? "-" : fmtPct(m.relative * 100),
+      `[${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`,
+      paintVerdict(style, m.verdict),
+    ]);
+  }
+  const head = cmp.metrics.find((m) => m.metric === cmp.primary);
+  const headline = head
+    ? `verdict (${cmp.primary.toUpperCase()}, * above): ${
+      paint(style, 1, paintVerdict(style, cmp.verdict))
+    } — ${names[1]} − ${names[0]} = ${fmtDelta(head.delta)}, ${level} CI [${
+      fmtDelta(head.lower)
+    }, ${fmtDelta(head.upper)}]`
+    : `verdict: ${cmp.verdict}`;
+  return [
+    `block bootstrap over time: ${cmp.resamples} resamples, seed ${cmp.seed}, blocks of ${cmp.blockLength.a}/${cmp.blockLength.b} requests (lag-1 autocorrelation ${
+      cmp.autocorrelation.a.toFixed(2)
+    }/${cmp.autocorrelation.b.toFixed(2)}), n = ${cmp.n.a}/${cmp.n.b}`,
+    table(rows, ["l", "r", "r", "r", "r", "r", "l"]),
+    headline,
+  ].join("\n");
+}
+
+/**
+ * Formats one percentile per run side by side, each with its confidence
+ * interval and sample size (e.g. the P95 of both suite profiles).
+ *
+ * @example
+ * ```ts
+ * import { formatIntervals } from "./text.ts";
+ * import { percentileInterval } from "../stats/confidence.ts";
+ * const xs = Array.from({ length: 200 }, (_, i) => i + 1);
+ * formatIntervals("P95", [["A", percentileInterval(xs, 95, 0.95)]]).includes("[184ms"); // true
+ * ```
+ */
+export function formatIntervals(
+  label: string,
+  runs: readonly [string, PercentileInterval][],
+): string {
+  const rows: string[][] = [["", ...runs.map(([name]) => name)]];
+  rows.push([label, ...runs.map(([, ci]) => fmtMs(ci.point))]);
+  const level = runs[0] ? `${Number((runs[0][1].confidence * 100).toFixed(1))}% CI` : "CI";
+  rows.push([
+    level,
+    ...runs.map(([, ci]) => `[${fmtMs(ci.lower)}, ${fmtMs(ci.upper)}]`),
+  ]);
+  rows.push(["n", ...runs.map(([, ci]) => String(ci.n))]);
+  return table(rows, ["l", ...runs.map(() => "r" as const)]);
+}
+
+function fmtRange(r: MsRange, f: (v: number) => string): string {
+  return r.min === r.max ? f(r.min) : `${f(r.min)} to ${f(r.max)}`;
+}
+
+function fmtShare(r: MsRange): string {
+  const p = (v: number) => `${(v * 100).toFixed(0)}%`;
+  return r.min === r.max ? p(r.min) : `${p(r.min)} to ${p(r.max)}`;
+}
+
+/**
+ * Formats an attribution of a latency difference to connection setup
+ * versus everything else.
+ *
+ * @example
+ * ```ts
+ * import { formatAttribution } from "./text.ts";
+ * import { attributeDifference } from "../stats/attribution.ts";
+ * const run = { requests: 400, opened: 20, openedHttp2: 0, maxWaiters: 20, setupMs: 120 };
+ * const attr = attributeDifference({ ...run, name: "A", meanMs: 200 }, { ...run, name: "B", meanMs: 195, opened: 1 });
+ * formatAttribution(attr).includes("connection setup"); // true
+ * ```
+ */
+export function formatAttribution(
+  attr: Attribution,
+  context: { meanVerdict?: ComparisonVerdict } = {},
+): string {
+  const a = attr.baseline;
+  const b = attr.candidate;
+  const paid = (c: Attribution["baseline"]) => {
+    const h1 = c.connections_opened - c.http2_connections;
+    const kinds = [
+      h1 ? `${h1} HTTP/1.1` : "",
+      c.http2_connections ? `${c.http2_connections} HTTP/2` : "",
+    ].filter((x) => x).join(" + ") || "0";
+    return `${c.name}: ${kinds} new connection(s) × ${fmtMs(c.setup_ms_per_connection)} = ${
+      fmtRange(c.setup_paid_ms, fmtMs)
+    } of setup`;
+  };
+  const noise = context.meanVerdict === "no significant difference";
+  const lines = [
+    `attribution (tailgate mock model): total latency time ${b.name} − ${a.name} = ${
+      fmtDelta(attr.total_delta_ms)
+    } (mean ${fmtDelta(attr.mean_delta_ms)} × ${attr.requests} requests)`,
+    `  ${paid(a)}`,
+    `  ${paid(b)}`,
+    `  connection setup: ${fmtRange(attr.setup_delta_ms, fmtDelta)}${
+      attr.setup_share === null || noise ? "" : ` (${fmtShare(attr.setup_share)} of the difference)`
+    }`,
+    `  everything else:  ${fmtRange(attr.other_delta_ms, fmtDelta)}`,
+  ];
+  if (noise) {
+    lines.push(
+      "  the mean difference itself is within noise (block bootstrap: no significant difference), so no share is given",
+    );
+  } else if (attr.share_note !== null) lines.push(`  note: ${attr.share_note}`);
+  for (const n of attr.notes) lines.push(`  note: ${n}`);
+  return lines.join("\n");
+}

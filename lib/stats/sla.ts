@@ -1,0 +1,257 @@
+/**
+ * SLA rules in a k6-like grammar, parsed before any request is sent and
+ * evaluated against a {@linkcode Summary}. Pure.
+ *
+ * Grammar: `<metric> <op> <value>` with
+ * - metric: `pNN` / `pNN.N` (percentile, e.g. `p95`, `p99.9`), `mean`, `min`,
+ *   `max`, `error_rate`, `throughput`;
+ * - op: `<`, `<=`, `>`, `>=`;
+ * - value: a duration (`800ms`, `1.5s`) for latency metrics, a percentage or
+ *   fraction (`1%`, `0.01`) for `error_rate`, a rate (`100/s`, `100rps`) for
+ *   `throughput`.
+ *
+ * @module
+ */
+import { meetsLimit } from "./_limit.ts";
+import { slaVerdict, type SlaVerdictKind } from "./confidence.ts";
+import { parseDuration } from "../duration.ts";
+import { percentile, type Summary } from "./summary.ts";
+
+/** A comparison operator. */
+export type SlaOp = "<" | "<=" | ">" | ">=";
+
+/** A parsed SLA rule. */
+export interface SlaRule {
+  /** The rule as the user wrote it, whitespace removed. */
+  text: string;
+  /** `latency` rules compare milliseconds, `error_rate` a fraction, `throughput` req/s. */
+  kind: "latency" | "error_rate" | "throughput";
+  /** `p95`, `mean`, `max`, `error_rate`, … */
+  metric: string;
+  /** The percentile for `pNN` metrics (e.g. 99.9), else `null`. */
+  quantile: number | null;
+  op: SlaOp;
+  /** Limit in ms, as a fraction, or in req/s, by kind. */
+  limit: number;
+}
+
+/** The outcome of one rule against a summary. */
+export interface SlaResult {
+  rule: string;
+  metric: string;
+  op: SlaOp;
+  limit: number;
+  /** The measured value, `null` when there was nothing to measure (no successes). */
+  value: number | null;
+  /** `true` only for a `pass` verdict. */
+  passed: boolean;
+  /**
+   * `pass` or `fail`; percentile rules judged with confidence can also be
+   * `inconclusive` (the data cannot tell yet).
+   */
+  verdict: SlaVerdictKind;
+  /** Unit of `value` and `limit`: `ms`, `ratio` or `rps`. */
+  unit: "ms" | "ratio" | "rps";
+  /**
+   * For percentile rules judged with confidence: the one-sided level (e.g.
+   * 0.95), the sample size, and the lower and upper confidence bounds.
+   */
+  confidence?: {
+    level: number;
+    n: number;
+    lower: number | null;
+    upper: number | null;
+    minSamples?: number | null;
+  };
+}
+
+function bad(text: string, token: string, fix: string): SyntaxError {
+  return new SyntaxError(`Invalid SLA rule "${text}": ${token}; ${fix}`);
+}
+
+/**
+ * Parses one rule such as `p95<=800ms`.
+ *
+ * @throws {SyntaxError} naming the bad token and the fix.
+ *
+ * @example
+ * ```ts
+ * import { parseSlaRule } from "./sla.ts";
+ * parseSlaRule("p95<=800ms").limit; // 800
+ * ```
+ */
+export function parseSlaRule(input: string): SlaRule {
+  const text = input.replace(/\s+/g, "");
+  const m = /^([A-Za-z_][A-Za-z_0-9.()]*)(<=|>=|<|>|==|=)(.*)$/.exec(text);
+  if (!m) {
+    throw bad(input, "no comparison operator found", "write e.g. p95<=800ms, error_rate<1%");
+  }
+  const [, rawMetric = "", op = "", rawValue = ""] = m;
+  if (op === "=" || op === "==") {
+    throw bad(input, `operator "${op}" is not supported`, "use <, <=, > or >=");
+  }
+  const metric = rawMetric.toLowerCase().replace(/^p\((\d+(?:\.\d+)?)\)$/, "p$1");
+  if (rawValue === "") throw bad(input, "missing value after the operator", "write e.g. 800ms");
+  const pm = /^p(\d+(?:\.\d+)?)$/.exec(metric);
+  if (
+    pm || metric === "mean" || metric === "avg" || metric === "min" || metric === "max" ||
+    metric === "med"
+  ) {
+    let quantile: number | null = null;
+    if (pm) {
+      quantile = Number(pm[1]);
+      if (!(quantile > 0 && quantile <= 100)) {
+        throw bad(
+          input,
+          `percentile "${rawMetric}" is out of range`,
+          "use p1 to p100, e.g. p95 or p99.9",
+        );
+      }
+    }
+    if (metric === "med") quantile = 50;
+    let limit: number;
+    try {
+      limit = parseDuration(rawValue);
+    } catch {
+      throw bad(
+        input,
+        `"${rawValue}" is not a duration`,
+        "use a number with ms or s, e.g. 800ms or 1.5s",
+      );
+    }
+    return {
+      text,
+      kind: "latency",
+      metric: metric === "avg" ? "mean" : metric === "med" ? "p50" : metric,
+      quantile,
+      op: op as SlaOp,
+      limit,
+    };
+  }
+  if (metric === "error_rate" || metric === "errors") {
+    const v = /^(\d+(?:\.\d+)?)(%?)$/.exec(rawValue);
+    if (!v) {
+      throw bad(
+        input,
+        `"${rawValue}" is not a rate`,
+        "use a percentage like 1% or a fraction like 0.01",
+      );
+    }
+    const limit = v[2] === "%" ? Number(v[1]) / 100 : Number(v[1]);
+    if (limit > 1) throw bad(input, `"${rawValue}" is above 100%`, "use a value from 0% to 100%");
+    return {
+      text,
+      kind: "error_rate",
+      metric: "error_rate",
+      quantile: null,
+      op: op as SlaOp,
+      limit,
+    };
+  }
+  if (metric === "throughput" || metric === "rps" || metric === "rate") {
+    const v = /^(\d+(?:\.\d+)?)(\/s|rps)?$/.exec(rawValue);
+    if (!v) throw bad(input, `"${rawValue}" is not a rate`, "use requests per second like 100/s");
+    return {
+      text,
+      kind: "throughput",
+      metric: "throughput",
+      quantile: null,
+      op: op as SlaOp,
+      limit: Number(v[1]),
+    };
+  }
+  throw bad(
+    input,
+    `unknown metric "${rawMetric}"`,
+    "use pNN (p95, p99.9), mean, min, max, error_rate or throughput",
+  );
+}
+
+/**
+ * Measured value of a rule's metric in a summary. Percentiles other than the
+ * summary's fixed ones need the sorted latencies.
+ */
+function measure(rule: SlaRule, s: Summary, sorted?: ArrayLike<number>): number | null {
+  if (rule.kind === "error_rate") return s.error_rate;
+  if (rule.kind === "throughput") return s.throughput_rps;
+  switch (rule.metric) {
+    case "mean":
+      return s.mean_ms;
+    case "min":
+      return s.min_ms;
+    case "max":
+      return s.max_ms;
+  }
+  const fixed: Record<string, number | null> = {
+    p50: s.p50_ms,
+    p90: s.p90_ms,
+    p95: s.p95_ms,
+    p99: s.p99_ms,
+    "p99.9": s.p999_ms,
+    p100: s.max_ms,
+  };
+  if (rule.metric in fixed) return fixed[rule.metric] ?? null;
+  if (!sorted) {
+    throw new TypeError(
+      `Cannot evaluate "${rule.text}": pass the sorted latencies for ${rule.metric}`,
+    );
+  }
+  return percentile(sorted, rule.quantile ?? 100);
+}
+
+/**
+ * Evaluates a rule against a summary. By default on the point estimate: a
+ * latency rule with no successful requests fails (there is nothing that
+ * meets it). With `confidence` (a one-sided level such as 0.95) and the
+ * sorted latencies, percentile rules get a distribution-free verdict from
+ * `confidence.ts`: `pass` when the confidence bound meets the limit, `fail`
+ * when the opposite bound breaks it, otherwise `inconclusive`.
+ *
+ * @example
+ * ```ts
+ * import { evaluateSla, parseSlaRule } from "./sla.ts";
+ * import { summarize } from "./summary.ts";
+ * evaluateSla(parseSlaRule("p95<=800ms"), summarize([])).passed; // false
+ * ```
+ */
+export function evaluateSla(
+  rule: SlaRule,
+  summary: Summary,
+  sorted?: ArrayLike<number>,
+  confidence?: number | "off",
+): SlaResult {
+  const value = measure(rule, summary, sorted);
+  const unit: SlaResult["unit"] = rule.kind === "latency"
+    ? "ms"
+    : rule.kind === "error_rate"
+    ? "ratio"
+    : "rps";
+  const base = {
+    rule: rule.text,
+    metric: rule.metric,
+    op: rule.op,
+    limit: rule.limit,
+    value,
+    unit,
+  };
+  if (
+    typeof confidence === "number" && rule.quantile !== null && sorted !== undefined &&
+    sorted.length > 0
+  ) {
+    const v = slaVerdict(
+      sorted,
+      { quantile: rule.quantile, op: rule.op, limit: rule.limit },
+      confidence,
+    );
+    const detail: NonNullable<SlaResult["confidence"]> = {
+      level: confidence,
+      n: v.n,
+      lower: v.lower,
+      upper: v.upper,
+    };
+    if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
+    return { ...base, passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
+  }
+  const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
+  return { ...base, passed, verdict: passed ? "pass" : "fail" };
+}

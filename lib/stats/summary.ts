@@ -1,0 +1,211 @@
+/**
+ * Pure statistics over request records: the one percentile definition
+ * (nearest rank) and the run summary. No clock, no I/O.
+ *
+ * @module
+ */
+import { ERROR_KINDS, type ErrorKind, isSuccess, type RequestRecord } from "../record.ts";
+
+/** The summary of one run. Keys are a public contract (JSON reports use them). */
+export interface Summary {
+  /** Requests measured (warm-up excluded), failures included. */
+  count: number;
+  /** Requests that did not succeed (status outside 200–399, or an error). */
+  errors: number;
+  /** `errors / count`, 0 when `count` is 0. */
+  error_rate: number;
+  min_ms: number | null;
+  mean_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  p999_ms: number | null;
+  max_ms: number | null;
+  /** Completed requests per second over the run's span (first start to last completion). */
+  throughput_rps: number;
+  /** Successful requests; latency statistics cover these only. */
+  successes: number;
+  /** The run's span in seconds, from the first scheduled start to the last completion. */
+  duration_s: number;
+  /** Count per HTTP status code (0 = no response). */
+  status_codes: Record<string, number>;
+  /** Count per error kind, non-zero kinds only. */
+  error_kinds: Partial<Record<ErrorKind, number>>;
+}
+
+/**
+ * The nearest-rank percentile of an ascending array: the value at rank
+ * ⌈p/100 · n⌉ (1-based), clamped to [1, n]. This is tailgate's only
+ * percentile definition. Returns `null` for an empty array.
+ *
+ * @param sorted Latencies sorted ascending.
+ * @param p Percentile in [0, 100].
+ * @throws {RangeError} when `p` is outside [0, 100].
+ *
+ * @example
+ * ```ts
+ * import { percentile } from "./summary.ts";
+ * percentile([10, 20, 30, 40], 50); // 20
+ * percentile([10, 20, 30, 40], 95); // 40
+ * ```
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
+  if (!(p >= 0 && p <= 100)) {
+    throw new RangeError(`Cannot compute percentile: p must be within 0 and 100, got ${p}`);
+  }
+  const n = sorted.length;
+  if (n === 0) return null;
+  return sorted[nearestRank(n, p) - 1] ?? null;
+}
+
+/**
+ * The 1-based nearest rank ⌈p/100 · n⌉ clamped to [1, n]. A tiny tolerance
+ * keeps floating-point noise (99.9 · 1000 / 100 = 999.0000000000001) from
+ * bumping the rank.
+ *
+ * @example
+ * ```ts
+ * import { nearestRank } from "./summary.ts";
+ * nearestRank(20, 95); // 19
+ * ```
+ */
+export function nearestRank(n: number, p: number): number {
+  const exact = (p * n) / 100;
+  const rank = Math.ceil(exact - 1e-9 * Math.max(1, exact));
+  return Math.min(n, Math.max(1, rank));
+}
+
+/**
+ * Accumulates records one at a time in compact memory (latencies in a
+ * growable `Float64Array`, no per-request objects) and produces a
+ * {@linkcode Summary}. Used for live progress and for 10M-request runs.
+ *
+ * @example
+ * ```ts
+ * import { SummaryBuilder } from "./summary.ts";
+ * const b = new SummaryBuilder();
+ * b.add({ id: 0, scheduledMs: 0, startedMs: 0, latencyMs: 5, ttfbMs: 4, status: 200,
+ *   bytes: 1, error: "", warmup: false, worker: 0 });
+ * b.summary().p50_ms; // 5
+ * ```
+ */
+export class SummaryBuilder {
+  #lat: Float64Array;
+  #n = 0;
+  #sorted = true;
+  #count = 0;
+  #errors = 0;
+  #first = Infinity;
+  #last = -Infinity;
+  #status = new Map<number, number>();
+  #kinds = new Map<ErrorKind, number>();
+
+  /**
+   * @param capacity Expected number of records, when known (`-n`): the
+   * latency store is sized once, so a 10M-request run never holds an old and
+   * a doubled copy at the same time. It still grows (by 1.5×) past it.
+   */
+  constructor(capacity = 1024) {
+    this.#lat = new Float64Array(Math.max(16, Math.min(capacity, 1 << 28)));
+  }
+
+  /** Adds one record; warm-up records are ignored. */
+  add(r: RequestRecord): void {
+    if (r.warmup) return;
+    this.#count++;
+    this.#first = Math.min(this.#first, r.scheduledMs);
+    this.#last = Math.max(this.#last, r.scheduledMs + r.latencyMs);
+    this.#status.set(r.status, (this.#status.get(r.status) ?? 0) + 1);
+    if (!isSuccess(r)) {
+      this.#errors++;
+      const kind: ErrorKind = r.error === "" ? "other" : r.error;
+      this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
+      return;
+    }
+    if (this.#n === this.#lat.length) {
+      const next = new Float64Array(Math.ceil(this.#lat.length * 1.5));
+      next.set(this.#lat);
+      this.#lat = next;
+    }
+    if (this.#n > 0 && r.latencyMs < (this.#lat[this.#n - 1] as number)) this.#sorted = false;
+    this.#lat[this.#n++] = r.latencyMs;
+  }
+
+  /** Successful latencies so far, sorted ascending (a view; do not keep it across `add`). */
+  sortedLatencies(): Float64Array {
+    const view = this.#lat.subarray(0, this.#n);
+    if (!this.#sorted) {
+      view.sort();
+      this.#sorted = true;
+    }
+    return view;
+  }
+
+  /** Number of records added, warm-up excluded. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Number of failed records added, warm-up excluded. */
+  get errors(): number {
+    return this.#errors;
+  }
+
+  /** The summary of everything added so far. */
+  summary(): Summary {
+    const lat = this.sortedLatencies();
+    const n = lat.length;
+    const q = (p: number) => percentile(lat, p);
+    const duration = this.#count > 0 ? Math.max(0, this.#last - this.#first) / 1000 : 0;
+    const statusCodes: Record<string, number> = {};
+    for (const [code, c] of [...this.#status].sort((a, b) => a[0] - b[0])) {
+      statusCodes[String(code)] = c;
+    }
+    const kinds: Partial<Record<ErrorKind, number>> = {};
+    for (const k of ERROR_KINDS) {
+      const c = this.#kinds.get(k);
+      if (c) kinds[k] = c;
+    }
+    return {
+      count: this.#count,
+      errors: this.#errors,
+      error_rate: this.#count === 0 ? 0 : this.#errors / this.#count,
+      min_ms: n ? lat[0] as number : null,
+      mean_ms: n ? sortedMean(lat) : null,
+      p50_ms: q(50),
+      p90_ms: q(90),
+      p95_ms: q(95),
+      p99_ms: q(99),
+      p999_ms: q(99.9),
+      max_ms: n ? lat[n - 1] as number : null,
+      throughput_rps: duration > 0 ? this.#count / duration : 0,
+      successes: n,
+      duration_s: duration,
+      status_codes: statusCodes,
+      error_kinds: kinds,
+    };
+  }
+}
+
+/** Mean summed in sorted order, so it does not depend on the order records arrived in. */
+function sortedMean(sorted: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] as number;
+  return sum / sorted.length;
+}
+
+/**
+ * Summarizes a run's records (warm-up records excluded).
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./summary.ts";
+ * summarize([]).count; // 0
+ * ```
+ */
+export function summarize(records: Iterable<RequestRecord>): Summary {
+  const b = new SummaryBuilder();
+  for (const r of records) b.add(r);
+  return b.summary();
+}

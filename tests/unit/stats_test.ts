@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { nearestRank, percentile, summarize } from "../../lib/stats/summary.ts";
+import type { RequestRecord } from "../../lib/record.ts";
+import { SUMMARY_KEYS } from "../_cli.ts";
+
+function rec(latencyMs: number, extra: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id: 0,
+    scheduledMs: 1000,
+    startedMs: 1000,
+    latencyMs,
+    ttfbMs: latencyMs,
+    status: 200,
+    bytes: 10,
+    error: "",
+    warmup: false,
+    worker: 0,
+    ...extra,
+  };
+}
+
+Deno.test("percentile() returns the nearest-rank value", async (t) => {
+  // Hand-computed: rank = ceil(p/100 * n).
+  const sorted = [15, 20, 35, 40, 50];
+  const cases: [number, number][] = [
+    [5, 15], // ceil(0.25) = 1
+    [30, 20], // ceil(1.5) = 2
+    [40, 20], // ceil(2.0) = 2
+    [50, 35], // ceil(2.5) = 3
+    [95, 50], // ceil(4.75) = 5
+    [100, 50],
+    [0, 15], // clamped to rank 1
+  ];
+  for (const [p, want] of cases) {
+    await t.step(`p${p} of [15,20,35,40,50] is ${want}`, () => {
+      assert.equal(percentile(sorted, p), want);
+    });
+  }
+});
+
+Deno.test("percentile() handles ties, n=1 and empty input", () => {
+  assert.equal(percentile([7, 7, 7, 9], 50), 7);
+  assert.equal(percentile([7, 7, 7, 9], 75), 7);
+  assert.equal(percentile([7, 7, 7, 9], 76), 9);
+  assert.equal(percentile([42], 0), 42);
+  assert.equal(percentile([42], 99.9), 42);
+  assert.equal(percentile([], 95), null);
+});
+
+Deno.test("percentile() rejects p outside 0..100", () => {
+  assert.throws(() => percentile([1], 101), RangeError);
+  assert.throws(() => percentile([1], -1), RangeError);
+  assert.throws(() => percentile([1], NaN), RangeError);
+});
+
+Deno.test("nearestRank() is not bumped by floating-point noise", () => {
+  assert.equal(nearestRank(1000, 99.9), 999);
+  assert.equal(nearestRank(20, 95), 19);
+  assert.equal(nearestRank(100, 99), 99);
+  assert.equal(nearestRank(3, 33.3334), 2);
+  // 1..1000: p99.9 is the 999th value.
+  const xs = Array.from({ length: 1000 }, (_, i) => i + 1);
+  assert.equal(percentile(xs, 99.9), 999);
+  assert.equal(percentile(xs, 50), 500);
+});
+
+Deno.test("summarize() counts errors but takes latency stats over successes only", () => {
+  const s = summarize([
+    rec(100),
+    rec(300),
+    rec(200),
+    rec(5, { status: 500, error: "http_5xx" }),
+    rec(30_000, { status: 0, error: "timeout" }),
+    rec(999, { warmup: true }),
+  ]);
+  assert.equal(s.count, 5);
+  assert.equal(s.errors, 2);
+  assert.equal(s.error_rate, 0.4);
+  assert.equal(s.successes, 3);
+  assert.equal(s.min_ms, 100);
+  assert.equal(s.max_ms, 300);
+  assert.equal(s.mean_ms, 200);
+  assert.equal(s.p50_ms, 200);
+  assert.equal(s.p95_ms, 300);
+  assert.deepEqual(s.status_codes, { "0": 1, "200": 3, "500": 1 });
+  assert.deepEqual(s.error_kinds, { timeout: 1, http_5xx: 1 });
+});
+
+Deno.test("summarize() treats 3xx as success and 4xx as an error", () => {
+  const s = summarize([rec(10, { status: 304 }), rec(20, { status: 404, error: "http_4xx" })]);
+  assert.equal(s.successes, 1);
+  assert.equal(s.errors, 1);
+});
+
+Deno.test("summarize() computes throughput over the run's span", () => {
+  // 4 requests scheduled at 0, 250, 500, 750 ms, each 250 ms: span 1 s.
+  const s = summarize([0, 250, 500, 750].map((t) => rec(250, { scheduledMs: t, startedMs: t })));
+  assert.equal(s.duration_s, 1);
+  assert.equal(s.throughput_rps, 4);
+});
+
+Deno.test("summarize() of nothing has nulls and zeros, not NaN", () => {
+  const s = summarize([]);
+  assert.equal(s.count, 0);
+  assert.equal(s.error_rate, 0);
+  assert.equal(s.throughput_rps, 0);
+  for (const k of ["min_ms", "mean_ms", "p50_ms", "p95_ms", "p999_ms", "max_ms"] as const) {
+    assert.equal(s[k], null, k);
+  }
+  assert.deepEqual(Object.keys(s).slice(0, 12), SUMMARY_KEYS);
+});
+
+Deno.test("summarize() of one request puts every percentile on it", () => {
+  const s = summarize([rec(12.5)]);
+  assert.equal(s.p50_ms, 12.5);
+  assert.equal(s.p999_ms, 12.5);
+  assert.equal(s.min_ms, 12.5);
+});
