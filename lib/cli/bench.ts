@@ -17,7 +17,13 @@ import { Redactor, redactUrl } from "../redact.ts";
 import { formatSummary } from "../report/text.ts";
 import { buildRunMeta, type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { newOpenLoopCounters, runClosed, runOpen } from "../load/runner.ts";
-import { parseShard, type Shard, shardRequestId, shardSchedule, shardShare } from "../load/shard.ts";
+import {
+  parseShard,
+  type Shard,
+  shardRequestId,
+  shardSchedule,
+  shardShare,
+} from "../load/shard.ts";
 import { evaluateSla, type SlaRule } from "../stats/sla.ts";
 import { SummaryBuilder } from "../stats/summary.ts";
 import {

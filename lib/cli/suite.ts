@@ -6,7 +6,11 @@
  * write results/.
  */
 import { serveMock } from "../../mock/server.ts";
-import { attributeDifference, type Attribution, attributionRunFromStats } from "../stats/attribution.ts";
+import {
+  attributeDifference,
+  type Attribution,
+  attributionRunFromStats,
+} from "../stats/attribution.ts";
 import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
 import { type Client, createClient, type HttpRequest } from "../client/mod.ts";
 import { collect } from "../records/collect.ts";
