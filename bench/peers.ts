@@ -28,7 +28,6 @@
 import { parseArgs } from "node:util";
 import type { Client, HttpRequest } from "../lib/client/mod.ts";
 import { createClient } from "../lib/client/mod.ts";
-import { createFastClient } from "../lib/client/fast.ts";
 import { newOpenLoopCounters, runClosed, runOpen } from "../lib/load/runner.ts";
 import { SummaryBuilder } from "../lib/stats/summary.ts";
 import { CsvWriter } from "../lib/records/csv_writer.ts";
@@ -131,7 +130,7 @@ async function runProfile(client: Client, url: string, ms: number) {
 
 function makeClient(tool: Tool): Client {
   const opts = { concurrency, timeoutMs: 10_000 };
-  return tool === "fast" ? createFastClient(opts) : createClient(tool, opts);
+  return createClient(tool, opts);
 }
 
 async function measure(tool: Tool, target: Target, have: Set<string>): Promise<PeerResult> {
@@ -220,7 +219,7 @@ function printTable(title: string, rows: PeerResult[]) {
 
 /** Whether a URL answers 2xx within a second. */
 async function alive(url: string): Promise<boolean> {
-  const client = createFastClient({ concurrency: 1, timeoutMs: 1000 });
+  const client = createClient("fast", { concurrency: 1, timeoutMs: 1000 });
   const o = await client.send(request(url));
   await client.close();
   return o.error === "";
@@ -228,7 +227,7 @@ async function alive(url: string): Promise<boolean> {
 
 /** p50/p99 of `fast` at a fixed rate through the open-model runner. */
 async function pacedFast(url: string, rate: number, ms: number) {
-  const client = createFastClient({ concurrency: 50, timeoutMs: 10_000 });
+  const client = createClient("fast", { concurrency: 50, timeoutMs: 10_000 });
   const service = new SummaryBuilder();
   const scheduled = new SummaryBuilder();
   const counters = newOpenLoopCounters();
@@ -517,7 +516,7 @@ async function memoryMode() {
   const total = Number(values.requests);
   const nginx = await startNginx(nginxWorkers);
   const url = `http://127.0.0.1:${nginx.ports[0]}/`;
-  const client = createFastClient({ concurrency, timeoutMs: 10_000 });
+  const client = createClient("fast", { concurrency, timeoutMs: 10_000 });
   const b = new SummaryBuilder(total);
   const csvPath = "/tmp/tailgate-bench-memory.csv";
   let csv: CsvWriter;

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { Client, ClientOptions, HttpRequest, Outcome } from "./mod.ts";
+import type { Client, ClientOptions, HttpRequest, Outcome } from "./types.ts";
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
 import { classifyError } from "./_classify_error.ts";

@@ -1,0 +1,62 @@
+/**
+ * The types every client engine shares: what to send ({@linkcode HttpRequest}),
+ * what came back ({@linkcode Outcome}), and the {@linkcode Client} interface
+ * that the load loops drive. Engines import only this file, so no engine
+ * depends on another.
+ *
+ * @module
+ */
+
+import type { ErrorKind } from "../record.ts";
+
+/** The client profiles tailgate offers. */
+export const PROFILES = ["baseline", "optimized", "h1", "fresh", "fast"] as const;
+/** A client profile name. */
+export type ProfileName = typeof PROFILES[number];
+
+/** One HTTP request to send. */
+export interface HttpRequest {
+  url: string;
+  method: string;
+  /** Header pairs, in order. */
+  headers: readonly (readonly [string, string])[];
+  /** Body bytes, or `null` for none. */
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+/** What one request produced, as seen by the client. */
+export interface Outcome {
+  /** Epoch ms when the request was handed to the network stack. */
+  startedMs: number;
+  /** Epoch ms when the last body byte arrived, or the request failed. */
+  endMs: number;
+  /** Milliseconds from start to response headers, `null` when none arrived. */
+  ttfbMs: number | null;
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  /** Body bytes received. */
+  bytes: number;
+  /** Error kind, `""` on success (HTTP 4xx/5xx map to `http_4xx`/`http_5xx`). */
+  error: ErrorKind;
+}
+
+/** Options shared by every profile. */
+export interface ClientOptions {
+  /** Requests in flight at most; pools are sized to it. */
+  concurrency: number;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+  /** Extra CA certificates (PEM) to trust for HTTPS. */
+  caCerts?: string[];
+  /** Skip TLS verification (only where the runtime allows it). */
+  insecure?: boolean;
+}
+
+/** A client profile instance. */
+export interface Client {
+  readonly name: ProfileName;
+  /** Sends one request; never rejects. */
+  send(request: HttpRequest): Promise<Outcome>;
+  /** Releases pooled connections. */
+  close(): Promise<void>;
+}
