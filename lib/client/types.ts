@@ -75,6 +75,8 @@ export interface ClientOptions {
 /** A client profile instance. */
 export interface Client {
   readonly name: ProfileName;
+  /** Connections this client has opened so far, when the engine counts them (`fast`). */
+  readonly connectionsOpened?: number;
   /** Sends one request; never rejects. */
   send(request: HttpRequest): Promise<Outcome>;
   /** Releases pooled connections. */
