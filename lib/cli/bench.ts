@@ -98,6 +98,16 @@ const OPTIONS: OptionSpecs = {
     default: "optimized",
     help: `Client profile: ${PROFILES.join(", ")}`,
   },
+  connections: {
+    type: "string",
+    arg: "N",
+    help: "fast-h2: HTTP/2 connections (like h2load -c; default one per 100 in flight)",
+  },
+  streams: {
+    type: "string",
+    arg: "M",
+    help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
+  },
   method: {
     type: "string",
     short: "m",
@@ -381,6 +391,9 @@ interface Plan {
   warmup: { count: number } | { durationMs: number } | null;
   timeoutMs: number;
   profile: string;
+  /** fast-h2 only: connections and streams per connection. */
+  connections: number | undefined;
+  streams: number | undefined;
   rules: SlaRule[];
   confidence: number | "off";
   shard: Shard | null;
@@ -439,6 +452,15 @@ function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jsonPath">
       `Unknown --client profile "${profile}": use one of ${PROFILES.join(", ")}`,
     );
   }
+  for (const f of ["connections", "streams"]) {
+    if (given(f) && profile !== "fast-h2") {
+      throw new UsageError(`--${f} applies to --client fast-h2 only: add it, or drop --${f}`);
+    }
+  }
+  const connections = given("connections")
+    ? positiveInt("--connections", str(values, "connections")!)
+    : undefined;
+  const streams = given("streams") ? positiveInt("--streams", str(values, "streams")!) : undefined;
   const rules = parseRules(strs(values, "sla"));
   const confidence = confidenceOption(str(values, "confidence")!);
   let shard: Shard | null = null;
@@ -484,6 +506,8 @@ function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jsonPath">
     warmup,
     timeoutMs,
     profile,
+    connections,
+    streams,
     rules,
     confidence,
     shard,
@@ -577,6 +601,8 @@ export async function bench(args: string[]): Promise<number> {
       insecure: plan.insecure,
     };
     if (caCerts.length) clientOptions.caCerts = caCerts;
+    if (plan.connections !== undefined) clientOptions.connections = plan.connections;
+    if (plan.streams !== undefined) clientOptions.streams = plan.streams;
     client = createClient(plan.profile, clientOptions);
   } catch (err) {
     throw new UsageError(
