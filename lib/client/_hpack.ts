@@ -98,7 +98,13 @@ function latin1(src: Uint8Array, start: number, end: number): string {
     for (let i = start; i < end; i++) s += String.fromCharCode(src[i]!);
     return s;
   }
-  return String.fromCharCode.apply(null, src.subarray(start, end) as unknown as number[]);
+  // In slices: apply() with very many arguments overflows the stack.
+  let s = "";
+  for (let at = start; at < end; at += 8192) {
+    const slice = src.subarray(at, Math.min(end, at + 8192));
+    s += String.fromCharCode.apply(null, slice as unknown as number[]);
+  }
+  return s;
 }
 
 function corrupt(detail: string): SyntaxError {
