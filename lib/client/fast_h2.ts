@@ -388,14 +388,19 @@ class FastH2Client implements Client {
   #dispatch(pool: Pool): void {
     while (pool.queue.length > 0) {
       let best: H2Conn | null = null;
-      let connecting = 0;
+      /** Streams that connections still coming up are expected to take. */
+      let room = 0;
       for (const c of pool.conns) {
         if (c.closed || c.draining) continue;
-        if (!c.ready) {
-          connecting++;
-          continue;
-        }
-        if (c.streams.size >= Math.min(c.peerMaxStreams, this.#maxStreams)) continue;
+        // Until the server's SETTINGS arrive, one stream: every server allows that
+        // much, and the first request need not wait a round trip.
+        if (!c.ready) room += Math.max(0, this.#maxStreams - c.streams.size);
+        const limit = c.ready
+          ? Math.min(c.peerMaxStreams, this.#maxStreams)
+          : c.conn === null
+          ? 0
+          : 1;
+        if (c.streams.size >= limit) continue;
         if (best === null || c.streams.size < best.streams.size) best = c;
       }
       if (best !== null) {
@@ -403,7 +408,7 @@ class FastH2Client implements Client {
         continue;
       }
       const live = pool.conns.filter((c) => !c.closed && !c.draining).length;
-      if (live < this.#maxConns && pool.queue.length > connecting * this.#maxStreams) {
+      if (live < this.#maxConns && pool.queue.length > room) {
         this.#open(pool);
         continue;
       }
@@ -465,6 +470,7 @@ class FastH2Client implements Client {
       [Setting.MAX_HEADER_LIST_SIZE, MAX_HEADER_BLOCK],
     ]));
     c.push(encodeWindowUpdate(0, CONN_WINDOW - DEFAULT_WINDOW));
+    this.#dispatch(c.pool);
     await this.#readLoop(c);
   }
 

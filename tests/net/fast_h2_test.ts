@@ -359,10 +359,12 @@ Deno.test("FastH2Client.send() records a flow-control stall past the timeout as 
   const server = h2Server({
     settings: [[Setting.INITIAL_WINDOW_SIZE, 0]],
     windowUpdates: false,
-    handler: (c) => c.conn.respond(c.id, 200, "never"),
+    handler: (c) => c.conn.respond(c.id, 200, "only for the GET"),
   });
   const c = client({ timeoutMs: 300 });
   try {
+    // A GET first, so the server's SETTINGS (a zero stream window) are in force.
+    assert.equal((await c.send(get(server.url))).error, "");
     const o = await c.send({
       url: server.url,
       method: "POST",
