@@ -50,6 +50,19 @@ export interface ClientOptions {
   caCerts?: string[];
   /** Skip TLS verification (only where the runtime allows it). */
   insecure?: boolean;
+  /**
+   * Most idle keep-alive connections kept per client (`fast` engine only);
+   * default: `concurrency`. A connection coming back to a full pool is
+   * closed, as in Python requests' `pool_maxsize` (default 10) or Go's
+   * `MaxIdleConnsPerHost` (default 2). 0 keeps none.
+   */
+  maxIdle?: number;
+  /**
+   * `false`: open a new connection for every request and close it after the
+   * response (`fast` engine only; what a script without a session does).
+   * Default `true`.
+   */
+  reuse?: boolean;
 }
 
 /** A client profile instance. */
