@@ -16,7 +16,7 @@
  * @module
  */
 import { isSuccess, type RequestRecord } from "../record.ts";
-import { attributeDifference, type Attribution, attributionRunFromStats } from "./attribution.ts";
+import type { Attribution } from "./attribution.ts";
 import {
   blockBootstrapCompare,
   type BootstrapComparison,
@@ -27,6 +27,7 @@ import {
 } from "./bootstrap.ts";
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
+import { attributeFromMockStats } from "./mock_stats.ts";
 import { evaluateSla, type SlaResult, type SlaRule } from "./sla.ts";
 import { summarize, type Summary } from "./summary.ts";
 
@@ -171,19 +172,10 @@ function attributionOf(
   concurrency: number | null,
 ): Attribution | null {
   if (from.mockStats === undefined || to.mockStats === undefined) return null;
-  if (a.mean_ms === null || b.mean_ms === null) return null;
   try {
-    return attributeDifference(
-      attributionRunFromStats(a.name, from.mockStats, {
-        requests: a.successes,
-        meanMs: a.mean_ms,
-        maxInFlight: concurrency,
-      }),
-      attributionRunFromStats(b.name, to.mockStats, {
-        requests: b.successes,
-        meanMs: b.mean_ms,
-        maxInFlight: concurrency,
-      }),
+    return attributeFromMockStats(
+      { name: a.name, summary: a, stats: from.mockStats, maxInFlight: concurrency },
+      { name: b.name, summary: b, stats: to.mockStats, maxInFlight: concurrency },
     );
   } catch {
     return null; // the stats lacked connection counts: nothing to attribute
