@@ -188,6 +188,7 @@ class FastClient implements Client {
   #active = new Set<FastConn>();
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
+  #opened = 0;
 
   constructor(options: ClientOptions) {
     const maxIdle = options.maxIdle ?? Math.max(1, options.concurrency);
@@ -200,6 +201,11 @@ class FastClient implements Client {
     this.#maxIdle = this.#reuse ? maxIdle : 0;
     this.#timeoutMs = options.timeoutMs;
     this.#tlsOptions = options.caCerts?.length ? { caCerts: options.caCerts } : {};
+  }
+
+  /** Connections opened so far (successful connects, TLS handshakes included). */
+  get connectionsOpened(): number {
+    return this.#opened;
   }
 
   #prepared(req: HttpRequest): Prepared {
@@ -305,6 +311,7 @@ class FastClient implements Client {
     if (c === null) {
       try {
         c = new FastConn(await this.#connect(prep.target, startedMs), prep.target);
+        this.#opened++;
       } catch (err) {
         return fail(startedMs, null, 0, 0, classifyError(err));
       }

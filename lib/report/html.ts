@@ -17,6 +17,7 @@ import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
 import type { Summary } from "../stats/summary.ts";
+import { abSentence } from "./verdict.ts";
 
 /** One run's headline numbers for the summary table. */
 export interface HtmlRunSummary {
@@ -82,8 +83,65 @@ export interface HtmlReportInput {
   slaLines?: HtmlSlaLine[];
   sla?: HtmlSlaRow[];
   comparison?: HtmlComparison | null;
-  /** Free-text caveats, e.g. the detected input formats. */
+  /** A client ladder (`suite --ladder`): its table and P95 chart. */
+  ladder?: HtmlLadder | null;
+  /** Free-text caveats, e.g. the detected input formats; line breaks are kept. */
   notes?: string[];
+  /**
+   * The banner at the top: one line per question (the SLA, the A/B), each
+   * with the verdict that colours it.
+   */
+  headline?: HtmlHeadline[];
+}
+
+/** One line of the headline banner. */
+export interface HtmlHeadline {
+  text: string;
+  verdict: "pass" | "fail" | "inconclusive" | "improved" | "regressed" | "neutral";
+}
+
+function banner(lines: readonly HtmlHeadline[] | undefined): string {
+  if (!lines || lines.length === 0) return "";
+  const items = lines.map((l) =>
+    `<p class="v-${l.verdict}"><span class="verdict">${esc(l.text)}</span></p>`
+  )
+    .join("\n");
+  return `<section id="headline" class="banner">\n${items}\n</section>`;
+}
+
+/** One rung of a client ladder as the report shows it. */
+export interface HtmlLadderRung {
+  name: string;
+  /** The client settings in words, e.g. `fast, keep-alive, pool 20`. */
+  settings: string;
+  /** Connections opened, `null` when unknown. */
+  connections: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Ends of the P95 confidence interval (`null`: unbounded or no data). */
+  p95LowerMs: number | null;
+  p95UpperMs: number | null;
+  slaVerdict: "pass" | "fail" | "inconclusive";
+}
+
+/** One step between adjacent rungs. */
+export interface HtmlLadderStep {
+  from: string;
+  to: string;
+  deltaP50Ms: number | null;
+  deltaP95Ms: number | null;
+  ciP95Ms: [number, number] | null;
+  verdict: string | null;
+}
+
+/** A client ladder: rungs in order, the steps between them, the SLA limit to draw. */
+export interface HtmlLadder {
+  rungs: HtmlLadderRung[];
+  steps: HtmlLadderStep[];
+  /** The latency SLA on P95 (or the first latency rule), drawn as a line; `null` for none. */
+  slaLine: HtmlSlaLine | null;
+  /** Two-sided level of the intervals, e.g. 0.95. */
+  confidence: number;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -97,8 +155,11 @@ function ms(v: number | null | undefined): string {
   return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ms`;
 }
 
-function pct(v: number | null): string {
-  return v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+/** A relative latency change in words (`12.5% faster`), never a sign to decode. */
+function change(relative: number | null): string {
+  if (relative === null) return "–";
+  if (Math.abs(relative) < 0.0005) return "same";
+  return `${Math.abs(relative * 100).toFixed(1)}% ${relative < 0 ? "faster" : "slower"}`;
 }
 
 function runsTable(runs: readonly HtmlRunSummary[]): string {
@@ -145,19 +206,140 @@ function comparisonTable(c: HtmlComparison | null | undefined): string {
     `<tr class="v-${m.verdict.replace(/ /g, "-")}"><th scope="row">${m.metric}${
       m.metric === c.primary ? " (headline)" : ""
     }</th><td>${ms(m.a)}</td><td>${ms(m.b)}</td><td>${ms(m.delta)}</td><td>${
-      pct(m.relative)
+      change(m.relative)
     }</td><td>[${ms(m.lower)}, ${ms(m.upper)}]</td><td class="verdict">${m.verdict}</td></tr>`
   ).join("\n");
   return `<h2>Comparison: ${esc(c.candidate)} vs ${esc(c.baseline)} — ${esc(c.verdict)}</h2>
-<p>Delta = ${esc(c.candidate)} − ${esc(c.baseline)}; negative is faster. ${
+<p>${esc(abSentence([c.baseline, c.candidate], c))}.</p>
+<p>Difference = ${esc(c.candidate)} − ${esc(c.baseline)} (below zero: ${
+    esc(c.candidate)
+  } is faster). ${
     (c.confidence * 100).toFixed(0)
   }% intervals from a circular block bootstrap over time (${c.resamples} resamples, seed ${c.seed}, block lengths ${c.blockLength.a} and ${c.blockLength.b} requests).</p>
 <table id="comparison"><thead><tr><th>Metric</th><th>${esc(c.baseline)}</th><th>${
     esc(c.candidate)
-  }</th><th>Delta</th><th>Change</th><th>Interval of delta</th><th>Verdict</th></tr></thead>
+  }</th><th>Difference</th><th>Change</th><th>Interval of the difference</th><th>Verdict</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table>`;
+}
+
+function ladderTable(l: HtmlLadder): string {
+  const level = `${(l.confidence * 100).toFixed(0)}%`;
+  const rows = l.rungs.map((r, i) => {
+    const step = i === 0 ? null : l.steps[i - 1];
+    const stepText = step
+      ? `${step.verdict ?? "no verdict"} (ΔP95 ${ms(step.deltaP95Ms)}${
+        step.ciP95Ms ? `, [${ms(step.ciP95Ms[0])}, ${ms(step.ciP95Ms[1])}]` : ""
+      })`
+      : "–";
+    const cls = step?.verdict ? ` class="v-${step.verdict.replace(/ /g, "-")}"` : "";
+    return `<tr${cls}><th scope="row">${i + 1}. ${esc(r.name)}</th><td>${esc(r.settings)}</td><td>${
+      r.connections ?? "?"
+    }</td><td>${ms(r.p50Ms)}</td><td>${ms(r.p95Ms)} [${ms(r.p95LowerMs)}, ${
+      ms(r.p95UpperMs)
+    }]</td><td class="sla-${r.slaVerdict}">${r.slaVerdict}</td><td class="verdict">${
+      esc(stepText)
+    }</td></tr>`;
+  }).join("\n");
+  return `<h2>Client ladder</h2>
+<p>Each rung is one client change away from the one above it; every rung sent the same requests in interleaved blocks. Step verdict: the change from the rung above, ${level} block-bootstrap interval of ΔP95 (negative is faster).</p>
+<table id="ladder"><thead><tr><th>Rung</th><th>Client</th><th>Connections</th><th>P50</th><th>P95 [${level} CI]</th><th>SLA</th><th>Step from the rung above</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${ladderChart(l)}`;
+}
+
+/** A step of 1, 2 or 5 × 10^k giving about 5 ticks up to `max`. */
+function niceStep(max: number): number {
+  const raw = max / 5;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** The ladder chart: P95 per rung with its interval as a whisker, and the SLA line (inline SVG). */
+function ladderChart(l: HtmlLadder): string {
+  const W = 900, H = 320, left = 70, right = 20, top = 30, bottom = 50;
+  const values = l.rungs.flatMap((r) => [r.p95Ms, r.p95UpperMs, r.p95LowerMs]);
+  if (l.slaLine) values.push(l.slaLine.limitMs);
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length === 0) return "";
+  const step = niceStep(Math.max(...finite) * 1.1 || 1);
+  const yMax = Math.ceil((Math.max(...finite) * 1.1) / step) * step || 1;
+  const y = (v: number) => top + (H - top - bottom) * (1 - v / yMax);
+  const slot = (W - left - right) / l.rungs.length;
+  const x = (i: number) => left + slot * (i + 0.5);
+  const f = (v: number) => v.toFixed(1);
+  const parts: string[] = [];
+  for (let t = 0; t <= yMax + 1e-9; t += step) {
+    parts.push(
+      `<line x1="${left}" x2="${W - right}" y1="${f(y(t))}" y2="${
+        f(y(t))
+      }" stroke="#eee"/><text x="${left - 6}" y="${
+        f(y(t) + 4)
+      }" text-anchor="end" font-size="11">${+t.toFixed(6)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="14" y="${f(top + (H - top - bottom) / 2)}" font-size="12" text-anchor="middle" ` +
+      `transform="rotate(-90 14 ${f(top + (H - top - bottom) / 2)})">P95 (ms)</text>`,
+  );
+  if (l.slaLine) {
+    const yl = f(y(l.slaLine.limitMs));
+    parts.push(
+      `<line class="sla-line" x1="${left}" x2="${
+        W - right
+      }" y1="${yl}" y2="${yl}" stroke="#d62728" stroke-dasharray="8 5" stroke-width="1.5"/>` +
+        `<text x="${W - right}" y="${
+          f(+yl - 5)
+        }" text-anchor="end" font-size="11" fill="#d62728">SLA ${esc(l.slaLine.label)}</text>`,
+    );
+  }
+  l.rungs.forEach((r, i) => {
+    const cx = f(x(i));
+    if (r.p95LowerMs !== null || r.p95UpperMs !== null) {
+      const lo = y(r.p95LowerMs ?? 0);
+      const hi = y(r.p95UpperMs ?? yMax);
+      parts.push(
+        `<line class="ci" x1="${cx}" x2="${cx}" y1="${f(lo)}" y2="${
+          f(hi)
+        }" stroke="#1f77b4" stroke-width="2"/>` +
+          `<line x1="${f(x(i) - 8)}" x2="${f(x(i) + 8)}" y1="${f(lo)}" y2="${
+            f(lo)
+          }" stroke="#1f77b4" stroke-width="2"/>` +
+          (r.p95UpperMs === null
+            ? ""
+            : `<line x1="${f(x(i) - 8)}" x2="${f(x(i) + 8)}" y1="${f(hi)}" y2="${
+              f(hi)
+            }" stroke="#1f77b4" stroke-width="2"/>`),
+      );
+    }
+    if (r.p95Ms !== null) {
+      parts.push(
+        `<circle class="p95" cx="${cx}" cy="${f(y(r.p95Ms))}" r="5" fill="#1f77b4"><title>${
+          esc(r.name)
+        }: P95 ${ms(r.p95Ms)} [${ms(r.p95LowerMs)}, ${ms(r.p95UpperMs)}]</title></circle>` +
+          `<text x="${f(x(i) + 10)}" y="${f(y(r.p95Ms) + 4)}" font-size="11">${ms(r.p95Ms)}</text>`,
+      );
+    }
+    parts.push(
+      `<text x="${cx}" y="${H - bottom + 18}" text-anchor="middle" font-size="12">${i + 1}. ${
+        esc(r.name)
+      }</text><text x="${cx}" y="${
+        H - bottom + 34
+      }" text-anchor="middle" font-size="11" fill="#666">${
+        r.connections ?? "?"
+      } connections</text>`,
+    );
+  });
+  return `<div class="chart" id="chart-ladder"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="P95 per rung with its confidence interval and the SLA line">
+<text x="${left}" y="18" font-size="14" font-weight="600">P95 per rung, with its ${
+    (l.confidence * 100).toFixed(0)
+  }% interval${l.slaLine ? " and the SLA" : ""}</text>
+${parts.join("\n")}
+</svg></div>`;
 }
 
 /** Runs in the browser: draws the three charts with uPlot, then records what it drew. */
@@ -189,7 +371,7 @@ const PAGE_SCRIPT = `
       c1.push(pc.x.map(function () { return l.limitMs; }));
     });
     charts.push(new uPlot({
-      title: "Latency by percentile (log-scale tail)", width: width(el1), height: 380,
+      title: "Latency by percentile (log-scale tail)", width: width(el1), height: 380, legend: { live: false },
       scales: { x: { time: false, distr: 3, log: 10 }, y: { distr: 3, log: 10 } },
       axes: [
         { label: "percentile", space: 30,
@@ -221,7 +403,7 @@ const PAGE_SCRIPT = `
       });
       var logX = h.edgesMs[0] > 0;
       charts.push(new uPlot({
-        title: "Latency histogram (share of each run's requests)", width: width(el2), height: 300,
+        title: "Latency histogram (share of each run's requests)", width: width(el2), height: 300, legend: { live: false },
         scales: { x: logX ? { time: false, distr: 3, log: 10 } : { time: false } },
         axes: [{ label: "latency (ms)" }, { label: "% of requests", size: 60 }],
         series: s2,
@@ -240,7 +422,7 @@ const PAGE_SCRIPT = `
       c3.push(s.maxMs);
     });
     charts.push(new uPlot({
-      title: "Latency over time (bucket " + ot.bucketS + " s, from each run's start)", width: width(el3), height: 300,
+      title: "Latency over time (bucket " + ot.bucketS + " s, from each run's start)", width: width(el3), height: 300, legend: { live: false },
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       axes: [{ label: "seconds since start" }, { label: "latency (ms)", size: 70 }],
       series: s3,
@@ -276,6 +458,10 @@ th[scope=row], thead th:first-child { text-align: left; }
 .v-inconclusive .verdict { color: #9a6700; font-weight: 600; }
 .chart { margin: 18px 0; }
 ul.notes { color: #555; }
+ul.notes li { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12.5px; margin: 6px 0; }
+.banner { border: 1px solid #ddd; border-radius: 6px; padding: 6px 14px; margin: 12px 0 18px; background: #fafafa; }
+.banner p { margin: 6px 0; font-size: 16px; }
+.v-neutral .verdict { font-weight: 600; }
 `;
 
 /**
@@ -310,9 +496,11 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <body>
 <h1>${esc(input.title)}</h1>
 <p class="meta">Generated ${esc(input.generatedAt)} by tailgate.</p>
+${banner(input.headline)}
 ${runsTable(input.runs)}
 ${slaTable(input.sla ?? [])}
 ${comparisonTable(input.comparison)}
+${input.ladder ? ladderTable(input.ladder) : ""}
 <div class="chart" id="chart-percentiles"></div>
 <div class="chart" id="chart-histogram"></div>
 <div class="chart" id="chart-time"></div>

@@ -6,8 +6,8 @@
  * confidence interval (`bootstrap.ts`, the same resampling as the A/B
  * comparison) and a verdict, plus, when the mock's `/stats` of each rung is
  * known, the split of the step's difference into connection setup and the
- * rest (`attribution.ts`). Pure: no clock, no I/O; the same records and seed
- * give the same ladder.
+ * rest (by the caller's `attribute`, the suite's attribution). Pure: no
+ * clock, no I/O; the same records and seed give the same ladder.
  *
  * Each step is its own pre-declared comparison (rung k against rung k + 1,
  * verdict on `primary`, P95 by default); with three steps, the chance that at
@@ -27,7 +27,6 @@ import {
 } from "./bootstrap.ts";
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
-import { attributeFromMockStats } from "./mock_stats.ts";
 import { evaluateSla, type SlaResult, type SlaRule } from "./sla.ts";
 import { summarize, type Summary } from "./summary.ts";
 
@@ -51,6 +50,23 @@ export interface LadderOptions {
   bootstrap?: BootstrapOptions;
   /** Most requests in flight (the concurrency), bounding HTTP/2 setup waiters in the attribution. */
   concurrency?: number;
+  /**
+   * Splits the difference from side `a` to side `b` into connection setup
+   * and the rest (the suite's attribution from the mock's stats). Called for
+   * each step whose rungs both have `mockStats`; a throw or `null` leaves
+   * the step without attribution.
+   */
+  attribute?: (a: LadderSide, b: LadderSide) => Attribution | null;
+}
+
+/** One rung as the attribution sees it. */
+export interface LadderSide {
+  name: string;
+  summary: Summary;
+  /** The rung's mock `/stats`. */
+  stats: unknown;
+  /** The concurrency, when known. */
+  maxInFlight: number | null;
 }
 
 /** The SLA verdict of one rung: `fail` if any rule fails, else `inconclusive` if any is. */
@@ -169,14 +185,19 @@ function attributionOf(
   to: LadderRungInput,
   a: LadderRung,
   b: LadderRung,
-  concurrency: number | null,
+  options: LadderOptions,
 ): Attribution | null {
-  if (from.mockStats === undefined || to.mockStats === undefined) return null;
+  if (!options.attribute || from.mockStats === undefined || to.mockStats === undefined) {
+    return null;
+  }
+  const side = (r: LadderRung, stats: unknown): LadderSide => ({
+    name: r.name,
+    summary: r.summary,
+    stats,
+    maxInFlight: options.concurrency ?? null,
+  });
   try {
-    return attributeFromMockStats(
-      { name: a.name, summary: a, stats: from.mockStats, maxInFlight: concurrency },
-      { name: b.name, summary: b, stats: to.mockStats, maxInFlight: concurrency },
-    );
+    return options.attribute(side(a, from.mockStats), side(b, to.mockStats));
   } catch {
     return null; // the stats lacked connection counts: nothing to attribute
   }
@@ -186,7 +207,7 @@ function attributionOf(
  * Computes the ladder: per rung the counts, P50/P95/P99 (nearest rank), a
  * P95 interval and the SLA verdict; per adjacent step the block-bootstrap
  * change of P50/P95/P99 (B − A: negative is faster) with its interval and
- * verdict, and the setup/other attribution when mock stats are given.
+ * verdict, and the setup/other attribution when mock stats and `attribute` are given.
  * Step k's bootstrap seed is derived from the option seed and k, so steps
  * resample independently and reproducibly.
  *
@@ -257,7 +278,7 @@ export function computeLadder(
         rungs[k + 1] as LadderRungInput,
         ra,
         rb,
-        options.concurrency ?? null,
+        options,
       ),
     });
   }

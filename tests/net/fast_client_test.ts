@@ -181,6 +181,7 @@ Deno.test("fast client with reuse: false opens and closes a connection per reque
     const outs = await Promise.all([0, 1].map(() => client.send(req)));
     for (const o of outs) assertOk(o, 200, 2);
     assert.equal(server.connections, 7, "one connection per request, none reused");
+    assert.equal(client.connectionsOpened, 7, "the client counts what the server saw");
   } finally {
     await client.close();
     await server.close();
@@ -200,6 +201,7 @@ Deno.test("fast client with maxIdle below the concurrency closes the surplus of 
     }
     // Round 1 opens 4 and keeps 2 idle; rounds 2 and 3 reuse those 2 and open 2 more each.
     assert.equal(server.connections, 8);
+    assert.equal(client.connectionsOpened, 8);
   } finally {
     await client.close();
     await server.close();

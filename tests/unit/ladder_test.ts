@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { computeLadder, timeOrderedSuccesses } from "../../lib/stats/ladder.ts";
+import { computeLadder, type LadderSide, timeOrderedSuccesses } from "../../lib/stats/ladder.ts";
+import { attributeDifference } from "../../lib/stats/attribution.ts";
 import { blockBootstrapCompare } from "../../lib/stats/bootstrap.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { deriveSeed } from "../../lib/rng.ts";
@@ -161,32 +162,53 @@ Deno.test("computeLadder() uses the shared block bootstrap with a per-step seed"
   assert.deepEqual(again.steps, ladder.steps);
 });
 
-Deno.test("computeLadder() splits a step into connection setup and the rest from mock stats", () => {
+Deno.test("computeLadder() hands each step's two rungs to the attribution, with their stats", () => {
   // Rung a: 400 requests on 400 HTTP/1.1 connections, 120 ms setup each; rung b: 20 connections.
-  const stats = (opened: number) => ({
-    config: { rttMs: 40, setupRtts: 3 },
-    connections: {
-      opened,
-      by_http_version: { "HTTP/1.1": opened, "HTTP/2": 0 },
-      requests_per_connection: { max: Math.ceil(400 / opened) },
-    },
-  });
   const a = Array.from({ length: 400 }, (_, i) => rec(i, i, 280));
   const b = Array.from({ length: 400 }, (_, i) => rec(i, i, i < 20 ? 280 : 160));
+  const seen: unknown[] = [];
+  const attribute = (x: LadderSide, y: LadderSide) => {
+    seen.push([x.name, y.name, x.maxInFlight]);
+    const run = (s: LadderSide) => ({
+      name: s.name,
+      requests: s.summary.successes,
+      meanMs: s.summary.mean_ms!,
+      opened: (s.stats as { opened: number }).opened,
+      openedHttp2: 0,
+      maxWaiters: 20,
+      setupMs: 120,
+    });
+    return attributeDifference(run(x), run(y));
+  };
   const ladder = computeLadder(
-    [{ name: "a", records: a, mockStats: stats(400) }, {
-      name: "b",
-      records: b,
-      mockStats: stats(20),
-    }],
-    { rules, confidence: 0.95, bootstrap: { resamples: 100 }, concurrency: 20 },
+    [
+      { name: "a", records: a, mockStats: { opened: 400 } },
+      { name: "b", records: b, mockStats: { opened: 20 } },
+      { name: "c", records: b },
+    ],
+    { rules, confidence: 0.95, bootstrap: { resamples: 100 }, concurrency: 20, attribute },
   );
+  assert.deepEqual(seen, [["a", "b", 20]], "no attribution for a rung without mock stats");
   const attr = ladder.steps[0]?.attribution;
   assert.ok(attr);
   // Mean 280 -> 166 ms: 400 × −114 = −45 600 ms in total, setup (380 × 120 = 45 600 ms) all of it.
   assert.equal(attr.mean_delta_ms, -114);
   assert.deepEqual(attr.setup_delta_ms, { min: -45_600, max: -45_600 });
   assert.deepEqual(attr.other_delta_ms, { min: 0, max: 0 });
+  assert.equal(ladder.steps[1]?.attribution, null);
+  // An attribution that cannot read the stats leaves the step without one.
+  const failing = computeLadder(
+    [{ name: "a", records: a, mockStats: {} }, { name: "b", records: b, mockStats: {} }],
+    {
+      rules,
+      confidence: 0.95,
+      bootstrap: { resamples: 100 },
+      attribute: () => {
+        throw new TypeError("no counts");
+      },
+    },
+  );
+  assert.equal(failing.steps[0]?.attribution, null);
 });
 
 Deno.test("computeLadder() leaves a step without a verdict when a rung has no successes", () => {
