@@ -63,6 +63,7 @@ export class FetchClient implements Client {
   #expire(f: Flight): void {
     if (f.timedOut) return;
     f.timedOut = true;
+    this.#lastExpiryMs = now();
     this.#inFlight.delete(f);
     f.controller.abort(new DOMException("The request timed out", "TimeoutError"));
     // Aborting does not always stop a body that keeps streaming: cancel the read too.
@@ -132,11 +133,15 @@ export class FetchClient implements Client {
       return kind;
     }
     if (this.#lastConnectKind) return this.#lastConnectKind;
+    // The connect this request waited on was given up because its own request timed out
+    // (the sweeper expires requests a tick apart, a per-request timer would not have).
+    if (now() - this.#lastExpiryMs < 1000) return "timeout";
     const timeout = new Promise<ErrorKind>((r) => setTimeout(() => r("other"), 250));
     return await Promise.race([this.#connectFailure.promise, timeout]);
   }
 
   #lastConnectKind: ErrorKind | null = null;
+  #lastExpiryMs = -Infinity;
   #connectFailure = Promise.withResolvers<ErrorKind>();
 
   close(): Promise<void> {
