@@ -5,22 +5,14 @@
  * disk: it takes bytes up to a limit, writes a partial chunk, then fails.
  */
 import assert from "node:assert/strict";
-import type { RequestRecord } from "../../lib/record.ts";
+import { recordFromCsvFields, type RequestRecord } from "../../lib/record.ts";
 import { type CsvSink, CsvWriteError, CsvWriter } from "../../lib/records/csv_writer.ts";
 import { readRecordsFile } from "../../lib/records/read_records.ts";
 
-const ROW: RequestRecord = {
-  id: 0,
-  scheduledMs: 1795735820016.5,
-  startedMs: 1795735820016.75,
-  latencyMs: 208.718,
-  ttfbMs: 207.819,
-  status: 200,
-  bytes: 459,
-  error: "",
-  warmup: false,
-  worker: 0,
-};
+const ROW: RequestRecord = recordFromCsvFields(
+  "0,1795735820016.75,208.718,200,207.819,459,,1795735820016.5,0,0".split(","),
+  2,
+);
 
 /** A file that holds at most `limit` bytes, as a full disk would. */
 function fullDisk(file: Deno.FsFile, limit: number): CsvSink {

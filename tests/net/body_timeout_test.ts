@@ -32,10 +32,8 @@ function endlessH1(): { url: string; close(): Promise<void> } {
     } catch {
       // The client went away: that is how every stream here ends.
     } finally {
-      conns.delete(conn);
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      // Removed from the set first, so close() never closes a connection twice.
+      if (conns.delete(conn)) conn.close();
     }
   };
   const accepting = (async () => {
@@ -46,9 +44,8 @@ function endlessH1(): { url: string; close(): Promise<void> } {
     async close() {
       listener.close();
       for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
+        conns.delete(c);
+        c.close();
       }
       await accepting;
     },
