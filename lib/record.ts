@@ -115,10 +115,47 @@ export function errorForStatus(status: number): ErrorKind {
   return "";
 }
 
-function fixed3(n: number): string {
-  // Three decimals is microsecond resolution; trim trailing zeros.
+/** ".001" ... ".999" with trailing zeros trimmed (".5", ".25"), and "" for 0. */
+const MILLI_SUFFIX: string[] = Array.from({ length: 1000 }, (_, m) => {
+  const digits = String(m).padStart(3, "0").replace(/0+$/, "");
+  return digits === "" ? "" : "." + digits;
+});
+let lastWhole = -1;
+let lastWholeText = "";
+
+/** `n.toFixed(3)` with trailing zeros (and a bare point) trimmed. */
+function fixed3Slow(n: number): string {
   const s = n.toFixed(3);
   return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+/**
+ * Three decimals (microsecond resolution), trailing zeros trimmed: exactly
+ * {@linkcode fixed3Slow}'s text, several times faster, since every CSV row
+ * has four of these. The integer part is cut off exactly (no rounding error),
+ * the thousandths rounded from the exact remainder; a remainder within
+ * 1e-6 of a rounding tie, a negative or a huge value takes `toFixed`. Epoch
+ * times repeat their integer part for a millisecond, so its text is reused.
+ */
+function fixed3(n: number): string {
+  if (n >= 0 && n < 2 ** 52) {
+    let whole = Math.floor(n);
+    const milli = (n - whole) * 1000;
+    if (Math.abs(milli - Math.floor(milli) - 0.5) > 1e-6) {
+      let m = Math.round(milli);
+      if (m === 1000) {
+        whole++;
+        m = 0;
+      }
+      if (whole < 2 ** 30) return whole + MILLI_SUFFIX[m]!;
+      if (whole !== lastWhole) {
+        lastWhole = whole;
+        lastWholeText = String(whole);
+      }
+      return lastWholeText + MILLI_SUFFIX[m]!;
+    }
+  }
+  return fixed3Slow(n);
 }
 
 /**
@@ -134,18 +171,10 @@ function fixed3(n: number): string {
  * ```
  */
 export function recordToCsvLine(r: RequestRecord): string {
-  return [
-    r.id,
-    fixed3(r.startedMs),
-    fixed3(r.latencyMs),
-    r.status,
-    r.ttfbMs === null ? "" : fixed3(r.ttfbMs),
-    r.bytes,
-    r.error,
-    fixed3(r.scheduledMs),
-    r.warmup ? 1 : 0,
-    r.worker,
-  ].join(",");
+  // Concatenated, not joined: no array per row.
+  return r.id + "," + fixed3(r.startedMs) + "," + fixed3(r.latencyMs) + "," + r.status + "," +
+    (r.ttfbMs === null ? "" : fixed3(r.ttfbMs)) + "," + r.bytes + "," + r.error + "," +
+    fixed3(r.scheduledMs) + "," + (r.warmup ? "1" : "0") + "," + r.worker;
 }
 
 const KNOWN_ERRORS = new Set<string>(["", ...ERROR_KINDS]);
