@@ -126,7 +126,7 @@ export function ladderRungs(
         ? { http: "2", connections: 1, streams: "as the server's SETTINGS allow" }
         : { http: "2", engine: "fetch (Deno.createHttpClient, h2c / ALPN)", fallback: true },
       label: h2 ? "fast-h2, HTTP/2, one connection" : "optimized (fetch), HTTP/2",
-      options: {},
+      options: h2 ? { connections: 1 } : {},
     },
   ];
 }
