@@ -10,11 +10,13 @@ import { buildChartData } from "../report/series.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import {
+  fmtDelta,
   fmtMs,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
+  formatRuleTable,
 } from "../report/text.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict } from "../stats/sla.ts";
@@ -26,7 +28,6 @@ import {
   str,
   strs,
 } from "./_args.ts";
-import { formatRuleTable } from "./_bench_text.ts";
 import { claimOutput, writeOutput } from "./_files.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
@@ -309,14 +310,10 @@ function printOutcome(
       ? `comparison (block bootstrap on P95): ${bootstrap.verdict}, optimized − baseline ${
         head.delta >= 0 ? "+" : "-"
       }${fmtMs(Math.abs(head.delta))}, ${(bootstrap.confidence * 100).toFixed(0)}% CI [${
-        signed(head.lower)
-      }, ${signed(head.upper)}]`
+        fmtDelta(head.lower)
+      }, ${fmtDelta(head.upper)}]`
       : "comparison: no verdict",
   );
   log("");
   console.log(formatRuleTable(outcome.results, style));
-}
-
-function signed(v: number): string {
-  return `${v > 0 ? "+" : v < 0 ? "-" : ""}${fmtMs(Math.abs(v))}`;
 }

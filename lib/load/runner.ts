@@ -16,7 +16,7 @@
  * @module
  */
 import type { Client, HttpRequest, Outcome } from "../client/mod.ts";
-import { now } from "../clock.ts";
+import { abortableSleep, now } from "../clock.ts";
 import { createPacer, decideStart } from "./pacer.ts";
 import type { RequestRecord } from "../record.ts";
 
@@ -190,20 +190,6 @@ function idMapper(options: RunOptions): (local: number) => number {
   return (local) => local + offset;
 }
 
-/** Resolves after `ms`, or early when `signal` aborts; leaves no timer behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-  });
-}
-
 /**
  * Runs a closed loop: `concurrency` workers each send a request, wait for it,
  * and send the next, until `requests` have started or `durationMs` elapsed.
@@ -357,13 +343,13 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
       const pace = pacer.pace(now() - t0, local);
       if (pace.stop || pace.dueMs >= offsetMs + endMs) break;
       if (pace.waitMs > 0) {
-        await sleep(pace.waitMs, anyStop);
+        await abortableSleep(pace.waitMs, anyStop);
         // Timers may fire a fraction of a millisecond early: never start before the schedule.
         for (let i = 0; i < 10 && !stopped() && now() - t0 < pace.dueMs; i++) {
-          await sleep(Math.max(0, pace.dueMs - (now() - t0)), anyStop);
+          await abortableSleep(pace.dueMs - (now() - t0), anyStop);
         }
       } else if (local % 64 === 63) {
-        await sleep(0); // let completions and the consumer run during a catch-up burst
+        await new Promise((r) => setTimeout(r, 0)); // let completions and the consumer run (catch-up burst)
       }
       if (stopped()) break;
       let waited = false;
