@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
 import { runSuite, type SuiteOutcome } from "../load/suite_run.ts";
 import { buildChartData } from "../report/series.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
@@ -28,6 +29,7 @@ import {
   str,
   strs,
 } from "./_args.ts";
+import { ladderSuite } from "./_ladder.ts";
 import { claimOutput, writeOutput } from "./_files.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
@@ -90,6 +92,16 @@ const OPTIONS: OptionSpecs = {
     help: "Where the CSVs and reports go",
   },
   quiet: { type: "boolean", short: "q", help: "Print only the verdict" },
+  ladder: {
+    type: "boolean",
+    help: "Run the client ladder instead: no reuse, a small keep-alive pool, a pool sized to " +
+      "the concurrency, HTTP/2, in interleaved blocks (see below)",
+  },
+  pool: {
+    type: "string",
+    arg: "N",
+    help: `Idle connections kept by the ladder's small-pool rung (default: ${DEFAULT_LADDER_POOL})`,
+  },
   ...MOCK_OPTIONS,
 };
 
@@ -114,6 +126,18 @@ digest) is the difference, summed per profile.
 
 Writes <out-dir>/latency_baseline.csv, latency_optimized.csv,
 comparison_report.json and report.html (and --junit FILE when asked).
+
+With --ladder it runs four clients instead, each one client change away from
+the previous, in interleaved blocks of --block requests against the same
+mock: 1. no-reuse (fast engine, a new connection per request); 2. small-pool
+(keep-alive, at most --pool idle connections; default ${DEFAULT_LADDER_POOL} as Python
+requests' pool_maxsize, Go keeps 2); 3. keep-alive (idle pool sized to the
+concurrency); 4. http2 (fast-h2, one connection; optimized when fast-h2 is
+missing). Per rung: connections opened (mock /stats), P50/P95/P99, the SLA;
+per step: the change of P50/P95/P99 with its block-bootstrap interval, a
+verdict, and the part connection setup explains. Writes latency_<rung>.csv,
+comparison_report.json (keys ladder and steps) and report.html; the exit
+code follows the SLA of the last rung.
 
 Options:
 ${formatOptions(OPTIONS)}
@@ -144,6 +168,19 @@ export async function suite(args: string[]): Promise<number> {
   const outDir = str(values, "out-dir")!;
   const junitPath = str(values, "junit");
   const mockConfig = mockConfigFromValues(values);
+  const ladder = values.ladder === true;
+  const poolText = str(values, "pool");
+  if (poolText !== undefined && !ladder) {
+    throw new UsageError("--pool sets the ladder's small pool: use it with --ladder");
+  }
+  const poolSize = poolText === undefined
+    ? Math.min(DEFAULT_LADDER_POOL, concurrency - 1)
+    : positiveInt("--pool", poolText, true);
+  if (ladder && poolSize >= concurrency) {
+    throw new UsageError(
+      `Invalid value for --pool: ${poolSize} is not below --concurrency ${concurrency}; the small pool must keep fewer idle connections than requests in flight`,
+    );
+  }
   const quiet = values.quiet === true;
   const log = (s: string) => quiet || console.log(s);
   const timeoutMs = 30_000;
@@ -157,6 +194,25 @@ export async function suite(args: string[]): Promise<number> {
   const htmlPath = `${outDir}/report.html`;
   await claimOutput(htmlPath, "report");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  if (ladder) {
+    return await ladderSuite({
+      requests,
+      concurrency,
+      block,
+      poolSize,
+      rules,
+      confidence,
+      bootstrap: boot,
+      outDir,
+      htmlPath,
+      junitPath,
+      mockConfig,
+      scenario: str(values, "scenario"),
+      failOnRegression,
+      timeoutMs,
+      log,
+    });
+  }
 
   const outcome = await runSuite({
     startMock: () => {
