@@ -6,8 +6,8 @@
  * - One connection per request in flight; idle connections are pooled (at
  *   most `maxIdle` of them, default `concurrency`) and reused; a connection
  *   that comes back to a full pool is closed; an idle connection older than
- *   4 s is closed instead of reused, as undici does, to dodge servers'
- *   keep-alive timeouts. With `reuse: false` every request opens its own
+ *   `idleTimeoutMs` (default 4 s) is closed instead of reused, as undici
+ *   does, to dodge servers' keep-alive timeouts. With `reuse: false` every request opens its own
  *   connection and closes it after the response.
  * - Each distinct request is serialized to bytes once and cached.
  * - Responses are parsed incrementally from a reused read buffer by
@@ -31,7 +31,7 @@ import { classifyError } from "./_classify_error.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
 
 const READ_BUFFER = 64 * 1024;
-const IDLE_TIMEOUT_MS = 4_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 const MAX_CACHED_REQUESTS = 256;
 
 interface Target {
@@ -179,6 +179,7 @@ class FastClient implements Client {
   readonly name = "fast" as const;
   #maxIdle: number;
   #reuse: boolean;
+  #idleTimeoutMs: number;
   #timeoutMs: number;
   #tlsOptions: { caCerts?: string[] };
   #byObject = new WeakMap<HttpRequest, Prepared>();
@@ -198,6 +199,7 @@ class FastClient implements Client {
       );
     }
     this.#reuse = options.reuse ?? true;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#maxIdle = this.#reuse ? maxIdle : 0;
     this.#timeoutMs = options.timeoutMs;
     this.#tlsOptions = options.caCerts?.length ? { caCerts: options.caCerts } : {};
@@ -246,7 +248,7 @@ class FastClient implements Client {
     const t = now();
     for (let c = list.pop(); c !== undefined; c = list.pop()) {
       this.#idleCount--;
-      if (t - c.idleSince < IDLE_TIMEOUT_MS && !c.closed) return c;
+      if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) return c;
       c.close();
     }
     return null;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { computeLadder, type LadderSide, timeOrderedSuccesses } from "../../lib/stats/ladder.ts";
 import { attributeDifference } from "../../lib/stats/attribution.ts";
-import { ladderHttp2Profile, ladderRungs } from "../../lib/load/ladder_run.ts";
+import {
+  LADDER_IDLE_TIMEOUT_MS,
+  ladderHttp2Profile,
+  ladderRungs,
+} from "../../lib/load/ladder_run.ts";
 import { blockBootstrapCompare } from "../../lib/stats/bootstrap.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { deriveSeed } from "../../lib/rng.ts";
@@ -253,8 +257,8 @@ Deno.test("ladderRungs() makes four rungs that each change one client setting", 
   assert.deepEqual(rungs.map((r) => r.name), ["no-reuse", "small-pool", "keep-alive", "http2"]);
   assert.deepEqual(rungs.map((r) => r.profile), ["fast", "fast", "fast", "fast-h2"]);
   assert.deepEqual(rungs[0]?.options, { reuse: false });
-  assert.deepEqual(rungs[1]?.options, { maxIdle: 10 });
-  assert.deepEqual(rungs[2]?.options, { maxIdle: 20 });
+  assert.deepEqual(rungs[1]?.options, { maxIdle: 10, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS });
+  assert.deepEqual(rungs[2]?.options, { maxIdle: 20, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS });
   assert.equal(rungs[1]?.settings.max_idle, 10);
   assert.equal(rungs[2]?.settings.max_idle, 20);
   // Without fast-h2 the HTTP/2 rung falls back to fetch, and says so.
