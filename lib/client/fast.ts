@@ -329,6 +329,23 @@ class FastClient implements Client {
     const parser = c.parser;
     parser.start(prep.head);
     let ttfbMs: number | null = null;
+    /** The outcome of a response cut short or malformed, with what had arrived of it. */
+    const failParsed = (kind: ErrorKind) =>
+      fail(startedMs, ttfbMs, parser.headersComplete ? parser.status : 0, parser.bodyBytes, kind);
+    /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
+    const complete = (reuse: boolean): Outcome => {
+      const endMs = now();
+      this.#release(c, reuse);
+      const status = parser.status;
+      return {
+        startedMs,
+        endMs,
+        ttfbMs,
+        status,
+        bytes: parser.bodyBytes,
+        error: errorForStatus(status),
+      };
+    };
     try {
       const bytes = prep.bytes;
       let written = await c.conn.write(bytes);
@@ -343,63 +360,22 @@ class FastClient implements Client {
           // Closed before any byte, or after the headers but short of the body: the
           // server dropped the connection (what the fetch profiles call a reset).
           // Closed in the middle of the headers: the response is malformed.
-          return fail(
-            startedMs,
-            ttfbMs,
-            parser.headersComplete ? parser.status : 0,
-            parser.bodyBytes,
-            nothing || parser.headersComplete ? "reset" : "protocol",
-          );
+          return failParsed(nothing || parser.headersComplete ? "reset" : "protocol");
         }
         const used = parser.push(buf, 0, n);
         if (ttfbMs === null && parser.headersComplete) ttfbMs = now() - startedMs;
         if (parser.error !== null) {
           this.#release(c, false);
-          return fail(
-            startedMs,
-            ttfbMs,
-            parser.headersComplete ? parser.status : 0,
-            parser.bodyBytes,
-            "protocol",
-          );
+          return failParsed("protocol");
         }
-        if (parser.complete) {
-          const endMs = now();
-          // Bytes after the response belong to no request: do not reuse that connection.
-          this.#release(c, parser.keepAlive && used === n);
-          const status = parser.status;
-          return {
-            startedMs,
-            endMs,
-            ttfbMs,
-            status,
-            bytes: parser.bodyBytes,
-            error: errorForStatus(status),
-          };
-        }
+        // Bytes after the response belong to no request: do not reuse that connection.
+        if (parser.complete) return complete(parser.keepAlive && used === n);
       }
       // Body delimited by the connection close.
-      const endMs = now();
-      this.#release(c, false);
-      const status = parser.status;
-      return {
-        startedMs,
-        endMs,
-        ttfbMs,
-        status,
-        bytes: parser.bodyBytes,
-        error: errorForStatus(status),
-      };
+      return complete(false);
     } catch (err) {
       this.#release(c, false);
-      const kind: ErrorKind = c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(err);
-      return fail(
-        startedMs,
-        ttfbMs,
-        parser.headersComplete ? parser.status : 0,
-        parser.bodyBytes,
-        kind,
-      );
+      return failParsed(c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(err));
     }
   }
 
