@@ -286,7 +286,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
  */
 export function judgeLadder(
   runs: readonly LadderRungRun[],
-  options: Pick<LadderRunOptions, "rules" | "confidence" | "bootstrap" | "concurrency">,
+  options: Pick<LadderRunOptions, "rules" | "confidence" | "bootstrap" | "concurrency" | "block">,
 ): Omit<LadderOutcome, "mockUrl" | "runs"> {
   const ladder = computeLadder(
     runs.map((r) => ({
@@ -299,6 +299,7 @@ export function judgeLadder(
       confidence: options.confidence,
       bootstrap: options.bootstrap,
       concurrency: options.concurrency,
+      interleaveBlock: options.block,
       attribute: attributeFromMockStats,
     },
   );
