@@ -28,7 +28,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration } from "../lib/duration.ts";
-import { parseH2load, run, type Started, startNginx, waitForPort, which } from "./_tools.ts";
+import { parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -88,13 +88,9 @@ async function h2load(args: string[], limitMs: number): Promise<Measured> {
   }
 }
 
-/** `tailgate bench --client fast-h2` through the CLI, CSV on; the summary from its --json. */
-async function fastH2(
-  url: string,
-  args: string[],
-  limitMs: number,
-): Promise<Measured & { uncorrected_p50_ms: number | null }> {
-  const r = await run("deno", [
+/** `deno` arguments for `tailgate bench --client fast-h2 <url> <args>`, CSV and JSON on. */
+function benchArgs(url: string, args: string[]): string[] {
+  return [
     "run",
     "--allow-net=127.0.0.1",
     "--allow-read=.",
@@ -110,7 +106,16 @@ async function fastH2(
     "--json",
     JSON_OUT,
     "-q",
-  ], limitMs);
+  ];
+}
+
+/** `tailgate bench --client fast-h2` through the CLI, CSV on; the summary from its --json. */
+async function fastH2(
+  url: string,
+  args: string[],
+  limitMs: number,
+): Promise<Measured & { uncorrected_p50_ms: number | null; uncorrected_p99_ms: number | null }> {
+  const r = await run("deno", benchArgs(url, args), limitMs);
   if (r.code !== 0) throw new Error(`tailgate bench exited ${r.code}: ${r.stderr.trim()}`);
   const j = JSON.parse(await Deno.readTextFile(JSON_OUT));
   const s = j.summary;
@@ -121,6 +126,7 @@ async function fastH2(
     requests: s.count,
     errors: s.errors,
     uncorrected_p50_ms: j.open_model?.uncorrected?.p50_ms ?? null,
+    uncorrected_p99_ms: j.open_model?.uncorrected?.p99_ms ?? null,
   };
 }
 
@@ -220,46 +226,6 @@ async function throughputMode(url: string) {
   await writeReport("results/bench-h2.json", { mode: "throughput", secs, rounds, rows, summary });
 }
 
-async function startMock50(): Promise<Started & { url: string }> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      MAIN,
-      "serve",
-      "--port",
-      String(port),
-      "--rtt-ms",
-      "0",
-      "--setup-rtts",
-      "0",
-      "--service-median-ms",
-      "50",
-      "--service-sigma",
-      "0",
-      "--slow-rate",
-      "0",
-    ],
-    stdout: "null",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
-  await waitForPort(port, 15_000);
-  return {
-    ports: [port],
-    url: `http://127.0.0.1:${port}/api`,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-    },
-  };
-}
-
 async function latencyMode(url: string) {
   const rounds = Number(values.rounds);
   const out: Record<string, unknown> = {};
@@ -288,14 +254,15 @@ async function latencyMode(url: string) {
     );
     console.log(
       `${String(round).padStart(5)}  fast-h2  ${fmt(f.uncorrected_p50_ms, 3).padStart(7)}  ${
-        "-".padStart(7)
+        fmt(f.uncorrected_p99_ms, 3).padStart(7)
       }  from the actual send (from the schedule: p50 ${fmt(f.p50_ms, 3)}, p99 ${
         fmt(f.p99_ms, 3)
       })`,
     );
   }
   out.paced_1000rps = paced;
-  const mock = await startMock50();
+  const mock = await startMock(50);
+  const mockUrl = `http://127.0.0.1:${mock.ports[0]}/api`;
   try {
     console.log(
       `\nMock serving a fixed 50 ms: 2,000 requests, 20 in flight on one connection; load ${load()}`,
@@ -303,8 +270,8 @@ async function latencyMode(url: string) {
     console.log("round  tool      p50 ms   p99 ms  errors");
     const fixed: Record<string, unknown>[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const h = await h2load(["-c", "1", "-m", "20", "-t", "1", "-n", "2000", mock.url], 120_000);
-      const f = await fastH2(mock.url, [
+      const h = await h2load(["-c", "1", "-m", "20", "-t", "1", "-n", "2000", mockUrl], 120_000);
+      const f = await fastH2(mockUrl, [
         "-c",
         "20",
         "--connections",
@@ -356,16 +323,7 @@ async function memoryMode(url: string) {
     } requests, 20 connections x 1 stream, CSV on; load ${load()}`,
   );
   const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      "--allow-read=.",
-      "--allow-write=results",
-      MAIN,
-      "bench",
-      url,
-      "--client",
-      "fast-h2",
+    args: benchArgs(url, [
       "-c",
       "20",
       "--connections",
@@ -374,12 +332,7 @@ async function memoryMode(url: string) {
       "1",
       "-n",
       String(n),
-      "-o",
-      CSV,
-      "--json",
-      JSON_OUT,
-      "-q",
-    ],
+    ]),
     stdout: "null",
     stderr: "piped",
     stdin: "null",
