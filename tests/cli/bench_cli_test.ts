@@ -84,7 +84,11 @@ const BENCH_CASES: [string, string[], string][] = [
   ["bad run id", [URL_OK, "--run-id", "a b"], "--run-id"],
   ["missing CA file", [URL_OK, "--ca-cert", "results/nope.pem"], "--ca-cert"],
   ["CA file that is not PEM", [URL_OK, "--ca-cert", "deno.json"], "PEM"],
-  ["unwritable --out (outside the granted dir)", [URL_OK, "--out", "/tmp/x/y.csv"], "--out"],
+  [
+    "unwritable --out (outside the granted dir)",
+    [URL_OK, "--out", "/tmp/x/y.csv"],
+    "--allow-write=/tmp/x",
+  ],
   ["--out is a directory", [URL_OK, "--out", "results"], "directory"],
   ["unwritable --json", [URL_OK, "--json", "/proc/tailgate.json"], "--json"],
   ["--out and --json the same", [URL_OK, "--json", OUT], "different files"],
@@ -92,6 +96,25 @@ const BENCH_CASES: [string, string[], string][] = [
   ["--streams 0", [URL_OK, "--client", "fast-h2", "--streams", "0"], "--streams"],
   ["--connections not a number", [URL_OK, "--client", "fast-h2", "--connections", "x"], "x"],
   ["--connections without fast-h2", [URL_OK, "--client", "fast", "--connections", "2"], "fast-h2"],
+  // Habits of hey, oha, wrk and k6: the error names the tailgate equivalent.
+  ["hey/oha -d with a JSON body", [URL_OK, "-d", '{"a":1}'], "a request body is --body"],
+  ["hey -q 50 as a rate", [URL_OK, "-q", "50"], "--rate 50"],
+  ["hey -o csv as a format", [URL_OK, "-o", "csv"], 'file named "csv"'],
+  ["wrk2 -R", [URL_OK, "-R", "100"], "--rate R"],
+  ["wrk -t threads", [URL_OK, "-t", "2"], "--shard"],
+  ["k6 --vus", [URL_OK, "--vus", "10"], "-c C"],
+  ["-z without a unit", [URL_OK, "-z", "10"], "missing unit"],
+  // Permissions: named with the flag to add, before anything is sent or created.
+  [
+    "no network permission for the target",
+    ["http://127.0.0.2:8081/"],
+    "--allow-net=127.0.0.2:8081",
+  ],
+  [
+    "no read permission for the body file",
+    [URL_OK, "--body", "@/etc/hostname"],
+    "--allow-read=/etc/hostname",
+  ],
 ];
 
 const DEFAULT_OUT_CASES = new Set([
