@@ -26,7 +26,7 @@ import {
 } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
 import { checkWritable, reason } from "./_files.ts";
-import { buildRequest, readCaCert, secretHeaderNames } from "./_request.ts";
+import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
 import { useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -102,37 +102,7 @@ const OPTIONS: OptionSpecs = {
     arg: "M",
     help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
   },
-  method: {
-    type: "string",
-    short: "m",
-    arg: "METHOD",
-    help: "HTTP method (default GET, or POST with --body)",
-  },
-  header: {
-    type: "string",
-    short: "H",
-    multiple: true,
-    arg: '"Name: value"',
-    help: "Request header (repeatable)",
-  },
-  "secret-header": {
-    type: "string",
-    multiple: true,
-    arg: '"Name: value"',
-    help: "Request header whose value is never written anywhere (repeatable)",
-  },
-  body: {
-    type: "string",
-    arg: "TEXT|@FILE",
-    help: "Request body, or @path to read it from a file",
-  },
-  "content-type": {
-    type: "string",
-    arg: "TYPE",
-    help: "Content-Type of the body (default application/json with a body)",
-  },
-  timeout: { type: "string", arg: "DURATION", default: "10s", help: "Per-request timeout" },
-  "ca-cert": { type: "string", arg: "FILE.pem", help: "Extra CA certificate (PEM) to trust" },
+  ...REQUEST_OPTIONS,
   insecure: {
     type: "boolean",
     help:

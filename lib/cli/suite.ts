@@ -1,35 +1,46 @@
 /**
- * `tailgate suite` (what `deno task run` calls): flags, then
- * {@linkcode runSuite} (`lib/load/suite_run.ts`) against the built-in mock,
- * then the reports in results/.
+ * `tailgate suite [url]` (what `deno task run` calls): flags, then
+ * {@linkcode runSuite} (`lib/load/suite_run.ts`) against the built-in mock
+ * or the user's URL, then the verdict first and the reports in the out dir.
  *
  * @module
  */
-import { runSuite, type SuiteOutcome } from "../load/suite_run.ts";
+import { probeProtocol } from "../client/probe.ts";
+import { PROFILES } from "../client/types.ts";
+import { requestDigest } from "../client/request_digest.ts";
+import { runSuite, type SuiteClient, type SuiteOutcome } from "../load/suite_run.ts";
+import { buildRunMeta, metaPath, writeRunMeta } from "../records/run_meta.ts";
+import { Redactor } from "../redact.ts";
 import { buildChartData } from "../report/series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { type HtmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import {
-  fmtMs,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
 } from "../report/text.ts";
+import { abSentence, slaSentence } from "../report/verdict.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict } from "../stats/sla.ts";
 import {
+  durationOption,
   formatOptions,
   type OptionSpecs,
   parseCommandArgs,
   positiveInt,
   str,
   strs,
+  type Values,
 } from "./_args.ts";
 import { formatRuleTable } from "./_bench_text.ts";
 import { claimOutput, writeOutput } from "./_files.ts";
+import { translateHabits } from "./_habits.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
+import { checkPermissions } from "./_permissions.ts";
+import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
+import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
 import { UsageError } from "./_usage_error.ts";
 import {
   bootstrapOptions,
@@ -39,20 +50,34 @@ import {
   slaRows,
 } from "./_verdicts.ts";
 
+const { timeout: _timeout, ...URL_REQUEST_OPTIONS } = REQUEST_OPTIONS;
+
 const OPTIONS: OptionSpecs = {
-  requests: { type: "string", short: "n", arg: "N", default: "400", help: "Requests per profile" },
+  requests: { type: "string", short: "n", arg: "N", default: "400", help: "Requests per client" },
   concurrency: {
     type: "string",
     short: "c",
     arg: "C",
     default: "20",
-    help: "Requests in flight per profile",
+    help: "Requests in flight per client",
+  },
+  baseline: {
+    type: "string",
+    arg: "PROFILE",
+    default: "baseline",
+    help: `The baseline client (${PROFILES.join(", ")}; see tailgate bench --help)`,
+  },
+  candidate: {
+    type: "string",
+    arg: "PROFILE",
+    default: "optimized",
+    help: "The candidate client, compared with the baseline and gated on the SLA",
   },
   sla: {
     type: "string",
     multiple: true,
     arg: "RULE",
-    help: "SLA rule on the optimized run (repeatable; default p95<=800ms)",
+    help: "SLA rule on the candidate run (repeatable; default p95<=800ms)",
   },
   confidence: {
     type: "string",
@@ -62,17 +87,22 @@ const OPTIONS: OptionSpecs = {
   },
   interleave: {
     type: "boolean",
-    help: "Run the profiles in alternating blocks (ABAB…) instead of one after the other",
+    help:
+      "Run the clients in alternating blocks (ABAB…), the default against a URL; against the mock the default is one after the other",
+  },
+  sequential: {
+    type: "boolean",
+    help: "Run the clients one after the other, also against a URL",
   },
   block: {
     type: "string",
     arg: "N",
     default: "50",
-    help: "Requests per block with --interleave",
+    help: "Requests per block when interleaved",
   },
   "fail-on-regression": {
     type: "boolean",
-    help: "Exit 1 when optimized is significantly slower than baseline (P95)",
+    help: "Exit 1 when the candidate is significantly slower than the baseline (P95)",
   },
   "bootstrap-seed": {
     type: "string",
@@ -88,30 +118,51 @@ const OPTIONS: OptionSpecs = {
     default: "results",
     help: "Where the CSVs and reports go",
   },
-  quiet: { type: "boolean", short: "q", help: "Print only the verdict" },
+  verbose: {
+    type: "boolean",
+    short: "v",
+    help: "Also print the tables, the bootstrap details and the attribution",
+  },
+  quiet: { type: "boolean", short: "q", help: "Print only the verdicts" },
+  ...URL_REQUEST_OPTIONS,
+  timeout: {
+    type: "string",
+    arg: "DURATION",
+    help: "Per-request timeout (default 10s against a URL, 30s against the mock)",
+  },
   ...MOCK_OPTIONS,
 };
 
 /** Help text. */
-export const HELP = `Usage: tailgate suite [options]
+export const HELP = `Usage: tailgate suite [url] [options]
 
-Starts the built-in mock on 127.0.0.1 (one configuration for every run),
-runs the baseline profile (plain fetch) and the optimized profile (HTTP/2 +
-keep-alive pool sized to the concurrency) with identical requests, checks
-server-side that both runs sent the same requests, compares them (block
-bootstrap over time, verdict on P95), splits the difference into connection
-setup and everything else, and gates on the SLA for the optimized run.
+The A/B chain in one command: runs a baseline client and a candidate client
+(defaults: baseline and optimized; --baseline/--candidate PROFILE) with
+identical requests, checks that both sent the same requests, compares them
+(block bootstrap over time, verdict on P95), and gates the candidate on the
+SLA. It prints the verdicts first (--verbose adds the tables, the bootstrap
+details and the attribution).
 
-By default the profiles run one after the other. With --interleave they run
-in alternating blocks (baseline block 1, optimized block 1, baseline block
-2, …; each block drains before the next starts) against the same mock, so
-drift in the server or the machine hits both alike. Both clients stay open
-across blocks. The mock is not reset between blocks (its service times
-keep drawing fresh values); its cumulative /stats is read at every block
-boundary, and each block's share (requests, connections opened, request
-digest) is the difference, summed per profile.
+Without a url: against the built-in mock on 127.0.0.1 (one configuration
+for every run); the mock checks server-side that both clients sent the same
+requests, counts their connections, and the difference is split into
+connection setup and everything else.
 
-Writes <out-dir>/latency_baseline.csv, latency_optimized.csv,
+With a url (your own API): the same request options as bench (-m, -H,
+--secret-header, --body, --content-type, --timeout, --ca-cert). There is no
+server-side digest against a URL: identity is checked client-side (a digest
+of every request each client was handed), which the report says. The
+clients run interleaved by default (ABAB… blocks of --block requests, each
+block drained before the next): a real server drifts (load, caches, other
+tenants), and one after the other the drift lands on one client alone. On
+the mock with a slowdown injected mid-run, sequential runs called the
+unchanged client "regressed" (+186 ms at P95) while interleaved runs
+correctly found no significant difference (docs/cli.md, suite --interleave).
+--sequential runs one client after the other anyway.
+
+Writes <out-dir>/latency_baseline.csv (the baseline run),
+latency_optimized.csv (the candidate run, whatever its profile), each with a
+.meta.json naming its client, protocol and request digest,
 comparison_report.json and report.html (and --junit FILE when asked).
 
 Options:
@@ -119,17 +170,94 @@ ${formatOptions(OPTIONS)}
 
 Exit codes: 0 SLA met, 1 SLA failed (or a regression with
 --fail-on-regression), 2 usage or input error, 3 inconclusive (not enough
-data to decide the SLA), 4 the run failed.`;
+data to decide the SLA), 4 the run failed (the candidate had no success, or
+the clients did not send identical requests).`;
+
+const REQUEST_FLAGS = ["method", "header", "secret-header", "body", "content-type", "ca-cert"];
+
+/** What `suite <url>` targets: the request and its redaction. */
+interface UrlTarget {
+  request: Awaited<ReturnType<typeof buildRequest>>;
+  redactor: Redactor;
+  caCerts: string[];
+}
+
+async function urlTarget(url: string, values: Values): Promise<UrlTarget> {
+  const bodyArg = str(values, "body");
+  const ca = str(values, "ca-cert");
+  await checkPermissions({
+    read: [
+      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
+      ...(ca === undefined ? [] : [[ca, "--ca-cert"]]),
+    ] as [string, string][],
+  });
+  const request = await buildRequest(url, {
+    method: str(values, "method"),
+    headers: strs(values, "header"),
+    secretHeaders: strs(values, "secret-header"),
+    body: bodyArg,
+    contentType: str(values, "content-type"),
+  });
+  const redactor = Redactor.forRequest(
+    request.url,
+    request.headers,
+    secretHeaderNames(strs(values, "secret-header")),
+  );
+  return { request, redactor, caCerts: ca === undefined ? [] : [await readCaCert(ca)] };
+}
+
+function profileOption(values: Values, flag: "baseline" | "candidate"): string {
+  const p = str(values, flag)!;
+  if (!(PROFILES as readonly string[]).includes(p)) {
+    throw new UsageError(`Unknown --${flag} profile "${p}": use one of ${PROFILES.join(", ")}`);
+  }
+  return p;
+}
 
 /** Runs the command; returns the exit code. */
 export async function suite(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs("suite", args, OPTIONS);
+  const { values, positionals } = parseCommandArgs(
+    "suite",
+    translateHabits(args, { durationFlag: false }),
+    OPTIONS,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
   }
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `suite takes at most one URL, got ${positionals.length} arguments ("${
+        positionals[1]
+      }"…): quote values that contain spaces`,
+    );
+  }
+  const urlArg = positionals[0];
+  const given = (f: string) => values[f] !== undefined;
+  if (urlArg === undefined) {
+    const stray = REQUEST_FLAGS.find(given);
+    if (stray) {
+      throw new UsageError(
+        `--${stray} applies to suite <url> only (the mock's requests are fixed): add a URL, or drop --${stray}`,
+      );
+    }
+  } else {
+    const stray = Object.keys(MOCK_OPTIONS).find(given);
+    if (stray) {
+      throw new UsageError(
+        `--${stray} configures the built-in mock, which suite <url> does not use: drop --${stray}, or drop the URL`,
+      );
+    }
+  }
+  if (values.interleave === true && values.sequential === true) {
+    throw new UsageError("Cannot combine --interleave with --sequential: keep one of them");
+  }
   const requests = positiveInt("--requests", str(values, "requests")!);
   const concurrency = positiveInt("--concurrency", str(values, "concurrency")!);
+  const profiles = {
+    baseline: profileOption(values, "baseline"),
+    optimized: profileOption(values, "candidate"),
+  };
   const ruleTexts = strs(values, "sla");
   const rules = parseRules(ruleTexts.length ? ruleTexts : ["p95<=800ms"]);
   const confidence = confidenceOption(str(values, "confidence")!);
@@ -137,15 +265,38 @@ export async function suite(args: string[]): Promise<number> {
     { ...values, confidence: confidence === "off" ? "95%" : String(confidence) },
     "bootstrap-seed",
   );
-  const interleave = values.interleave === true;
+  const interleave = values.interleave === true ||
+    (urlArg !== undefined && values.sequential !== true);
   const block = positiveInt("--block", str(values, "block")!);
   const failOnRegression = values["fail-on-regression"] === true;
   const outDir = str(values, "out-dir")!;
   const junitPath = str(values, "junit");
-  const mockConfig = mockConfigFromValues(values);
+  const mockConfig = urlArg === undefined ? mockConfigFromValues(values) : null;
+  const timeoutText = str(values, "timeout");
+  const timeoutMs = timeoutText !== undefined
+    ? durationOption("--timeout", timeoutText)
+    : urlArg === undefined
+    ? 30_000
+    : 10_000;
+  const target = urlArg === undefined ? null : await urlTarget(urlArg, values);
   const quiet = values.quiet === true;
-  const log = (s: string) => quiet || console.log(s);
-  const timeoutMs = 30_000;
+  const verbose = values.verbose === true && !quiet;
+  const progress = (s: string) => verbose && console.log(s);
+  const files = {
+    baseline: `${outDir}/latency_baseline.csv`,
+    optimized: `${outDir}/latency_optimized.csv`,
+    report: `${outDir}/comparison_report.json`,
+    html: `${outDir}/report.html`,
+  };
+  await checkPermissions({
+    ...(target ? { net: [target.request.url] } : { listen: ["127.0.0.1"] }),
+    write: [
+      ...Object.values(files).map((f) => [f, "--out-dir"] as [string, string]),
+      [metaPath(files.baseline), "--out-dir"],
+      [metaPath(files.optimized), "--out-dir"],
+      ...(junitPath === undefined ? [] : [[junitPath, "--junit"] as [string, string]]),
+    ],
+  }, { task: "deno task run" });
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (err) {
@@ -153,17 +304,37 @@ export async function suite(args: string[]): Promise<number> {
       `Cannot create ${outDir}: ${(err as Error).message.split("\n")[0]}; choose --out-dir`,
     );
   }
-  const htmlPath = `${outDir}/report.html`;
-  await claimOutput(htmlPath, "report");
+  await claimOutput(files.html, "report");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  for (const p of [files.baseline, files.optimized]) await Deno.remove(metaPath(p)).catch(() => {});
 
+  const decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>> = {};
   const outcome = await runSuite({
-    startMock: () => {
-      const server = serveMock({ ...mockConfig, port: 0 });
-      log(
-        `mock: ${server.url} (seed ${mockConfig.seed}, rtt ${mockConfig.rttMs}ms, setup ${mockConfig.setupRtts} RTT)`,
-      );
-      return server;
+    ...(target ? { url: { request: target.request, caCerts: target.caCerts } } : {
+      startMock: () => {
+        const server = serveMock({ ...mockConfig!, port: 0 });
+        progress(
+          `mock: ${server.url} (seed ${mockConfig!.seed}, rtt ${mockConfig!.rttMs}ms, setup ${
+            mockConfig!.setupRtts
+          } RTT)`,
+        );
+        return server;
+      },
+    }),
+    chooseClients: async (apiUrl) => {
+      const probe = await probeProtocol(apiUrl, {
+        timeoutMs: Math.min(timeoutMs, 2000),
+        ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
+      });
+      const scheme = new URL(apiUrl).protocol === "https:" ? "https:" : "http:";
+      const out = {} as Record<"baseline" | "optimized", SuiteClient>;
+      for (const role of ["baseline", "optimized"] as const) {
+        const d = decideProtocol(profiles[role], true, scheme, probe, concurrency);
+        decisions[role] = d;
+        if (d.warning) console.error(`tailgate suite: ${d.warning}`);
+        out[role] = { profile: d.client, protocol: d.protocol };
+      }
+      return out;
     },
     requests,
     concurrency,
@@ -175,16 +346,49 @@ export async function suite(args: string[]): Promise<number> {
     confidence,
     bootstrap: boot,
     failOnRegression,
-    log,
+    log: progress,
   });
   const { baseline: base, optimized: opt, results, consistency, bootstrap, attribution, p95 } =
     outcome;
   const baseSummary = outcome.summaries.baseline;
   const optSummary = outcome.summaries.optimized;
   const mode = interleave ? "interleaved" : "sequential";
-  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
+  const names: [string, string] = [base.client.profile, opt.client.profile];
+  if (names[0] === names[1]) names[1] = `${names[1]} (candidate)`;
+  const targetText = target
+    ? target.redactor.url(target.request.url)
+    : `the mock at ${outcome.mockUrl}`;
+  const protocols = {
+    baseline: decisions.baseline?.record ?? null,
+    optimized: decisions.optimized?.record ?? null,
+  };
 
-  const reportPath = `${outDir}/comparison_report.json`;
+  // Sidecars: which client, protocol and requests each CSV holds.
+  const requestId = target
+    ? await requestDigest({
+      ...target.request,
+      url: target.redactor.url(target.request.url),
+      headers: target.redactor.headers(target.request.headers).map((
+        [n, v],
+      ) => [n, v] as [string, string]),
+    })
+    : "suite-mock-requests";
+  const runId = crypto.randomUUID();
+  for (const [role, run] of [["baseline", base], ["optimized", opt]] as const) {
+    const config = {
+      url: target ? target.redactor.url(target.request.url) : `${outcome.mockUrl}/api`,
+      method: target ? target.request.method : "POST",
+      client: run.client.profile,
+      protocol: protocols[role],
+      role,
+      suite: { requests, concurrency, mode, ...(interleave ? { block } : {}) },
+      timeout_ms: timeoutMs,
+      request_digest: requestId,
+    };
+    await writeRunMeta(run.csvPath, await buildRunMeta(config, null, `${runId}-${role}`));
+  }
+
+  const reportPath = files.report;
   await writeJson(reportPath, {
     baseline: baseSummary,
     optimized: optSummary,
@@ -204,9 +408,15 @@ export async function suite(args: string[]): Promise<number> {
     },
     bootstrap,
     verdict: bootstrap?.verdict ?? null,
+    verdict_words: abSentence(names, bootstrap),
     attribution,
     request_consistency: consistency,
-    mock: { config: mockConfig, baseline: base.mock, optimized: opt.mock },
+    mock: target ? null : { config: mockConfig, baseline: base.mock, optimized: opt.mock },
+    target: target ? { url: targetText, method: target.request.method } : { mock: outcome.mockUrl },
+    clients: {
+      baseline: { profile: base.client.profile, protocol: protocols.baseline },
+      optimized: { profile: opt.client.profile, protocol: protocols.optimized },
+    },
     config: {
       requests,
       concurrency,
@@ -216,18 +426,27 @@ export async function suite(args: string[]): Promise<number> {
     },
   });
 
-  const slaCases = slaRows(results, "optimized", optSummary.successes);
+  const headline = headlineLines(outcome, names, targetText, {
+    interleave,
+    block,
+    requests,
+    concurrency,
+  });
+  const slaCases = slaRows(results, names[1], optSummary.successes);
   const comparisonCase = bootstrap
-    ? { ...bootstrap, baseline: "baseline", candidate: "optimized" }
+    ? { ...bootstrap, baseline: names[0], candidate: names[1] }
     : null;
   const generatedAt = new Date().toISOString();
   const html = renderHtmlReport({
-    title: `tailgate suite: baseline vs optimized (${mode})`,
+    title: `tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
     generatedAt,
-    runs: [base, opt].map((r) =>
-      htmlRunSummary(r.name, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
+    headline: htmlHeadline(outcome, names),
+    runs: [base, opt].map((r, k) =>
+      htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
     ),
-    charts: buildChartData([base, opt].map((r) => ({ name: r.name, records: r.keeper.records! }))),
+    charts: buildChartData(
+      [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
+    ),
     slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
       label: r.text,
       limitMs: r.limit,
@@ -235,17 +454,24 @@ export async function suite(args: string[]): Promise<number> {
     sla: slaCases,
     comparison: comparisonCase,
     notes: [
-      `Mock ${mockConfig.rttMs} ms RTT, ${mockConfig.setupRtts} RTT connection setup, seed ${mockConfig.seed}; ${requests} requests per profile, concurrency ${concurrency}, ${
-        interleave ? `interleaved in blocks of ${block}` : "sequential"
-      }.`,
-      `Connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}.`,
-      `Request consistency (server-side digest): ${
-        consistency.identical ? "identical" : "DIFFERENT"
-      }.`,
+      target
+        ? `Target ${targetText} (${target.request.method}); ${requests} requests per client, concurrency ${concurrency}, ${
+          interleave ? `interleaved in blocks of ${block}` : "sequential"
+        }.`
+        : `Mock ${mockConfig!.rttMs} ms RTT, ${mockConfig!.setupRtts} RTT connection setup, seed ${
+          mockConfig!.seed
+        }; ${requests} requests per client, concurrency ${concurrency}, ${
+          interleave ? `interleaved in blocks of ${block}` : "sequential"
+        }.`,
+      ...(["baseline", "optimized"] as const).map((role, k) =>
+        `${names[k]}: ${decisions[role]?.line ?? "protocol not probed"}`
+      ),
+      connectionsLine(outcome, names),
+      consistencyLine(outcome),
       ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
     ],
   });
-  await writeOutput(htmlPath, html, "report");
+  await writeOutput(files.html, html, "report");
   if (junitPath !== undefined) {
     const xml = renderJunitReport({
       timestamp: generatedAt,
@@ -255,68 +481,130 @@ export async function suite(args: string[]): Promise<number> {
     });
     await writeOutput(junitPath, xml, "--junit");
   }
-  printOutcome(outcome, { log, interleave, block });
-  log(
-    `\nwrote ${base.csvPath}, ${opt.csvPath}, ${reportPath}, ${htmlPath}${
-      junitPath ? `, ${junitPath}` : ""
-    }`,
-  );
+  if (quiet) console.log(headline.slice(1, 3).join("\n"));
+  else {
+    console.log(headline.join("\n"));
+    if (verbose) {
+      console.log(
+        ["baseline", "optimized"].map((r, k) =>
+          `${names[k]}: ${decisions[r as "baseline"]?.line ?? "-"}`
+        ).join("\n"),
+      );
+      printDetails(outcome, names, { interleave, block });
+    }
+    console.log(
+      `wrote ${files.baseline}, ${files.optimized}, ${reportPath}, ${files.html}${
+        junitPath ? `, ${junitPath}` : ""
+      }${verbose ? "" : " (--verbose: tables, bootstrap, attribution)"}`,
+    );
+  }
   if (!consistency.identical) {
     console.error(
-      "tailgate suite: the two runs did not send identical requests; the comparison is not valid",
+      "tailgate suite: the two clients did not send identical requests; the comparison is not valid",
     );
   }
   return outcome.exitCode;
 }
 
-/** The suite's console summary (the rule table is printed even with --quiet). */
-function printOutcome(
-  outcome: SuiteOutcome,
-  o: { log: (s: string) => void; interleave: boolean; block: number },
-): void {
-  const { log, interleave } = o;
-  const { baseline: base, optimized: opt, consistency, bootstrap, attribution } = outcome;
-  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
-  const style = { color: useColor() };
-  const names: [string, string] = ["baseline", "optimized"];
-  const s = outcome.summaries;
-  log("");
-  log(formatComparison(names, s.baseline, s.optimized, outcome.improvement, style));
-  log("");
-  log(
-    bootstrap
-      ? formatBootstrap(names, bootstrap, style)
-      : "no comparison verdict: a profile has fewer than 2 successful requests",
-  );
-  log("");
-  log(`connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}`);
-  log(
-    `request consistency (server-side digest${interleave ? ", per block" : ""}): ${
-      consistency.identical ? "identical" : "DIFFERENT"
-    }`,
-  );
-  if (attribution) {
-    log("");
-    log(formatAttribution(attribution, meanVerdict(bootstrap)));
+/** Connections per client: counted by the mock, or not known against a URL. */
+function connectionsLine(outcome: SuiteOutcome, names: [string, string]): string {
+  if (outcome.external) {
+    return "connections: not counted against a URL (the mock counts them server-side); see each client's protocol line";
   }
-  log("");
-  log(`== summary (${interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`);
-  const p95 = outcome.p95;
-  log(formatIntervals("p95", [["baseline", p95.baseline], ["optimized", p95.optimized]]));
-  const head = bootstrap?.metrics.find((m) => m.metric === bootstrap.primary);
-  log(
-    head && bootstrap
-      ? `comparison (block bootstrap on P95): ${bootstrap.verdict}, optimized − baseline ${
-        head.delta >= 0 ? "+" : "-"
-      }${fmtMs(Math.abs(head.delta))}, ${(bootstrap.confidence * 100).toFixed(0)}% CI [${
-        signed(head.lower)
-      }, ${signed(head.upper)}]`
-      : "comparison: no verdict",
-  );
-  log("");
-  console.log(formatRuleTable(outcome.results, style));
+  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
+  return `connections opened (counted by the mock): ${names[0]} ${conns(outcome.baseline.mock)}, ${
+    names[1]
+  } ${conns(outcome.optimized.mock)}`;
 }
 
-function signed(v: number): string {
-  return `${v > 0 ? "+" : v < 0 ? "-" : ""}${fmtMs(Math.abs(v))}`;
+function consistencyLine(outcome: SuiteOutcome): string {
+  const c = outcome.consistency;
+  const same = c.identical ? "identical" : "DIFFERENT";
+  return c.method === "client-side digest"
+    ? `requests: ${same} (client-side digest; no server-side digest against a URL)`
+    : `requests: ${same} (server-side digest${c.blocks_differing ? ", per block" : ""})`;
+}
+
+/**
+ * The verdict first, in at most 15 lines: what ran, the SLA verdict with its
+ * bound, the A/B verdict in words, the P95s, connections, request identity.
+ */
+function headlineLines(
+  outcome: SuiteOutcome,
+  names: [string, string],
+  targetText: string,
+  o: { interleave: boolean; block: number; requests: number; concurrency: number },
+): string[] {
+  const { results, bootstrap, p95, summaries } = outcome;
+  const err = (s: { errors: number; count: number }) =>
+    `${s.errors}/${s.count}${
+      s.errors ? ` (${(100 * s.errors / Math.max(1, s.count)).toFixed(1)}%)` : ""
+    }`;
+  const level = `${Math.round(p95.level * 100)}%`;
+  const ci = (x: typeof p95.baseline) => `${fmt(x.point)} [${fmt(x.lower)}, ${fmt(x.upper)}]`;
+  return [
+    `tailgate suite: ${names[0]} vs ${names[1]} against ${targetText} (${
+      o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"
+    }; ${o.requests} requests each, concurrency ${o.concurrency})`,
+    ...results.map((r) => `SLA  ${slaSentence(r, names[1])}`).slice(0, 6),
+    `A/B  ${abSentence(names, bootstrap)}`,
+    `P95  ${names[0]} ${ci(p95.baseline)}, ${names[1]} ${
+      ci(p95.optimized)
+    } (${level} CI, n=${p95.baseline.n}/${p95.optimized.n})`,
+    `errors  ${names[0]} ${err(summaries.baseline)}, ${names[1]} ${err(summaries.optimized)}`,
+    `clients  ${names[0]} ${protocolWords(outcome.baseline.client)}, ${names[1]} ${
+      protocolWords(outcome.optimized.client)
+    }`,
+    connectionsLine(outcome, names),
+    consistencyLine(outcome),
+  ];
+}
+
+function protocolWords(c: SuiteClient): string {
+  return c.protocol === "h2" ? "HTTP/2" : c.protocol === "http/1.1" ? "HTTP/1.1" : "-";
+}
+
+function fmt(v: number | null): string {
+  return v === null ? "-" : v >= 100 ? `${v.toFixed(0)}ms` : `${v.toFixed(1)}ms`;
+}
+
+function htmlHeadline(outcome: SuiteOutcome, names: [string, string]): HtmlHeadline[] {
+  const b = outcome.bootstrap;
+  return [
+    ...outcome.results.map((r) => ({
+      text: `SLA: ${slaSentence(r, names[1])}`,
+      verdict: r.verdict,
+    })),
+    {
+      text: `A/B: ${abSentence(names, b)}`,
+      verdict: b?.verdict === "improved" || b?.verdict === "regressed" ? b.verdict : "neutral",
+    },
+  ];
+}
+
+/** `--verbose`: the tables, the bootstrap details and the attribution. */
+function printDetails(
+  outcome: SuiteOutcome,
+  names: [string, string],
+  o: { interleave: boolean; block: number },
+): void {
+  const { bootstrap, attribution } = outcome;
+  const style = { color: useColor() };
+  const s = outcome.summaries;
+  const p95 = outcome.p95;
+  console.log([
+    "",
+    formatComparison(names, s.baseline, s.optimized, outcome.improvement, style),
+    "",
+    bootstrap
+      ? formatBootstrap(names, bootstrap, style)
+      : "no comparison verdict: a client has fewer than 2 successful requests",
+    ...(attribution ? ["", formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+    "",
+    `== summary (${o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`,
+    formatIntervals("p95", [[names[0], p95.baseline], [names[1], p95.optimized]]),
+    "",
+    formatRuleTable(outcome.results, style),
+    "",
+  ].join("\n"));
 }

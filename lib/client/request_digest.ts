@@ -54,6 +54,7 @@ const MOD = 1n << 256n;
  */
 export class RequestTally {
   #count = 0;
+  #bytes = 0;
   #sum = 0n;
   #cache = new WeakMap<HttpRequest, Promise<bigint>>();
   #pending = new Set<Promise<void>>();
@@ -61,6 +62,7 @@ export class RequestTally {
   /** Adds one request (its digest is computed in the background). */
   add(request: HttpRequest): void {
     this.#count++;
+    this.#bytes += request.body?.byteLength ?? 0;
     let d = this.#cache.get(request);
     if (d === undefined) {
       d = requestDigest(request).then((h) => BigInt(`0x${h}`));
@@ -73,10 +75,14 @@ export class RequestTally {
     p.finally(() => this.#pending.delete(p));
   }
 
-  /** The count and hex sum, once every pending digest is in. */
-  async result(): Promise<{ count: number; sha256_sum: string }> {
+  /** The count, body bytes and hex sum, once every pending digest is in. */
+  async result(): Promise<{ count: number; bytes: number; sha256_sum: string }> {
     await Promise.all([...this.#pending]);
-    return { count: this.#count, sha256_sum: this.#sum.toString(16).padStart(64, "0") };
+    return {
+      count: this.#count,
+      bytes: this.#bytes,
+      sha256_sum: this.#sum.toString(16).padStart(64, "0"),
+    };
   }
 }
 

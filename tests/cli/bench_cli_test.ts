@@ -299,3 +299,63 @@ Deno.test("bench exit codes and warm-up on real runs against the mock", async (t
     for (const f of [OUT, `${OUT}.meta.json`]) await Deno.remove(`${ROOT}${f}`).catch(() => {});
   }
 });
+
+/** [name, args, a fragment the one error line must contain]: suite <url> and compare forms. */
+const OTHER_CASES: [string, string[], string][] = [
+  ["suite: two URLs", ["suite", URL_OK, "http://127.0.0.1:9/b"], "at most one URL"],
+  ["suite: unsupported scheme", ["suite", "ftp://127.0.0.1/x"], "Unsupported scheme"],
+  ["suite: a mock flag with a URL", ["suite", URL_OK, "--rtt-ms", "5"], "built-in mock"],
+  ["suite: a request flag without a URL", ["suite", "-H", "Accept: x"], "suite <url> only"],
+  [
+    "suite: unknown --candidate",
+    ["suite", "--candidate", "turbo"],
+    'Unknown --candidate profile "turbo"',
+  ],
+  ["suite: unknown --baseline", ["suite", "--baseline", "x"], 'Unknown --baseline profile "x"'],
+  [
+    "suite: --interleave with --sequential",
+    ["suite", "--interleave", "--sequential"],
+    "Cannot combine",
+  ],
+  ["suite: bad --timeout", ["suite", URL_OK, "--timeout", "5"], "--timeout"],
+  ["suite: hey -q 50", ["suite", "-q", "50"], "--rate 50"],
+  [
+    "suite: no network permission for the URL",
+    ["suite", "http://127.0.0.2:8081/"],
+    "--allow-net=127.0.0.2:8081",
+  ],
+  [
+    "suite: --out-dir not writable",
+    ["suite", URL_OK, "--out-dir", "/tmp/tailgate-no"],
+    "--allow-write=/tmp/tailgate-no",
+  ],
+  ["compare: one file", ["compare", "a.csv"], "two CSV files, got 1"],
+  [
+    "compare: unreadable input",
+    ["compare", "/etc/hostname", "/etc/hosts"],
+    "--allow-read=/etc/hostname",
+  ],
+];
+
+Deno.test("suite <url> and compare reject each new bad input with one line, exit 2, no trace, no file", async (t) => {
+  const before = new Set<string>();
+  for await (const e of Deno.readDir(`${ROOT}results`)) before.add(e.name);
+  for (const [name, args, fragment] of OTHER_CASES) {
+    await t.step(name, async () => {
+      const r = await run(args);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+      assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
+      assert.match(lines[0]!, new RegExp(`^tailgate ${args[0]}: `));
+      assert.ok(lines[0]!.includes(fragment), `"${fragment}" in: ${lines[0]}`);
+      assert.ok(!/\n\s+at |Stack backtrace|error: Uncaught/.test(r.stderr), "no stack trace");
+    });
+  }
+  await t.step("no file left behind", async () => {
+    const after: string[] = [];
+    for await (const e of Deno.readDir(`${ROOT}results`)) {
+      if (!before.has(e.name)) after.push(e.name);
+    }
+    assert.deepEqual(after, []);
+  });
+});
