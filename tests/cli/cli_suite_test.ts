@@ -14,11 +14,11 @@ Deno.test("suite exits 0 when the SLA holds and writes the report contract", asy
     assert.ok(lines.length <= 15, `the verdict in at most 15 lines:\n${r.stdout}`);
     assert.match(
       lines[1]!,
-      /^SLA  PASS  p95<=800ms on optimized: P95 \S+, 95% upper bound \S+ <= 800ms \(n=60\)$/,
+      /^SLA {2}PASS {2}p95<=800ms on optimized: P95 \S+, 95% upper bound \S+ <= 800ms \(n=60\)$/,
     );
     assert.match(
       lines[2]!,
-      /^A\/B  (optimized is (faster|slower) than baseline by|no significant difference at P95)/,
+      /^A\/B {2}(optimized is (faster|slower) than baseline by|no significant difference at P95)/,
     );
     assert.match(
       r.stdout,
@@ -61,7 +61,7 @@ Deno.test("suite exits 1 when the SLA fails", async () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stdout,
-      /^SLA  FAIL  p95<=1ms on optimized: P95 \S+, 95% lower bound \S+ breaks <= 1\.0ms/m,
+      /^SLA {2}FAIL {2}p95<=1ms on optimized: P95 \S+, 95% lower bound \S+ breaks <= 1\.0ms/m,
     );
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     assert.equal(report.sla.passed, false);
@@ -192,7 +192,7 @@ Deno.test("suite exits 3 when the sample is too small to decide, and 0 with --co
     assert.equal(r.code, 3, r.stderr + r.stdout);
     assert.match(
       r.stdout,
-      /^SLA  INCONCLUSIVE  p95<=800ms on optimized: .*\(n=20; needs n>=59\)$/m,
+      /^SLA {2}INCONCLUSIVE {2}p95<=800ms on optimized: .*\(n=20; needs n>=59\)$/m,
     );
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     assert.equal(report.sla.passed, false);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { computeLadder, type LadderSide, timeOrderedSuccesses } from "../../lib/stats/ladder.ts";
 import { attributeDifference } from "../../lib/stats/attribution.ts";
+import { ladderHttp2Profile, ladderRungs } from "../../lib/load/ladder_run.ts";
 import { blockBootstrapCompare } from "../../lib/stats/bootstrap.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { deriveSeed } from "../../lib/rng.ts";
@@ -245,4 +246,24 @@ Deno.test("timeOrderedSuccesses() keeps successes in start order and drops failu
   const w = { ...rec(9, 0, 1), warmup: true };
   const out = timeOrderedSuccesses([rec(2, 30, 3), rec(1, 10, 1), rec(3, 20, 99, "reset"), w]);
   assert.deepEqual([...out], [1, 3]);
+});
+
+Deno.test("ladderRungs() makes four rungs that each change one client setting", () => {
+  const rungs = ladderRungs(20, 10, "fast-h2");
+  assert.deepEqual(rungs.map((r) => r.name), ["no-reuse", "small-pool", "keep-alive", "http2"]);
+  assert.deepEqual(rungs.map((r) => r.profile), ["fast", "fast", "fast", "fast-h2"]);
+  assert.deepEqual(rungs[0]?.options, { reuse: false });
+  assert.deepEqual(rungs[1]?.options, { maxIdle: 10 });
+  assert.deepEqual(rungs[2]?.options, { maxIdle: 20 });
+  assert.equal(rungs[1]?.settings.max_idle, 10);
+  assert.equal(rungs[2]?.settings.max_idle, 20);
+  // Without fast-h2 the HTTP/2 rung falls back to fetch, and says so.
+  const fallback = ladderRungs(20, 10, "optimized")[3];
+  assert.equal(fallback?.profile, "optimized");
+  assert.equal(fallback?.settings.fallback, true);
+  assert.match(fallback?.label ?? "", /fetch/);
+  // A pool as large as the concurrency would make rung 2 the same client as rung 3.
+  assert.throws(() => ladderRungs(20, 20), /below the concurrency \(20\), got 20/);
+  assert.throws(() => ladderRungs(20, -1), RangeError);
+  assert.ok(["fast-h2", "optimized"].includes(ladderHttp2Profile()));
 });
