@@ -7,23 +7,10 @@
  */
 import { probeProtocol } from "../client/probe.ts";
 import { PROFILES } from "../client/types.ts";
-import { requestDigest } from "../client/request_digest.ts";
-import { runSuite, type SuiteClient, type SuiteOutcome } from "../load/suite_run.ts";
-import { buildRunMeta, metaPath, writeRunMeta } from "../records/run_meta.ts";
-import { Redactor } from "../redact.ts";
 import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
-import { buildChartData } from "../report/series.ts";
-import { type HtmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
-import { renderJunitReport } from "../report/junit.ts";
-import {
-  formatAttribution,
-  formatBootstrap,
-  formatComparison,
-  formatIntervals,
-} from "../report/text.ts";
-import { abSentence, slaSentence } from "../report/verdict.ts";
-import { openedConnections } from "../stats/mock_stats.ts";
-import { overallVerdict } from "../stats/sla.ts";
+import { runSuite, type SuiteClient } from "../load/suite_run.ts";
+import { metaPath } from "../records/run_meta.ts";
+import { Redactor } from "../redact.ts";
 import {
   durationOption,
   formatOptions,
@@ -34,23 +21,16 @@ import {
   strs,
   type Values,
 } from "./_args.ts";
-import { formatRuleTable } from "./_bench_text.ts";
-import { ladderSuite } from "./_ladder.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput } from "./_files.ts";
 import { translateHabits } from "./_habits.ts";
+import { ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
-import { useColor, writeJson } from "./_output.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
+import { suiteOutput } from "./_suite_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import {
-  bootstrapOptions,
-  confidenceOption,
-  meanVerdict,
-  parseRules,
-  slaRows,
-} from "./_verdicts.ts";
+import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
 
 const { timeout: _timeout, ...URL_REQUEST_OPTIONS } = REQUEST_OPTIONS;
 
@@ -404,263 +384,22 @@ export async function suite(args: string[]): Promise<number> {
     failOnRegression,
     log: progress,
   });
-  const { baseline: base, optimized: opt, results, consistency, bootstrap, attribution, p95 } =
-    outcome;
-  const baseSummary = outcome.summaries.baseline;
-  const optSummary = outcome.summaries.optimized;
-  const mode = interleave ? "interleaved" : "sequential";
-  const names: [string, string] = [base.client.profile, opt.client.profile];
-  if (names[0] === names[1]) names[1] = `${names[1]} (candidate)`;
-  const targetText = target
-    ? target.redactor.url(target.request.url)
-    : `the mock at ${outcome.mockUrl}`;
-  const protocols = {
-    baseline: decisions.baseline?.record ?? null,
-    optimized: decisions.optimized?.record ?? null,
-  };
-
-  // Sidecars: which client, protocol and requests each CSV holds.
-  const requestId = target
-    ? await requestDigest({
-      ...target.request,
-      url: target.redactor.url(target.request.url),
-      headers: target.redactor.headers(target.request.headers).map((
-        [n, v],
-      ) => [n, v] as [string, string]),
-    })
-    : "suite-mock-requests";
-  const runId = crypto.randomUUID();
-  for (const [role, run] of [["baseline", base], ["optimized", opt]] as const) {
-    const config = {
-      url: target ? target.redactor.url(target.request.url) : `${outcome.mockUrl}/api`,
-      method: target ? target.request.method : "POST",
-      client: run.client.profile,
-      protocol: protocols[role],
-      role,
-      suite: { requests, concurrency, mode, ...(interleave ? { block } : {}) },
-      timeout_ms: timeoutMs,
-      request_digest: requestId,
-    };
-    await writeRunMeta(run.csvPath, await buildRunMeta(config, null, `${runId}-${role}`));
-  }
-
-  const reportPath = files.report;
-  await writeJson(reportPath, {
-    baseline: baseSummary,
-    optimized: optSummary,
-    improvement: outcome.improvement,
-    sla: {
-      rule: results.map((r) => r.rule).join(" && "),
-      passed: results.every((r) => r.passed),
-      verdict: overallVerdict(results),
-      rules: results,
-    },
-    confidence: {
-      sla: confidence === "off" ? "off" : confidence,
-      sla_bounds: confidence === "off"
-        ? "point estimate (no bounds)"
-        : "one-sided order-statistic bounds at this level (lib/confidence.ts)",
-      p95_intervals: p95,
-    },
-    bootstrap,
-    verdict: bootstrap?.verdict ?? null,
-    verdict_words: abSentence(names, bootstrap),
-    attribution,
-    request_consistency: consistency,
-    mock: target ? null : { config: mockConfig, baseline: base.mock, optimized: opt.mock },
-    target: target ? { url: targetText, method: target.request.method } : { mock: outcome.mockUrl },
-    clients: {
-      baseline: { profile: base.client.profile, protocol: protocols.baseline },
-      optimized: { profile: opt.client.profile, protocol: protocols.optimized },
-    },
-    config: {
-      requests,
-      concurrency,
-      timeout_ms: timeoutMs,
-      mode,
-      ...(interleave ? { block } : {}),
-    },
-  });
-
-  const headline = headlineLines(outcome, names, targetText, {
-    interleave,
-    block,
+  await suiteOutput(outcome, {
+    target,
+    decisions,
+    files,
+    junitPath,
+    mockConfig,
     requests,
     concurrency,
+    interleave,
+    block,
+    timeoutMs,
+    rules,
+    confidence,
+    failOnRegression,
+    quiet,
+    verbose,
   });
-  const slaCases = slaRows(results, names[1], optSummary.successes);
-  const comparisonCase = bootstrap
-    ? { ...bootstrap, baseline: names[0], candidate: names[1] }
-    : null;
-  const generatedAt = new Date().toISOString();
-  const html = renderHtmlReport({
-    title: `tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
-    generatedAt,
-    headline: htmlHeadline(outcome, names),
-    runs: [base, opt].map((r, k) =>
-      htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
-    ),
-    charts: buildChartData(
-      [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
-    ),
-    slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
-      label: r.text,
-      limitMs: r.limit,
-    })),
-    sla: slaCases,
-    comparison: comparisonCase,
-    notes: [
-      target
-        ? `Target ${targetText} (${target.request.method}); ${requests} requests per client, concurrency ${concurrency}, ${
-          interleave ? `interleaved in blocks of ${block}` : "sequential"
-        }.`
-        : `Mock ${mockConfig!.rttMs} ms RTT, ${mockConfig!.setupRtts} RTT connection setup, seed ${
-          mockConfig!.seed
-        }; ${requests} requests per client, concurrency ${concurrency}, ${
-          interleave ? `interleaved in blocks of ${block}` : "sequential"
-        }.`,
-      ...(["baseline", "optimized"] as const).map((role, k) =>
-        `${names[k]}: ${decisions[role]?.line ?? "protocol not probed"}`
-      ),
-      connectionsLine(outcome, names),
-      consistencyLine(outcome),
-      ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
-    ],
-  });
-  await writeOutput(files.html, html, "report");
-  if (junitPath !== undefined) {
-    const xml = renderJunitReport({
-      timestamp: generatedAt,
-      sla: slaCases,
-      comparisons: comparisonCase ? [comparisonCase] : [],
-      regressionIsFailure: failOnRegression,
-    });
-    await writeOutput(junitPath, xml, "--junit");
-  }
-  if (quiet) console.log(headline.slice(1, 3).join("\n"));
-  else {
-    console.log(headline.join("\n"));
-    if (verbose) {
-      console.log(
-        ["baseline", "optimized"].map((r, k) =>
-          `${names[k]}: ${decisions[r as "baseline"]?.line ?? "-"}`
-        ).join("\n"),
-      );
-      printDetails(outcome, names, { interleave, block });
-    }
-    console.log(
-      `wrote ${files.baseline}, ${files.optimized}, ${reportPath}, ${files.html}${
-        junitPath ? `, ${junitPath}` : ""
-      }${verbose ? "" : " (--verbose: tables, bootstrap, attribution)"}`,
-    );
-  }
-  if (!consistency.identical) {
-    console.error(
-      "tailgate suite: the two clients did not send identical requests; the comparison is not valid",
-    );
-  }
   return outcome.exitCode;
-}
-
-/** Connections per client: counted by the mock, or not known against a URL. */
-function connectionsLine(outcome: SuiteOutcome, names: [string, string]): string {
-  if (outcome.external) {
-    return "connections: not counted against a URL (the mock counts them server-side); see each client's protocol line";
-  }
-  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
-  return `connections opened (counted by the mock): ${names[0]} ${conns(outcome.baseline.mock)}, ${
-    names[1]
-  } ${conns(outcome.optimized.mock)}`;
-}
-
-function consistencyLine(outcome: SuiteOutcome): string {
-  const c = outcome.consistency;
-  const same = c.identical ? "identical" : "DIFFERENT";
-  return c.method === "client-side digest"
-    ? `requests: ${same} (client-side digest; no server-side digest against a URL)`
-    : `requests: ${same} (server-side digest${c.blocks_differing ? ", per block" : ""})`;
-}
-
-/**
- * The verdict first, in at most 15 lines: what ran, the SLA verdict with its
- * bound, the A/B verdict in words, the P95s, connections, request identity.
- */
-function headlineLines(
-  outcome: SuiteOutcome,
-  names: [string, string],
-  targetText: string,
-  o: { interleave: boolean; block: number; requests: number; concurrency: number },
-): string[] {
-  const { results, bootstrap, p95, summaries } = outcome;
-  const err = (s: { errors: number; count: number }) =>
-    `${s.errors}/${s.count}${
-      s.errors ? ` (${(100 * s.errors / Math.max(1, s.count)).toFixed(1)}%)` : ""
-    }`;
-  const level = `${Math.round(p95.level * 100)}%`;
-  const ci = (x: typeof p95.baseline) => `${fmt(x.point)} [${fmt(x.lower)}, ${fmt(x.upper)}]`;
-  return [
-    `tailgate suite: ${names[0]} vs ${names[1]} against ${targetText} (${
-      o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"
-    }; ${o.requests} requests each, concurrency ${o.concurrency})`,
-    ...results.map((r) => `SLA  ${slaSentence(r, names[1])}`).slice(0, 6),
-    `A/B  ${abSentence(names, bootstrap)}`,
-    `P95  ${names[0]} ${ci(p95.baseline)}, ${names[1]} ${
-      ci(p95.optimized)
-    } (${level} CI, n=${p95.baseline.n}/${p95.optimized.n})`,
-    `errors  ${names[0]} ${err(summaries.baseline)}, ${names[1]} ${err(summaries.optimized)}`,
-    `clients  ${names[0]} ${protocolWords(outcome.baseline.client)}, ${names[1]} ${
-      protocolWords(outcome.optimized.client)
-    }`,
-    connectionsLine(outcome, names),
-    consistencyLine(outcome),
-  ];
-}
-
-function protocolWords(c: SuiteClient): string {
-  return c.protocol === "h2" ? "HTTP/2" : c.protocol === "http/1.1" ? "HTTP/1.1" : "-";
-}
-
-function fmt(v: number | null): string {
-  return v === null ? "-" : v >= 100 ? `${v.toFixed(0)}ms` : `${v.toFixed(1)}ms`;
-}
-
-function htmlHeadline(outcome: SuiteOutcome, names: [string, string]): HtmlHeadline[] {
-  const b = outcome.bootstrap;
-  return [
-    ...outcome.results.map((r) => ({
-      text: `SLA: ${slaSentence(r, names[1])}`,
-      verdict: r.verdict,
-    })),
-    {
-      text: `A/B: ${abSentence(names, b)}`,
-      verdict: b?.verdict === "improved" || b?.verdict === "regressed" ? b.verdict : "neutral",
-    },
-  ];
-}
-
-/** `--verbose`: the tables, the bootstrap details and the attribution. */
-function printDetails(
-  outcome: SuiteOutcome,
-  names: [string, string],
-  o: { interleave: boolean; block: number },
-): void {
-  const { bootstrap, attribution } = outcome;
-  const style = { color: useColor() };
-  const s = outcome.summaries;
-  const p95 = outcome.p95;
-  console.log([
-    "",
-    formatComparison(names, s.baseline, s.optimized, outcome.improvement, style),
-    "",
-    bootstrap
-      ? formatBootstrap(names, bootstrap, style)
-      : "no comparison verdict: a client has fewer than 2 successful requests",
-    ...(attribution ? ["", formatAttribution(attribution, meanVerdict(bootstrap))] : []),
-    "",
-    `== summary (${o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`,
-    formatIntervals("p95", [[names[0], p95.baseline], [names[1], p95.optimized]]),
-    "",
-    formatRuleTable(outcome.results, style),
-    "",
-  ].join("\n"));
 }
