@@ -55,7 +55,8 @@ const OPTIONS: OptionSpecs = {
   },
   "fail-on-regression": {
     type: "boolean",
-    help: "Exit 1 when optimized is significantly slower than baseline (P95)",
+    help: "Exit 1 when optimized is significantly slower than baseline (P95); with --ladder, " +
+      "when any step is",
   },
   "bootstrap-seed": {
     type: "string",
