@@ -84,7 +84,8 @@ const OPTIONS: OptionSpecs = {
   },
   "fail-on-regression": {
     type: "boolean",
-    help: "Exit 1 when the candidate is significantly slower than the baseline (P95)",
+    help: "Exit 1 when the candidate is significantly slower than the baseline (P95); with " +
+      "--ladder, when any step is",
   },
   "bootstrap-seed": {
     type: "string",
