@@ -16,6 +16,7 @@ import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
 import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
 import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
+import { TOOL } from "./lib/version.ts";
 import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
 
 type Command = { run: (args: string[]) => Promise<number>; help: string; summary: string };
@@ -62,7 +63,7 @@ export async function main(args: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    console.log("tailgate 0.1.0");
+    console.log(TOOL);
     return 0;
   }
   const cmd = COMMANDS[name];

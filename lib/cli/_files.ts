@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dirname } from "../path.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Why a file operation failed, in a few words (permissions named with the fix). */
@@ -19,11 +20,6 @@ export function reason(err: unknown, mode: "read" | "write" = "write"): string {
   }
   if (err instanceof Deno.errors.IsADirectory) return "it is a directory";
   return (err as Error).message.split("\n")[0] ?? String(err);
-}
-
-/** The directory part of a path (`""` for a bare file name). */
-export function dirname(path: string): string {
-  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
 }
 
 /**

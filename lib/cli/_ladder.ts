@@ -5,17 +5,16 @@
  *
  * @module
  */
-import { type LadderOutcome, runLadder } from "../load/ladder_run.ts";
+import { LADDER_IDLE_TIMEOUT_MS, type LadderOutcome, runLadder } from "../load/ladder_run.ts";
 import { suiteRequest } from "../load/suite_run.ts";
 import type { HtmlLadder } from "../report/html.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
-import { formatLadder } from "../report/text.ts";
+import { formatLadder, formatRuleTable } from "../report/text.ts";
 import type { BootstrapOptions } from "../stats/bootstrap.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict, type SlaRule } from "../stats/sla.ts";
-import { formatRuleTable } from "./_bench_text.ts";
 import { writeOutput } from "./_files.ts";
 import { type mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
@@ -190,7 +189,9 @@ function ladderNotes(outcome: LadderOutcome, cmd: LadderCommand): string[] {
   const opened = openedConnections(keep?.mock ?? null);
   if (opened !== null && opened > cmd.concurrency) {
     notes.push(
-      `The keep-alive rung opened ${opened} connections for a concurrency of ${cmd.concurrency}: idle connections expired between its blocks (the fast engine drops a connection idle for 4 s); use a smaller --block.`,
+      `The keep-alive rung opened ${opened} connections for a concurrency of ${cmd.concurrency}: connections were lost between its blocks (closed by the server, or idle longer than the ladder's ${
+        LADDER_IDLE_TIMEOUT_MS / 1000
+      } s); use a smaller --block.`,
     );
   }
   for (const r of runs) {

@@ -47,6 +47,16 @@ import type { SuiteMock } from "./suite_run.ts";
 /** The default idle pool of the `small-pool` rung: Python requests' `pool_maxsize`. */
 export const DEFAULT_LADDER_POOL = 10;
 
+/**
+ * How long the keep-alive rungs keep an idle connection against the mock.
+ * Interleaving leaves a rung idle while the other rungs run their blocks
+ * (seconds on a busy machine); the `fast` engine's default of 4 s would
+ * expire its connections then, and `fast-h2` never expires an idle one, so
+ * the pause would cost the HTTP/1.1 rungs alone. 20 s outlasts the pauses
+ * and stays below hyper's 30 s header-read timeout of Deno.serve.
+ */
+export const LADDER_IDLE_TIMEOUT_MS = 20_000;
+
 /** One rung's client, described and ready to create. */
 export interface LadderRungSpec {
   /** Short rung name, e.g. `keep-alive`. */
@@ -110,14 +120,14 @@ export function ladderRungs(
       profile: "fast",
       settings: { http: "1.1", keep_alive: true, max_idle: poolSize },
       label: `fast, HTTP/1.1 keep-alive, ${poolSize} idle max`,
-      options: { maxIdle: poolSize },
+      options: { maxIdle: poolSize, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS },
     },
     {
       name: "keep-alive",
       profile: "fast",
       settings: { http: "1.1", keep_alive: true, max_idle: concurrency },
       label: `fast, HTTP/1.1 keep-alive, ${concurrency} idle max`,
-      options: { maxIdle: concurrency },
+      options: { maxIdle: concurrency, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS },
     },
     {
       name: "http2",
@@ -276,7 +286,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
  */
 export function judgeLadder(
   runs: readonly LadderRungRun[],
-  options: Pick<LadderRunOptions, "rules" | "confidence" | "bootstrap" | "concurrency">,
+  options: Pick<LadderRunOptions, "rules" | "confidence" | "bootstrap" | "concurrency" | "block">,
 ): Omit<LadderOutcome, "mockUrl" | "runs"> {
   const ladder = computeLadder(
     runs.map((r) => ({
@@ -289,6 +299,7 @@ export function judgeLadder(
       confidence: options.confidence,
       bootstrap: options.bootstrap,
       concurrency: options.concurrency,
+      interleaveBlock: options.block,
       attribute: attributeFromMockStats,
     },
   );

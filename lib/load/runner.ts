@@ -16,7 +16,7 @@
  * @module
  */
 import type { Client, HttpRequest, Outcome } from "../client/mod.ts";
-import { now } from "../clock.ts";
+import { abortableSleep, now } from "../clock.ts";
 import { createPacer, decideStart, planWake, SPIN_LEAD_MS } from "./pacer.ts";
 import { StartLagStats } from "./start_lag.ts";
 import { createYielder } from "./_wake.ts";
@@ -209,20 +209,6 @@ const MAX_BURST = 64;
 const BEHIND_MS = 1;
 /** ...so it sleeps on timers only for this long before yielding again. */
 const SPIN_BACKOFF_MS = 100;
-
-/** Resolves after `ms`, or early when `signal` aborts; leaves no timer behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-  });
-}
 
 /**
  * Runs a closed loop: `concurrency` workers each send a request, wait for it,
@@ -428,7 +414,7 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
       // timers wake up to a millisecond late, a yield a few microseconds.
       const wake = planWake(pace.waitMs, elapsed < spinOffUntil ? 0 : spinLeadMs);
       if (wake.kind === "sleep") {
-        await sleep(wake.ms, anyStop);
+        await abortableSleep(wake.ms, anyStop);
         continue;
       }
       if (wake.kind === "yield") {

@@ -9,9 +9,7 @@
  * @module
  */
 import type { Shard } from "../load/shard.ts";
-
-/** The tool and version written into sidecars. */
-export const TOOL = "tailgate 0.1.0";
+import { TOOL } from "../version.ts";
 
 /**
  * Keys that legitimately differ between the workers of one run (output paths,

@@ -43,7 +43,13 @@ Deno.test("recordToCsvLine() writes times to the microsecond, trailing zeros tri
     values.push((seed / 2147483648) * 10 ** ((i % 16) - 3));
   }
   for (const v of values) {
-    const line = recordToCsvLine({ ...BASE, startedMs: v, latencyMs: v, ttfbMs: v, scheduledMs: v });
+    const line = recordToCsvLine({
+      ...BASE,
+      startedMs: v,
+      latencyMs: v,
+      ttfbMs: v,
+      scheduledMs: v,
+    });
     const f = reference(v);
     assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1`, `value ${v}`);
   }
