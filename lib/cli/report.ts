@@ -6,6 +6,7 @@ import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, writeOutput } from "./_files.ts";
+import { checkPermissions, flaggedPaths } from "./_permissions.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { confidenceOption, formatLine, parseRules, readRun, slaRows } from "./_verdicts.ts";
@@ -65,6 +66,9 @@ export async function report(args: string[]): Promise<number> {
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const path = positionals[0]!;
+  await checkPermissions(
+    { read: [path], write: flaggedPaths(values, ["html", "junit"]) },
+  );
   const run = await readRun(path, { records: htmlPath !== undefined });
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");

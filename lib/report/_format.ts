@@ -12,12 +12,29 @@ export interface TextStyle {
   color: boolean;
 }
 
-/** Wraps `s` in an ANSI colour `code` when the style allows colour. */
+/**
+ * Wraps `s` in an ANSI colour `code` when the style allows colour.
+ *
+ * @example
+ * ```ts
+ * import { paint } from "./_format.ts";
+ * paint({ color: false }, 32, "PASS"); // "PASS"
+ * ```
+ */
 export function paint(style: TextStyle, code: number, s: string): string {
   return style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
 }
 
-/** Formats a latency in ms for a table cell. */
+/**
+ * Formats a latency in ms for a table cell.
+ *
+ * @example
+ * ```ts
+ * import { fmtMs } from "./_format.ts";
+ * fmtMs(12.34); // "12.3ms"
+ * fmtMs(12_345); // "12.3s"
+ * ```
+ */
 export function fmtMs(v: number | null): string {
   if (v === null) return "-";
   if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
@@ -25,13 +42,31 @@ export function fmtMs(v: number | null): string {
   return `${v.toFixed(1)}ms`;
 }
 
-/** A signed latency for a delta cell, e.g. `-12.3ms`, `+150ms`, `0.0ms`. */
+/**
+ * A signed latency for a delta cell.
+ *
+ * @example
+ * ```ts
+ * import { fmtDelta } from "./_format.ts";
+ * fmtDelta(-12.34); // "-12.3ms"
+ * fmtDelta(150); // "+150ms"
+ * ```
+ */
 export function fmtDelta(v: number): string {
   const sign = v > 0 ? "+" : v < 0 ? "-" : "";
   return sign + fmtMs(Math.abs(v));
 }
 
-/** A value in its SLA unit: `326ms`, `0.50%`, `98.4/s`; `none` for `null` (or as given). */
+/**
+ * A value in its SLA unit; `-` for `null` (or `none` as given).
+ *
+ * @example
+ * ```ts
+ * import { fmtValue } from "./_format.ts";
+ * fmtValue(0.005, "ratio"); // "0.50%"
+ * fmtValue(null, "ms", "none"); // "none"
+ * ```
+ */
 export function fmtValue(v: number | null, unit: SlaResult["unit"], none = "-"): string {
   if (v === null) return none;
   if (unit === "ms") return fmtMs(v);

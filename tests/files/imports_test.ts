@@ -103,6 +103,40 @@ Deno.test("a leading underscore is private to its folder", () => {
   assert.deepEqual(bad, []);
 });
 
+/** Which folder may import which (docs/architecture.md); `type:` entries for type-only imports. */
+const MAY_IMPORT: Record<string, string[]> = {
+  "lib": [],
+  "lib/client": ["lib"],
+  "lib/stats": ["lib"],
+  "lib/records": ["lib", "lib/stats", "type:lib/load"],
+  "lib/report": ["lib", "lib/stats", "type:lib/load", "type:lib/records"],
+  "lib/load": ["lib", "lib/client", "lib/records", "lib/stats"],
+  "lib/cli": ["lib", "lib/client", "lib/load", "lib/records", "lib/stats", "lib/report", "mock"],
+  "mock": ["lib"],
+};
+
+/** `lib/stats/x.ts` → `lib/stats`; `lib/x.ts` → `lib`; `mock/x.ts` → `mock`. */
+const folderOf = (f: string) =>
+  f.split("/").slice(0, f.startsWith("lib/") ? 2 : 1).join("/")
+    .replace(/^lib\/[^/]*\.ts$/, "lib").replace(/^mock\/.*$/, "mock");
+
+Deno.test("each folder imports only the stages it may (docs/architecture.md)", () => {
+  const bad: string[] = [];
+  for (const f of files) {
+    const from = folderOf(f);
+    const allowed = MAY_IMPORT[from];
+    assert.ok(allowed, `${f}: no rule for folder ${from}`);
+    for (const { to, typeOnly } of graph.get(f)!) {
+      if (!graph.has(to)) continue; // deno.json and the like
+      const dest = folderOf(to);
+      if (dest === from || allowed.includes(dest)) continue;
+      if (typeOnly && allowed.includes(`type:${dest}`)) continue;
+      bad.push(`${f} -> ${to}${typeOnly ? " (type)" : ""}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
 Deno.test(`lib/ imports mock/ only through ${SEAM}`, () => {
   const crossings: string[] = [];
   for (const f of lib) {
