@@ -159,9 +159,8 @@ Deno.test("fault matrix: throttle 429 is status 429, http_4xx, for every profile
 Deno.test("fault matrix: reset on Deno.serve (h1 after the headers, h2 RST_STREAM)", async () => {
   // fetch profiles: the body read fails ("error reading a body from connection", or h2
   // "stream error received"); fast: the connection closed short of content-length. Either way
-  // reset, and every HTTP/1.1 profile keeps the status 200 of the headers that arrived. Over
-  // h2, Deno.serve sends RST_STREAM (INTERNAL_ERROR) alone, no HEADERS: optimized and fast-h2
-  // have no status to keep.
+  // reset, and every HTTP/1.1 profile keeps the status 200 of the headers that arrived. The
+  // h2 stream is reset before a response is handed over: optimized and fast-h2 keep no status.
   await faultRow({
     row: "reset (Deno.serve)",
     mock: { resetRate: 1 },
@@ -196,7 +195,6 @@ Deno.test("fault matrix: cut mid-body is reset for every profile", async () => {
     n: N,
     c: C,
     timeoutMs: 2000,
-    // Over h2 the half body never leaves Deno.serve: RST_STREAM alone, as for reset.
     expect: (p) => h2cOnly(p) ? all("reset[0]") : all("reset[200]"),
     server: () => N,
   });
