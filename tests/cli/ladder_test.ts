@@ -43,6 +43,8 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
       String(BLOCK),
       "--pool",
       String(POOL),
+      "--junit",
+      `${dir}/verdicts.xml`,
     ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /interleaved: 4 blocks of 30 requests per rung, concurrency 6/);
@@ -132,6 +134,20 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
       assert.deepEqual(
         recs.map((x) => x.id).sort((a, b) => a - b),
         Array.from({ length: N }, (_, i) => i),
+      );
+    }
+    // JUnit: the SLA of the gated rung, and one comparison per step.
+    const xml = await Deno.readTextFile(`${dir}/verdicts.xml`);
+    assert.match(xml, /<testcase classname="tailgate\.sla\.http2" name="p95&lt;=800ms"/);
+    for (
+      const [a, b] of [["no-reuse", "small-pool"], ["small-pool", "keep-alive"], [
+        "keep-alive",
+        "http2",
+      ]]
+    ) {
+      assert.match(
+        xml,
+        new RegExp(`<testcase classname="tailgate\\.compare" name="${b} vs ${a} \\(p95\\)"`),
       );
     }
     const html = await Deno.readTextFile(`${dir}/report.html`);
