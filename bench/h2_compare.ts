@@ -64,6 +64,28 @@ interface Measured {
   p99_ms: number | null;
   requests: number | null;
   errors: number | null;
+  /** CPU seconds (user + system) the process used, from the shell's `times`. */
+  cpu_s: number | null;
+}
+
+/**
+ * Runs a command through `sh` followed by `times`, so the child's CPU time
+ * (user + system) comes back with its output: the client's cost per request
+ * is a steadier measure than its req/s on a machine shared with other work.
+ */
+async function timed(cmd: string, args: string[], limitMs: number) {
+  const r = await run(
+    "sh",
+    ["-c", '"$@"; status=$?; times; exit $status', "sh", cmd, ...args],
+    limitMs,
+  );
+  const lines = r.stdout.trimEnd().split("\n");
+  const children = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? "");
+  const cpu = children
+    ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 +
+      Number(children[4])
+    : null;
+  return { ...r, stdout: lines.slice(0, -2).join("\n"), cpu };
 }
 
 const fmt = (n: number | null, d = 2) => n === null ? "-" : n.toFixed(d);
@@ -80,9 +102,9 @@ function median(xs: number[]): number {
 async function h2load(args: string[], limitMs: number): Promise<Measured> {
   const log = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-h2load-" });
   try {
-    const r = await run("h2load", [...args, `--log-file=${log}`], limitMs);
+    const r = await timed("h2load", [...args, `--log-file=${log}`], limitMs);
     if (r.code !== 0) throw new Error(`h2load exited ${r.code}: ${r.stderr.trim()}`);
-    return parseH2load(r.stdout, await Deno.readTextFile(log));
+    return { ...parseH2load(r.stdout, await Deno.readTextFile(log)), cpu_s: r.cpu };
   } finally {
     await Deno.remove(log).catch(() => {});
   }
@@ -115,7 +137,7 @@ async function fastH2(
   args: string[],
   limitMs: number,
 ): Promise<Measured & { uncorrected_p50_ms: number | null; uncorrected_p99_ms: number | null }> {
-  const r = await run("deno", benchArgs(url, args), limitMs);
+  const r = await timed("deno", benchArgs(url, args), limitMs);
   if (r.code !== 0) throw new Error(`tailgate bench exited ${r.code}: ${r.stderr.trim()}`);
   const j = JSON.parse(await Deno.readTextFile(JSON_OUT));
   const s = j.summary;
@@ -127,7 +149,13 @@ async function fastH2(
     errors: s.errors,
     uncorrected_p50_ms: j.open_model?.uncorrected?.p50_ms ?? null,
     uncorrected_p99_ms: j.open_model?.uncorrected?.p99_ms ?? null,
+    cpu_s: r.cpu,
   };
+}
+
+/** CPU µs per request, less `baseS` (a process's start-up). */
+function usPerRequest(m: Measured, baseS = 0): number | null {
+  return m.cpu_s === null || !m.requests ? null : (m.cpu_s - baseS) * 1e6 / m.requests;
 }
 
 function parseShape(shape: string): [number, number] {
@@ -146,7 +174,12 @@ async function throughputMode(url: string) {
     `fast-h2 (tailgate bench, CSV on) vs h2load on nginx h2c, ${secs}s each, ${rounds} rounds, ` +
       `${navigator.hardwareConcurrency} CPUs shared by client and server; load average ${load()}`,
   );
-  console.log("round  shape   first    h2load req/s  fast-h2 req/s   ratio  errors  load");
+  // What a one-request run costs: deno's start-up and compile, taken off fast-h2's CPU.
+  const startupS = (await fastH2(url, ["-n", "1"], limit)).cpu_s ?? 0;
+  console.log(
+    "round  shape   first    h2load req/s  fast-h2 req/s   ratio  errors  " +
+      "CPU us/req h2load fast-h2  load",
+  );
   for (let round = 1; round <= rounds; round++) {
     for (const [c, m] of shapes) {
       const h2First = round % 2 === 1;
@@ -184,29 +217,50 @@ async function throughputMode(url: string) {
         h = await runH2();
       }
       const ratio = h.rps && f.rps ? f.rps / h.rps : null;
-      rows.push({ round, shape: `${c}x${m}`, h2load: h, fast_h2: f, ratio, load_before: before });
+      const hUs = usPerRequest(h);
+      const fUs = usPerRequest(f, startupS);
+      const cpuRatio = hUs !== null && fUs !== null && fUs > 0 ? hUs / fUs : null;
+      rows.push({
+        round,
+        shape: `${c}x${m}`,
+        h2load: h,
+        fast_h2: f,
+        ratio,
+        cpu_us_per_request: { h2load: hUs, fast_h2: fUs },
+        cpu_ratio: cpuRatio,
+        load_before: before,
+      });
       console.log(
         `${String(round).padStart(5)}  ${`${c}x${m}`.padEnd(6)} ${
           (h2First ? "h2load" : "fast-h2").padEnd(8)
         } ${fmtInt(h.rps).padStart(12)}  ${fmtInt(f.rps).padStart(13)}  ${
           fmt(ratio).padStart(6)
-        }x ${`${fmtInt(h.errors)}/${fmtInt(f.errors)}`.padStart(7)}  ${before}`,
+        }x ${`${fmtInt(h.errors)}/${fmtInt(f.errors)}`.padStart(7)}  ${fmt(hUs, 1).padStart(17)} ${
+          fmt(fUs, 1).padStart(7)
+        }  ${before}`,
       );
     }
   }
-  console.log("\nshape   median ratio  spread (min-max)  fast-h2 errors  target");
+  console.log(
+    "\nshape   median ratio  spread (min-max)  fast-h2 errors  target" +
+      "                    CPU/request h2load / fast-h2",
+  );
   const summary: Record<string, unknown>[] = [];
   for (const [c, m] of shapes) {
     const mine = rows.filter((r) => r.shape === `${c}x${m}`);
     const ratios = mine.map((r) => r.ratio).filter((x): x is number => typeof x === "number");
     const errors = mine.reduce((a, r) => a + ((r.fast_h2 as Measured).errors ?? 0), 0);
     const med = ratios.length ? median(ratios) : null;
+    const cpuRatios = mine.map((r) => r.cpu_ratio).filter((x): x is number =>
+      typeof x === "number"
+    );
     const line = {
       shape: `${c}x${m}`,
       median_ratio: med,
       min_ratio: ratios.length ? Math.min(...ratios) : null,
       max_ratio: ratios.length ? Math.max(...ratios) : null,
       fast_h2_errors: errors,
+      median_cpu_ratio: cpuRatios.length ? median(cpuRatios) : null,
     };
     summary.push(line);
     console.log(
@@ -220,7 +274,7 @@ async function throughputMode(url: string) {
           : med >= 0.9
           ? ">= 0.9x met, 1.0x missed"
           : "MISSED"
-      }`,
+      }`.padEnd(68) + `${fmt(line.median_cpu_ratio)}x`,
     );
   }
   await writeReport("results/bench-h2.json", { mode: "throughput", secs, rounds, rows, summary });
