@@ -5,10 +5,11 @@
  * @module
  */
 import type { HttpRequest } from "../client/types.ts";
-import { redactUrl } from "../redact.ts";
+import { Redactor, redactUrl } from "../redact.ts";
+import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
 import { reason } from "./_files.ts";
+import { checkPermissions, type PermissionHints } from "./_permissions.ts";
 import { UsageError } from "./_usage_error.ts";
-import type { OptionSpecs } from "./_args.ts";
 
 /** The request flags `bench` and `suite <url>` share: method, headers, body, timeout, CA. */
 export const REQUEST_OPTIONS: OptionSpecs = {
@@ -174,4 +175,44 @@ export async function readCaCert(path: string): Promise<string> {
     );
   }
   return pem;
+}
+
+/** The request of `bench <url>` and `suite <url>`, its redaction and the extra CA certificates. */
+export interface RequestTarget {
+  request: HttpRequest;
+  redactor: Redactor;
+  caCerts: string[];
+}
+
+/**
+ * Builds the request from the request flags (-m, -H, --secret-header,
+ * --body, --content-type, --ca-cert), checking read permission for the
+ * files they name first.
+ */
+export async function requestFromFlags(
+  url: string,
+  values: Values,
+  hints: PermissionHints = {},
+): Promise<RequestTarget> {
+  const bodyArg = str(values, "body");
+  const ca = str(values, "ca-cert");
+  await checkPermissions({
+    read: [
+      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
+      ...(ca === undefined ? [] : [[ca, "--ca-cert"]]),
+    ] as [string, string][],
+  }, hints);
+  const request = await buildRequest(url, {
+    method: str(values, "method"),
+    headers: strs(values, "header"),
+    secretHeaders: strs(values, "secret-header"),
+    body: bodyArg,
+    contentType: str(values, "content-type"),
+  });
+  const redactor = Redactor.forRequest(
+    request.url,
+    request.headers,
+    secretHeaderNames(strs(values, "secret-header")),
+  );
+  return { request, redactor, caCerts: ca === undefined ? [] : [await readCaCert(ca)] };
 }
