@@ -5,11 +5,12 @@
  * @module
  */
 import type { HttpRequest } from "../client/types.ts";
-import { Redactor, redactUrl } from "../redact.ts";
-import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
+import { redactUrl } from "../redact.ts";
 import { reason } from "./_files.ts";
-import { checkPermissions, type PermissionHints } from "./_permissions.ts";
 import { UsageError } from "./_usage_error.ts";
+import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
+import { checkPermissions, type PermissionHints } from "./_permissions.ts";
+import { Redactor } from "../redact.ts";
 
 /** The request flags `bench` and `suite <url>` share: method, headers, body, timeout, CA. */
 export const REQUEST_OPTIONS: OptionSpecs = {
@@ -177,23 +178,23 @@ export async function readCaCert(path: string): Promise<string> {
   return pem;
 }
 
-/** The request of `bench <url>` and `suite <url>`, its redaction and the extra CA certificates. */
-export interface RequestTarget {
+/** A request built from the flags, with its redaction and CA certificates. */
+export interface FlaggedRequest {
   request: HttpRequest;
   redactor: Redactor;
   caCerts: string[];
 }
 
 /**
- * Builds the request from the request flags (-m, -H, --secret-header,
- * --body, --content-type, --ca-cert), checking read permission for the
- * files they name first.
+ * The request of `bench <url>` and `suite <url>` from their flags: checks
+ * the read permission of `--body @FILE` and `--ca-cert` first (naming the
+ * flag to add), then builds and validates the request and its redactor.
  */
 export async function requestFromFlags(
   url: string,
   values: Values,
   hints: PermissionHints = {},
-): Promise<RequestTarget> {
+): Promise<FlaggedRequest> {
   const bodyArg = str(values, "body");
   const ca = str(values, "ca-cert");
   await checkPermissions({

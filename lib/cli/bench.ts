@@ -167,9 +167,10 @@ protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on
 http://); one line says which protocol the run spoke and why, and the JSON
 and the CSV's .meta.json record it.
 ${formatProfiles()}
-The default is fast because it measures closest to the server: on loopback
-the fetch-based profiles add about 1-2 ms at P50 and about 10 ms at P99,
-while fast tracks hey and wrk (bench/peers.ts, deno task bench:peers). On a
+The default is fast because it adds the least latency of its own: against
+a server with a known fixed delay the fetch-based profiles read higher at
+P50 and more at P99, while fast reads as hey and wrk do (deno task
+bench:fidelity and bench:peers; numbers in docs/performance.md). On a
 server that speaks only HTTP/2 the default becomes optimized, and says so.
 
 Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a

@@ -278,3 +278,42 @@ Deno.test("compare of a good run against a run with 100% connection errors exits
     await removeRun(`${ROOT}${bad}`);
   }
 });
+
+Deno.test("a redirect to a host not granted stops bench with the flag to add, never a request error", async () => {
+  const target = serveHttp1();
+  const redirect = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(null, { status: 302, headers: { location: `${target.url}/` } }),
+  );
+  const out = `results/${TAG}_redirect.csv`;
+  try {
+    const r = await sh(Deno.execPath(), [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=.",
+      "--allow-write=results",
+      "main.ts",
+      "bench",
+      `http://127.0.0.1:${redirect.addr.port}/`,
+      "--client",
+      "baseline",
+      "-n",
+      "20",
+      "-c",
+      "2",
+      "--out",
+      out,
+      "-q",
+    ]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `tailgate bench: No network permission for 127.0.0.2:${target.port}: add --allow-net=127.0.0.2:${target.port}`,
+    );
+    assert.doesNotMatch(r.stdout, /errors +other/, "not recorded as a request error");
+  } finally {
+    await redirect.shutdown();
+    await target.close();
+    await removeRun(`${ROOT}${out}`);
+  }
+});
