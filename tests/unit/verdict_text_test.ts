@@ -139,3 +139,40 @@ Deno.test("renderHtmlReport() opens with the headline banner, static legends and
   assert.match(html, /ul\.notes li \{ white-space: pre-wrap;/);
   assert.match(html, /<li>attribution:\n {2}connection setup/);
 });
+
+Deno.test("htmlRunSummary() marks a P99 that fewer than 100 successes cannot resolve", async () => {
+  const { htmlRunSummary, renderHtmlReport } = await import("../../lib/report/html.ts");
+  const { buildChartData } = await import("../../lib/report/series.ts");
+  const rec = (i: number) => ({
+    id: i,
+    scheduledMs: i,
+    startedMs: i,
+    latencyMs: 10 + i,
+    ttfbMs: 1,
+    status: 200,
+    bytes: 1,
+    error: "" as const,
+    endMs: i + 10,
+    worker: 0,
+    warmup: false,
+  });
+  const small = htmlRunSummary(
+    "a",
+    "a.csv",
+    summarize(Array.from({ length: 50 }, (_, i) => rec(i))),
+  );
+  const big = htmlRunSummary(
+    "b",
+    "b.csv",
+    summarize(Array.from({ length: 100 }, (_, i) => rec(i))),
+  );
+  assert.equal(small.p99IsMax, true);
+  assert.equal(big.p99IsMax, false);
+  const html = renderHtmlReport({
+    title: "t",
+    generatedAt: "x",
+    runs: [small, big],
+    charts: buildChartData([]),
+  });
+  assert.equal((html.match(/\(= max\)/g) ?? []).length, 1);
+});
