@@ -196,6 +196,12 @@ Deno.test("an installed tailgate runs suite <url> and writes the four files", as
   try {
     const install = await sh(Deno.execPath(), ["task", "install"], { DENO_INSTALL_ROOT: dir });
     assert.equal(install.code, 0, install.stderr);
+    // A sidecar left by an earlier run must not survive beside the new CSV.
+    await Deno.mkdir(`${dir}/out`);
+    await Deno.writeTextFile(
+      `${dir}/out/latency_optimized.csv.meta.json`,
+      JSON.stringify({ config: { url: "http://elsewhere.example/" } }),
+    );
     const r = await sh(`${dir}/bin/tailgate`, [
       "suite",
       `${server.url}/`,
@@ -221,6 +227,16 @@ Deno.test("an installed tailgate runs suite <url> and writes the four files", as
     const report = JSON.parse(await Deno.readTextFile(`${dir}/out/comparison_report.json`));
     assert.equal(report.request_consistency.identical, true);
     assert.equal(report.request_consistency.method, "client-side digest");
+    const metas = await Promise.all(
+      ["baseline", "optimized"].map(async (role) =>
+        JSON.parse(await Deno.readTextFile(`${dir}/out/latency_${role}.csv.meta.json`))
+      ),
+    );
+    assert.deepEqual(metas.map((m) => m.config.client), ["baseline", "optimized"]);
+    assert.deepEqual(metas.map((m) => m.config.url), [`${server.url}/`, `${server.url}/`]);
+    assert.equal(metas[0].config.request_digest, metas[1].config.request_digest);
+    assert.equal(metas[1].config.protocol.protocol, "http/1.1");
+    assert.equal(report.config.mode, "interleaved", "interleaved by default against a URL");
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });
