@@ -25,9 +25,10 @@
  */
 import { resolve } from "node:path";
 import { CsvWriter } from "./csv_writer.ts";
+import { sameFile } from "./same_file.ts";
 import { readRecordBatches } from "./read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
-import { coveredWorkers, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
+import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
 
 /**
  * The inputs are not one run, or not mergeable as given. A `TypeError`, so
@@ -80,8 +81,34 @@ interface Scanned extends MergedInput {
   spilled: boolean;
 }
 
-function sameFile(a: string, b: string): boolean {
+function samePath(a: string, b: string): boolean {
   return resolve(a) === resolve(b);
+}
+
+/**
+ * Refuses an output that is not a regular file (or absent): merge writes a
+ * temporary file beside it and renames it into place, which would replace a
+ * device such as /dev/full, a FIFO or a symlink with a regular file.
+ */
+async function checkOutput(out: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(out);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  if (info.isSymlink) {
+    throw new MergeRefusedError(
+      `Cannot merge into ${out}: it is a symbolic link, which merge would replace; give the path it points to`,
+    );
+  }
+  if (!info.isFile) {
+    const what = info.isDirectory ? "a directory" : "not a regular file (a device, FIFO or socket)";
+    throw new MergeRefusedError(
+      `Cannot merge into ${out}: it is ${what}; merge writes a new file and renames it into place, so give a file path`,
+    );
+  }
 }
 
 function before(a: RequestRecord, b: RequestRecord): boolean {
@@ -336,14 +363,15 @@ export async function mergeRuns(
   options: MergeOptions = {},
 ): Promise<MergeResult> {
   if (paths.length === 0) throw new MergeRefusedError("Cannot merge: no input files given");
+  await checkOutput(out);
   for (let i = 0; i < paths.length; i++) {
-    if (sameFile(paths[i]!, out)) {
+    if (samePath(paths[i]!, out) || await sameFile(paths[i]!, out)) {
       throw new MergeRefusedError(
         `Cannot merge into ${out}: it is also an input; choose another output`,
       );
     }
     for (let j = 0; j < i; j++) {
-      if (sameFile(paths[i]!, paths[j]!)) {
+      if (samePath(paths[i]!, paths[j]!) || await sameFile(paths[i]!, paths[j]!)) {
         throw new MergeRefusedError(`Cannot merge: ${paths[i]} is given twice`);
       }
     }
@@ -447,8 +475,10 @@ export async function mergeRuns(
         },
       };
     }
+    // Both files are complete before either is renamed into place.
+    if (meta) await writeRunMeta(tmpOut, meta);
     await Deno.rename(tmpOut, out);
-    if (meta) await writeRunMeta(out, meta);
+    if (meta) await Deno.rename(metaPath(tmpOut), metaPath(out));
     else {
       try {
         await Deno.remove(`${out}.meta.json`);
@@ -473,5 +503,6 @@ export async function mergeRuns(
       await Deno.remove(`${out}.sort-${i}.tmp`).catch(() => {});
     }
     await Deno.remove(`${out}.merge.tmp`).catch(() => {});
+    await Deno.remove(metaPath(`${out}.merge.tmp`)).catch(() => {});
   }
 }

@@ -302,6 +302,7 @@ Deno.test("fault matrix: fetch's hidden retry on a reused connection, counted ex
       warm = await runCase(profile, url, { n: C, concurrency: C, timeoutMs: 2000, client });
       const res = await fetch(`${server.url}/admin/faults`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ resetRate: 1 }),
       });
       assert.equal(res.status, 200);
