@@ -252,8 +252,9 @@ export function validateMockConfig(config: MockConfig): MockConfig {
 
 /**
  * Builds a validated config from flag values keyed by flag name (`rtt-ms`)
- * or config key (`rttMs`); missing flags take their defaults. `ms` flags
- * accept bare numbers or durations (`40ms`, `0.5s`).
+ * or config key (`rttMs`); missing flags take their value from `base` (a
+ * preset from `scenarios.ts`), else the defaults. `ms` flags accept bare
+ * numbers or durations (`40ms`, `0.5s`).
  *
  * @throws {TypeError} for an unknown flag name.
  * @throws {SyntaxError} for a value that is not a number.
@@ -267,8 +268,9 @@ export function validateMockConfig(config: MockConfig): MockConfig {
  */
 export function mockConfigFromFlags(
   values: Readonly<Record<string, string | number | undefined>>,
+  base: Partial<MockConfig> = {},
 ): MockConfig {
-  const config: MockConfig = { ...DEFAULT_MOCK_CONFIG };
+  const config: MockConfig = { ...DEFAULT_MOCK_CONFIG, ...base };
   for (const [name, raw] of Object.entries(values)) {
     if (raw === undefined) continue;
     const f = MOCK_FLAGS.find((x) => x.name === name || x.key === name);

@@ -1,16 +1,26 @@
 /** The mock's flags as CLI options, shared by `serve` and `suite`. */
 import { MOCK_FLAGS, type MockConfig, mockConfigFromFlags } from "../../mock/app.ts";
+import { SCENARIO_NAMES, scenarioConfig } from "../../mock/scenarios.ts";
 import type { OptionSpecs, Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** One string option per mock flag, with its default in the help. */
-export const MOCK_OPTIONS: OptionSpecs = Object.fromEntries(
-  MOCK_FLAGS.map((f) => [f.name, {
-    type: "string" as const,
-    arg: f.kind === "ms" ? "MS" : f.kind === "rate" ? "0..1" : "N",
-    help: `${f.help} (default: ${f.default}${f.kind === "ms" ? "ms" : ""})`,
-  }]),
-);
+export const MOCK_OPTIONS: OptionSpecs = {
+  scenario: {
+    type: "string",
+    arg: "NAME",
+    help: `Network preset (RTT, setup round trips): ${
+      SCENARIO_NAMES.join(", ")
+    }; other mock flags override it; numbers and sources in mock/scenarios.ts`,
+  },
+  ...Object.fromEntries(
+    MOCK_FLAGS.map((f) => [f.name, {
+      type: "string" as const,
+      arg: f.kind === "ms" ? "MS" : f.kind === "rate" ? "0..1" : "N",
+      help: `${f.help} (default: ${f.default}${f.kind === "ms" ? "ms" : ""})`,
+    }]),
+  ),
+};
 
 /** Reads the mock flags out of parsed values, as a UsageError on bad input. */
 export function mockConfigFromValues(values: Values): MockConfig {
@@ -19,8 +29,17 @@ export function mockConfigFromValues(values: Values): MockConfig {
     const v = values[f.name];
     if (typeof v === "string") raw[f.name] = v;
   }
+  const scenario = values.scenario;
+  let base = {};
+  if (typeof scenario === "string") {
+    try {
+      base = scenarioConfig(scenario);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
   try {
-    return mockConfigFromFlags(raw);
+    return mockConfigFromFlags(raw, base);
   } catch (err) {
     throw new UsageError(`${(err as Error).message}; see --help for the range`);
   }

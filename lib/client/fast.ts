@@ -4,9 +4,11 @@
  * while measuring each request the same way as the fetch-based profiles.
  *
  * - One connection per request in flight; idle connections are pooled (at
- *   most `concurrency` of them) and reused; an idle connection older than
+ *   most `maxIdle` of them, default `concurrency`) and reused; a connection
+ *   that comes back to a full pool is closed; an idle connection older than
  *   4 s is closed instead of reused, as undici does, to dodge servers'
- *   keep-alive timeouts.
+ *   keep-alive timeouts. With `reuse: false` every request opens its own
+ *   connection and closes it after the response.
  * - Each distinct request is serialized to bytes once and cached.
  * - Responses are parsed incrementally from a reused read buffer by
  *   {@linkcode Http1ResponseParser}; no `Request`/`Response` objects.
@@ -175,7 +177,8 @@ function cacheKey(req: HttpRequest): string | null {
 /** The `fast` profile: see the module documentation. */
 class FastClient implements Client {
   readonly name = "fast" as const;
-  #concurrency: number;
+  #maxIdle: number;
+  #reuse: boolean;
   #timeoutMs: number;
   #tlsOptions: { caCerts?: string[] };
   #byObject = new WeakMap<HttpRequest, Prepared>();
@@ -185,11 +188,24 @@ class FastClient implements Client {
   #active = new Set<FastConn>();
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
+  #opened = 0;
 
   constructor(options: ClientOptions) {
-    this.#concurrency = Math.max(1, options.concurrency);
+    const maxIdle = options.maxIdle ?? Math.max(1, options.concurrency);
+    if (!Number.isInteger(maxIdle) || maxIdle < 0) {
+      throw new RangeError(
+        `Cannot create the fast client: maxIdle must be an integer of at least 0, got ${maxIdle}`,
+      );
+    }
+    this.#reuse = options.reuse ?? true;
+    this.#maxIdle = this.#reuse ? maxIdle : 0;
     this.#timeoutMs = options.timeoutMs;
     this.#tlsOptions = options.caCerts?.length ? { caCerts: options.caCerts } : {};
+  }
+
+  /** Connections opened so far (successful connects, TLS handshakes included). */
+  get connectionsOpened(): number {
+    return this.#opened;
   }
 
   #prepared(req: HttpRequest): Prepared {
@@ -238,7 +254,7 @@ class FastClient implements Client {
 
   #release(c: FastConn, reusable: boolean): void {
     this.#active.delete(c);
-    if (!reusable || this.#closed || c.closed || this.#idleCount >= this.#concurrency) {
+    if (!reusable || this.#closed || c.closed || this.#idleCount >= this.#maxIdle) {
       c.close();
       return;
     }
@@ -291,10 +307,11 @@ class FastClient implements Client {
     } catch {
       return fail(startedMs, null, 0, 0, "other");
     }
-    let c = this.#takeIdle(prep.target);
+    let c = this.#reuse ? this.#takeIdle(prep.target) : null;
     if (c === null) {
       try {
         c = new FastConn(await this.#connect(prep.target, startedMs), prep.target);
+        this.#opened++;
       } catch (err) {
         return fail(startedMs, null, 0, 0, classifyError(err));
       }
@@ -402,7 +419,10 @@ class FastClient implements Client {
 /**
  * Creates the `fast` client profile: raw HTTP/1.1 keep-alive over
  * `Deno.connect`/`Deno.connectTls`, one connection per request in flight,
- * no retries.
+ * no retries. `maxIdle` caps the idle pool (default: the concurrency) and
+ * `reuse: false` opens a connection per request.
+ *
+ * @throws {RangeError} when `maxIdle` is not an integer of at least 0.
  *
  * @example
  * ```ts ignore

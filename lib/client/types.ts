@@ -50,11 +50,26 @@ export interface ClientOptions {
   caCerts?: string[];
   /** Skip TLS verification (only where the runtime allows it). */
   insecure?: boolean;
+  /**
+   * Most idle keep-alive connections kept per client (`fast` engine only);
+   * default: `concurrency`. A connection coming back to a full pool is
+   * closed, as in Python requests' `pool_maxsize` (default 10) or Go's
+   * `MaxIdleConnsPerHost` (default 2). 0 keeps none.
+   */
+  maxIdle?: number;
+  /**
+   * `false`: open a new connection for every request and close it after the
+   * response (`fast` engine only; what a script without a session does).
+   * Default `true`.
+   */
+  reuse?: boolean;
 }
 
 /** A client profile instance. */
 export interface Client {
   readonly name: ProfileName;
+  /** Connections this client has opened so far, when the engine counts them (`fast`). */
+  readonly connectionsOpened?: number;
   /** Sends one request; never rejects. */
   send(request: HttpRequest): Promise<Outcome>;
   /** Releases pooled connections. */

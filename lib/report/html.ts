@@ -82,8 +82,45 @@ export interface HtmlReportInput {
   slaLines?: HtmlSlaLine[];
   sla?: HtmlSlaRow[];
   comparison?: HtmlComparison | null;
+  /** A client ladder (`suite --ladder`): its table and P95 chart. */
+  ladder?: HtmlLadder | null;
   /** Free-text caveats, e.g. the detected input formats. */
   notes?: string[];
+}
+
+/** One rung of a client ladder as the report shows it. */
+export interface HtmlLadderRung {
+  name: string;
+  /** The client settings in words, e.g. `fast, keep-alive, pool 20`. */
+  settings: string;
+  /** Connections opened, `null` when unknown. */
+  connections: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Ends of the P95 confidence interval (`null`: unbounded or no data). */
+  p95LowerMs: number | null;
+  p95UpperMs: number | null;
+  slaVerdict: "pass" | "fail" | "inconclusive";
+}
+
+/** One step between adjacent rungs. */
+export interface HtmlLadderStep {
+  from: string;
+  to: string;
+  deltaP50Ms: number | null;
+  deltaP95Ms: number | null;
+  ciP95Ms: [number, number] | null;
+  verdict: string | null;
+}
+
+/** A client ladder: rungs in order, the steps between them, the SLA limit to draw. */
+export interface HtmlLadder {
+  rungs: HtmlLadderRung[];
+  steps: HtmlLadderStep[];
+  /** The latency SLA on P95 (or the first latency rule), drawn as a line; `null` for none. */
+  slaLine: HtmlSlaLine | null;
+  /** Two-sided level of the intervals, e.g. 0.95. */
+  confidence: number;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -158,6 +195,124 @@ function comparisonTable(c: HtmlComparison | null | undefined): string {
 <tbody>
 ${body}
 </tbody></table>`;
+}
+
+function ladderTable(l: HtmlLadder): string {
+  const level = `${(l.confidence * 100).toFixed(0)}%`;
+  const rows = l.rungs.map((r, i) => {
+    const step = i === 0 ? null : l.steps[i - 1];
+    const stepText = step
+      ? `${step.verdict ?? "no verdict"} (ΔP95 ${ms(step.deltaP95Ms)}${
+        step.ciP95Ms ? `, [${ms(step.ciP95Ms[0])}, ${ms(step.ciP95Ms[1])}]` : ""
+      })`
+      : "–";
+    const cls = step?.verdict ? ` class="v-${step.verdict.replace(/ /g, "-")}"` : "";
+    return `<tr${cls}><th scope="row">${i + 1}. ${esc(r.name)}</th><td>${esc(r.settings)}</td><td>${
+      r.connections ?? "?"
+    }</td><td>${ms(r.p50Ms)}</td><td>${ms(r.p95Ms)} [${ms(r.p95LowerMs)}, ${
+      ms(r.p95UpperMs)
+    }]</td><td class="sla-${r.slaVerdict}">${r.slaVerdict}</td><td class="verdict">${
+      esc(stepText)
+    }</td></tr>`;
+  }).join("\n");
+  return `<h2>Client ladder</h2>
+<p>Each rung is one client change away from the one above it; every rung sent the same requests in interleaved blocks. Step verdict: the change from the rung above, ${level} block-bootstrap interval of ΔP95 (negative is faster).</p>
+<table id="ladder"><thead><tr><th>Rung</th><th>Client</th><th>Connections</th><th>P50</th><th>P95 [${level} CI]</th><th>SLA</th><th>Step from the rung above</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${ladderChart(l)}`;
+}
+
+/** A step of 1, 2 or 5 × 10^k giving about 5 ticks up to `max`. */
+function niceStep(max: number): number {
+  const raw = max / 5;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** The ladder chart: P95 per rung with its interval as a whisker, and the SLA line (inline SVG). */
+function ladderChart(l: HtmlLadder): string {
+  const W = 900, H = 320, left = 70, right = 20, top = 30, bottom = 50;
+  const values = l.rungs.flatMap((r) => [r.p95Ms, r.p95UpperMs, r.p95LowerMs]);
+  if (l.slaLine) values.push(l.slaLine.limitMs);
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length === 0) return "";
+  const step = niceStep(Math.max(...finite) * 1.1 || 1);
+  const yMax = Math.ceil((Math.max(...finite) * 1.1) / step) * step || 1;
+  const y = (v: number) => top + (H - top - bottom) * (1 - v / yMax);
+  const slot = (W - left - right) / l.rungs.length;
+  const x = (i: number) => left + slot * (i + 0.5);
+  const f = (v: number) => v.toFixed(1);
+  const parts: string[] = [];
+  for (let t = 0; t <= yMax + 1e-9; t += step) {
+    parts.push(
+      `<line x1="${left}" x2="${W - right}" y1="${f(y(t))}" y2="${
+        f(y(t))
+      }" stroke="#eee"/><text x="${left - 6}" y="${
+        f(y(t) + 4)
+      }" text-anchor="end" font-size="11">${+t.toFixed(6)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="14" y="${f(top + (H - top - bottom) / 2)}" font-size="12" text-anchor="middle" ` +
+      `transform="rotate(-90 14 ${f(top + (H - top - bottom) / 2)})">P95 (ms)</text>`,
+  );
+  if (l.slaLine) {
+    const yl = f(y(l.slaLine.limitMs));
+    parts.push(
+      `<line class="sla-line" x1="${left}" x2="${
+        W - right
+      }" y1="${yl}" y2="${yl}" stroke="#d62728" stroke-dasharray="8 5" stroke-width="1.5"/>` +
+        `<text x="${W - right}" y="${
+          f(+yl - 5)
+        }" text-anchor="end" font-size="11" fill="#d62728">SLA ${esc(l.slaLine.label)}</text>`,
+    );
+  }
+  l.rungs.forEach((r, i) => {
+    const cx = f(x(i));
+    if (r.p95LowerMs !== null || r.p95UpperMs !== null) {
+      const lo = y(r.p95LowerMs ?? 0);
+      const hi = y(r.p95UpperMs ?? yMax);
+      parts.push(
+        `<line class="ci" x1="${cx}" x2="${cx}" y1="${f(lo)}" y2="${
+          f(hi)
+        }" stroke="#1f77b4" stroke-width="2"/>` +
+          `<line x1="${f(x(i) - 8)}" x2="${f(x(i) + 8)}" y1="${f(lo)}" y2="${
+            f(lo)
+          }" stroke="#1f77b4" stroke-width="2"/>` +
+          (r.p95UpperMs === null
+            ? ""
+            : `<line x1="${f(x(i) - 8)}" x2="${f(x(i) + 8)}" y1="${f(hi)}" y2="${
+              f(hi)
+            }" stroke="#1f77b4" stroke-width="2"/>`),
+      );
+    }
+    if (r.p95Ms !== null) {
+      parts.push(
+        `<circle class="p95" cx="${cx}" cy="${f(y(r.p95Ms))}" r="5" fill="#1f77b4"><title>${
+          esc(r.name)
+        }: P95 ${ms(r.p95Ms)} [${ms(r.p95LowerMs)}, ${ms(r.p95UpperMs)}]</title></circle>` +
+          `<text x="${f(x(i) + 10)}" y="${f(y(r.p95Ms) + 4)}" font-size="11">${ms(r.p95Ms)}</text>`,
+      );
+    }
+    parts.push(
+      `<text x="${cx}" y="${H - bottom + 18}" text-anchor="middle" font-size="12">${i + 1}. ${
+        esc(r.name)
+      }</text><text x="${cx}" y="${
+        H - bottom + 34
+      }" text-anchor="middle" font-size="11" fill="#666">${
+        r.connections ?? "?"
+      } connections</text>`,
+    );
+  });
+  return `<div class="chart" id="chart-ladder"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="P95 per rung with its confidence interval and the SLA line">
+<text x="${left}" y="18" font-size="14" font-weight="600">P95 per rung, with its ${
+    (l.confidence * 100).toFixed(0)
+  }% interval${l.slaLine ? " and the SLA" : ""}</text>
+${parts.join("\n")}
+</svg></div>`;
 }
 
 /** Runs in the browser: draws the three charts with uPlot, then records what it drew. */
@@ -313,6 +468,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 ${runsTable(input.runs)}
 ${slaTable(input.sla ?? [])}
 ${comparisonTable(input.comparison)}
+${input.ladder ? ladderTable(input.ladder) : ""}
 <div class="chart" id="chart-percentiles"></div>
 <div class="chart" id="chart-histogram"></div>
 <div class="chart" id="chart-time"></div>

@@ -7,6 +7,7 @@
 import type { Attribution, MsRange } from "../stats/attribution.ts";
 import type { BootstrapComparison, ComparisonVerdict } from "../stats/bootstrap.ts";
 import type { Improvement } from "../stats/compare.ts";
+import type { Ladder } from "../stats/ladder.ts";
 import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
@@ -328,5 +329,94 @@ export function formatAttribution(
     );
   } else if (attr.share_note !== null) lines.push(`  note: ${attr.share_note}`);
   for (const n of attr.notes) lines.push(`  note: ${n}`);
+  return lines.join("\n");
+}
+
+/** What the ladder table shows beyond the statistics: per rung, in ladder order. */
+export interface LadderLabels {
+  /** The client settings in words, e.g. `fast, keep-alive, pool 20`. */
+  settings: readonly string[];
+  /** Connections opened per rung, `null` when unknown. */
+  connections: readonly (number | null)[];
+}
+
+/**
+ * Formats a client ladder as one compact table: rung, client, connections
+ * opened, P50, P95 with its interval, SLA verdict, and the step from the
+ * rung above (ΔP50, ΔP95 with its bootstrap interval, verdict on the
+ * primary metric); then one line per step with its attribution to
+ * connection setup, when known.
+ *
+ * @example
+ * ```ts
+ * import { formatLadder } from "./text.ts";
+ * import { computeLadder } from "../stats/ladder.ts";
+ * import { parseSlaRule } from "../stats/sla.ts";
+ * const rec = (id: number, latencyMs: number) => ({ id, scheduledMs: id, startedMs: id, latencyMs,
+ *   ttfbMs: null, status: 200, bytes: 0, error: "" as const, warmup: false, worker: 0 });
+ * const a = Array.from({ length: 100 }, (_, i) => rec(i, 300 + i));
+ * const b = Array.from({ length: 100 }, (_, i) => rec(i, 150 + i));
+ * const ladder = computeLadder([{ name: "a", records: a }, { name: "b", records: b }],
+ *   { rules: [parseSlaRule("p95<=800ms")], confidence: 0.95, bootstrap: { resamples: 100 } });
+ * formatLadder(ladder, { settings: ["x", "y"], connections: [100, 1] }, { color: false })
+ *   .includes("improved"); // true
+ * ```
+ */
+export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextStyle): string {
+  const level = `${Number(((ladder.steps[0]?.confidence ?? 0.95) * 100).toFixed(1))}%`;
+  const rows: string[][] = [[
+    "rung",
+    "client",
+    "conns",
+    "p50",
+    `p95 [${level} CI]`,
+    "sla",
+    "step from the rung above: Δp50, Δp95 [CI], verdict",
+  ]];
+  ladder.rungs.forEach((r, i) => {
+    const step = i === 0 ? undefined : ladder.steps[i - 1];
+    const [lo, hi] = r.p95_ci_ms;
+    const sla = r.sla_verdict === "pass"
+      ? paint(style, 32, "PASS")
+      : r.sla_verdict === "fail"
+      ? paint(style, 31, "FAIL")
+      : paint(style, 33, "INCONCLUSIVE");
+    let stepText = "-";
+    if (step) {
+      stepText = step.verdict === null
+        ? "no verdict (fewer than 2 successes)"
+        : `${fmtDelta(step.delta_p50_ms!)}, ${fmtDelta(step.delta_p95_ms!)} [${
+          fmtDelta(step.ci_p95_ms![0])
+        }, ${fmtDelta(step.ci_p95_ms![1])}], ${paintVerdict(style, step.verdict)}${
+          step.primary !== "p95" ? ` (${step.primary})` : ""
+        }${
+          step.verdict_p50 && step.verdict_p50 !== step.verdict ? `; p50 ${step.verdict_p50}` : ""
+        }`;
+    }
+    const conns = labels.connections[i];
+    rows.push([
+      `${i + 1}. ${r.name}`,
+      labels.settings[i] ?? "",
+      conns === null || conns === undefined ? "?" : String(conns),
+      fmtMs(r.p50_ms),
+      `${fmtMs(r.p95_ms)} [${fmtMs(lo)}, ${fmtMs(hi)}]`,
+      sla,
+      stepText,
+    ]);
+  });
+  const lines = [table(rows, ["l", "l", "r", "r", "r", "l", "l"])];
+  for (const s of ladder.steps) {
+    const a = s.attribution;
+    if (!a) continue;
+    lines.push(
+      `${s.from} -> ${s.to}: total latency time ${
+        fmtDelta(a.total_delta_ms)
+      }, of which connection setup ${
+        fmtRange(a.setup_delta_ms, fmtDelta)
+      } (${a.baseline.connections_opened} -> ${a.candidate.connections_opened} connections), everything else ${
+        fmtRange(a.other_delta_ms, fmtDelta)
+      }`,
+    );
+  }
   return lines.join("\n");
 }

@@ -170,6 +170,48 @@ Deno.test("fast client opens one connection per request in flight", async () => 
   }
 });
 
+Deno.test("fast client with reuse: false opens and closes a connection per request", async () => {
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"] }),
+  });
+  const client = createFastClient({ concurrency: 2, timeoutMs: 2000, reuse: false });
+  try {
+    const req = get(server.url + "/");
+    for (let i = 0; i < 5; i++) assertOk(await client.send(req), 200, 2);
+    const outs = await Promise.all([0, 1].map(() => client.send(req)));
+    for (const o of outs) assertOk(o, 200, 2);
+    assert.equal(server.connections, 7, "one connection per request, none reused");
+    assert.equal(client.connectionsOpened, 7, "the client counts what the server saw");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("fast client with maxIdle below the concurrency closes the surplus of a burst", async () => {
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"] }),
+  });
+  const client = createFastClient({ concurrency: 4, timeoutMs: 2000, maxIdle: 2 });
+  try {
+    const req = get(server.url + "/");
+    for (let round = 0; round < 3; round++) {
+      const outs = await Promise.all([0, 1, 2, 3].map(() => client.send(req)));
+      for (const o of outs) assertOk(o, 200, 2);
+    }
+    // Round 1 opens 4 and keeps 2 idle; rounds 2 and 3 reuse those 2 and open 2 more each.
+    assert.equal(server.connections, 8);
+    assert.equal(client.connectionsOpened, 8);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+  assert.throws(
+    () => createFastClient({ concurrency: 4, timeoutMs: 2000, maxIdle: -1 }),
+    /maxIdle must be an integer of at least 0, got -1/,
+  );
+});
+
 Deno.test("fast client decodes chunked bodies with trailers split over many writes", async () => {
   const server = rawServer({
     respond: () => ({
