@@ -132,6 +132,8 @@ export function serveConnections(options: ServeConnsOptions, handler: Handler): 
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
+      // A mock must not add Nagle delays of its own: small writes go out at once.
+      (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
       const info: ConnInfo = { remoteAddr: conn.remoteAddr as Deno.NetAddr, connection: {} };
       let served: ReturnType<ServeOnConnection>;
       try {

@@ -26,7 +26,7 @@
 import { resolve } from "node:path";
 import { CsvWriter } from "./csv_writer.ts";
 import { sameFile } from "./same_file.ts";
-import { readRecordBatches } from "./read_records.ts";
+import { DuplicateIdError, readRecordBatches } from "./read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
 
@@ -173,7 +173,18 @@ async function scan(
   let first = Infinity;
   let last = -Infinity;
   let row = 0;
-  for await (const batch of readRecordBatches(path)) {
+  const rows = readRecordBatches(path);
+  const refuseDuplicates = async function* () {
+    try {
+      yield* rows;
+    } catch (err) {
+      if (!(err instanceof DuplicateIdError)) throw err;
+      throw new MergeRefusedError(
+        `Cannot merge ${path}: request_id ${err.id} appears more than once; request ids must be unique across a run`,
+      );
+    }
+  };
+  for await (const batch of refuseDuplicates()) {
     for (const r of batch) {
       row++;
       if (covered && meta) {

@@ -10,6 +10,8 @@
  */
 import type { RequestRecord } from "../record.ts";
 import { RowAssembler } from "./formats/_rows.ts";
+
+export { DuplicateIdError } from "./formats/_rows.ts";
 import { TAILGATE_FORMAT } from "./formats/tailgate.ts";
 import { readLineBatches } from "./read_lines.ts";
 

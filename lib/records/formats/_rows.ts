@@ -101,6 +101,17 @@ export function checkRecord(r: RequestRecord, line: number, label: string): void
   }
 }
 
+/** A request id appears twice in one file (a SyntaxError, so readers report it as bad input). */
+export class DuplicateIdError extends SyntaxError {
+  override name = "DuplicateIdError";
+  /** The repeated id. */
+  readonly id: number;
+  constructor(message: string, id: number) {
+    super(message);
+    this.id = id;
+  }
+}
+
 /** Growable Float64Array. */
 class Column {
   data = new Float64Array(1024);
@@ -157,10 +168,11 @@ export class RunChecks {
     const ids = this.#ids.data.subarray(0, this.#ids.length).sort();
     for (let i = 1; i < ids.length; i++) {
       if (ids[i] === ids[i - 1]) {
-        throw new SyntaxError(
+        throw new DuplicateIdError(
           `Cannot read ${this.#label} CSV: request_id ${
             ids[i]
           } appears more than once; a run counts each request once (was a file concatenated twice?)`,
+          ids[i]!,
         );
       }
     }
