@@ -16,6 +16,7 @@ import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
 import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
 import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
+import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
 
 type Command = { run: (args: string[]) => Promise<number>; help: string; summary: string };
 
@@ -80,12 +81,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`tailgate ${name}: ${err.message}`);
       return 2;
     }
-    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-      console.error(
-        `tailgate ${name}: ${
-          (err as Error).message.split("\n")[0]
-        }: run it through deno task, or grant that permission`,
-      );
+    if (isPermissionError(err)) {
+      console.error(`tailgate ${name}: ${permissionMessage(err)}`);
       return 2;
     }
     throw err;
@@ -93,5 +90,13 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A permission denied inside a request loop (a redirect to a host not
+  // granted, say) stops the command with the flag to add, never a trace.
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    if (!isPermissionError(e.reason)) return;
+    e.preventDefault();
+    console.error(`tailgate ${Deno.args[0] ?? ""}: ${permissionMessage(e.reason)}`);
+    Deno.exit(2);
+  });
   Deno.exit(await main(Deno.args));
 }

@@ -1,8 +1,11 @@
-/** Text blocks of `bench`'s final summary that the shared report module lacks. Formatting only. */
-import { fmtMs, formatTable as table, type TextStyle } from "../report/text.ts";
+/** `bench`'s final summary and JSON document, and the SLA rule table the verdict commands share. */
+import type { BenchRunResult } from "../load/bench_run.ts";
 import type { OpenLoopCounters } from "../load/runner.ts";
-import type { SlaResult } from "../stats/sla.ts";
+import type { RunMeta } from "../records/run_meta.ts";
+import { fmtMs, formatSummary, formatTable as table, type TextStyle } from "../report/text.ts";
+import { evaluateSla, slaExitCode, type SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import type { Plan } from "./_bench_plan.ts";
 
 const paint = (style: TextStyle, code: number, s: string) =>
   style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
@@ -71,4 +74,101 @@ export function formatOpenLine(
       fmtMs(uncorrected.p50_ms)
     }, p99 ${fmtMs(uncorrected.p99_ms)}, max ${fmtMs(uncorrected.max_ms)}`,
   ].join("\n");
+}
+
+/** What {@linkcode benchReport} needs. */
+export interface BenchReportInput {
+  plan: Plan;
+  run: BenchRunResult;
+  /** Client profile, method and redacted URL. */
+  title: string;
+  interrupted: boolean;
+  interruptedBy: Deno.Signal | null;
+  meta: RunMeta | null;
+  config: Record<string, unknown>;
+  style: TextStyle;
+}
+
+/**
+ * The end of a bench run: the SLA verdicts, the printed summary (not yet
+ * redacted), the exit code and the `--json` document.
+ */
+export function benchReport(
+  input: BenchReportInput,
+): { text: string; code: number; json: Record<string, unknown> } {
+  const { plan, run, style } = input;
+  const summary = run.builder.summary();
+  const sorted = run.builder.sortedLatencies();
+  const results = plan.rules.map((r) => evaluateSla(r, summary, sorted, plan.confidence));
+  const title = input.interrupted
+    ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
+    : input.title;
+  const lines: string[] = [formatSummary(title, summary, style)];
+  if (run.counters !== null && run.uncorrected !== null) {
+    lines.push(formatOpenLine(plan.rate, run.counters, plan.maxInFlight, run.uncorrected));
+  }
+  const shard = plan.shard;
+  if (shard) {
+    lines.push(`worker        ${shard.index}/${shard.count}, run ${input.meta?.run_id ?? "-"}`);
+  }
+  if (results.length) lines.push("", formatRuleTable(results, style));
+  if (plan.insecure && (summary.error_kinds.tls ?? 0) > 0) {
+    lines.push(
+      "",
+      "TLS errors with --insecure: Deno can only skip certificate checks process-wide; run with deno run --unsafely-ignore-certificate-errors=HOST (or trust the CA with --ca-cert)",
+    );
+  }
+  if (run.csv !== null) lines.push("", `CSV: ${run.csv.path} (${run.csv.rows} rows)`);
+  let code: number;
+  if (input.interrupted) code = 130;
+  else if (summary.count === 0 || summary.successes === 0) code = 4;
+  else code = slaExitCode(results);
+  if (code === 4) {
+    const kinds = Object.entries(summary.error_kinds).map(([k, n]) => `${k} ${n}`).join(", ");
+    lines.push(
+      "",
+      summary.count === 0
+        ? "The run failed: no request was measured (warm-up took the whole run?)"
+        : `The run failed: none of ${summary.count} requests succeeded (${
+          kinds || "no responses"
+        })`,
+    );
+  }
+  const meta = input.meta;
+  const json = {
+    tool: "tailgate bench",
+    partial: input.interrupted,
+    interrupted_by: input.interruptedBy,
+    exit_code: code,
+    started_at: new Date(run.startedAt).toISOString(),
+    summary,
+    sla: results,
+    open_model: run.counters !== null && run.uncorrected !== null
+      ? {
+        rate: plan.rate,
+        max_in_flight: plan.maxInFlight,
+        drop_after_ms: plan.dropAfterMs,
+        ...run.counters,
+        uncorrected: pickLatency(run.uncorrected),
+      }
+      : null,
+    csv: run.csv?.path ?? null,
+    run: meta ? { run_id: meta.run_id, worker: meta.worker, workers: meta.workers } : null,
+    config: input.config,
+  };
+  return { text: lines.join("\n"), code, json };
+}
+
+/** The latency part of a summary (for the uncorrected view of an open run). */
+function pickLatency(s: Summary) {
+  return {
+    note:
+      "latency from the actual send, as a closed-loop tool would measure it; not used for SLA rules",
+    p50_ms: s.p50_ms,
+    p90_ms: s.p90_ms,
+    p95_ms: s.p95_ms,
+    p99_ms: s.p99_ms,
+    p999_ms: s.p999_ms,
+    max_ms: s.max_ms,
+  };
 }

@@ -1,4 +1,7 @@
-/** The mock's flags as CLI options, shared by `serve` and `suite`. */
+/**
+ * The one seam between `lib/` and `mock/`: the mock's flags as CLI options
+ * and the mock server, for `serve` and `suite` (see docs/architecture.md).
+ */
 import { MOCK_FLAGS, type MockConfig, mockConfigFromFlags } from "../../mock/app.ts";
 import { SCENARIO_NAMES, scenarioConfig } from "../../mock/scenarios.ts";
 import type { OptionSpecs, Values } from "./_args.ts";
@@ -44,3 +47,6 @@ export function mockConfigFromValues(values: Values): MockConfig {
     throw new UsageError(`${(err as Error).message}; see --help for the range`);
   }
 }
+
+/** The mock server, for `serve` and `suite`: with this file, the one place `lib/` imports `mock/`. */
+export { serveMock } from "../../mock/server.ts";

@@ -1,28 +1,23 @@
 /** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs, with confidence. */
-import {
-  attributeDifference,
-  type Attribution,
-  attributionRunFromStats,
-  maxInFlight,
-} from "../stats/attribution.ts";
+import type { LoadedRun } from "../records/load_run.ts";
+import { type Attribution, maxInFlight } from "../stats/attribution.ts";
 import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
 import { compareSummaries } from "../stats/compare.ts";
+import {
+  attributeFromMockStats,
+  mockStatsOfReport,
+  type MockStatsPair,
+} from "../stats/mock_stats.ts";
 import { buildChartData } from "../report/series.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
+import { claimOutput, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import {
-  bootstrapOptions,
-  claimOutput,
-  formatLine,
-  type LoadedRun,
-  loadRun,
-  writeOutput,
-} from "./_verdicts.ts";
+import { bootstrapOptions, formatLine, meanVerdict, readRun } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the comparison as one JSON object" },
@@ -90,34 +85,19 @@ async function readJson(path: string, flag: string): Promise<unknown> {
   }
 }
 
-interface MockInput {
-  a: unknown;
-  b: unknown;
-  /** The suite's concurrency, when known. */
-  concurrency: number | null;
-}
-
 /** Reads `--mock-stats`: one suite report, or two `/stats` documents. */
-async function readMockStats(paths: string[]): Promise<MockInput | null> {
+async function readMockStats(paths: string[]): Promise<MockStatsPair | null> {
   if (paths.length === 0) return null;
   if (paths.length === 1) {
-    const doc = await readJson(paths[0]!, "--mock-stats") as {
-      mock?: { baseline?: unknown; optimized?: unknown };
-      config?: { concurrency?: unknown };
-    };
-    if (!doc?.mock?.baseline || !doc.mock.optimized) {
+    const pair = mockStatsOfReport(await readJson(paths[0]!, "--mock-stats"));
+    if (pair === null) {
       throw new UsageError(
         `Cannot read --mock-stats ${
           paths[0]
         }: it has no mock.baseline and mock.optimized; pass a suite's comparison_report.json, or two /stats files (--mock-stats a.json --mock-stats b.json)`,
       );
     }
-    const c = doc.config?.concurrency;
-    return {
-      a: doc.mock.baseline,
-      b: doc.mock.optimized,
-      concurrency: typeof c === "number" ? c : null,
-    };
+    return pair;
   }
   if (paths.length === 2) {
     return {
@@ -132,41 +112,26 @@ async function readMockStats(paths: string[]): Promise<MockInput | null> {
 }
 
 /** Attribution of B − A from the mock's stats and the runs; a UsageError on bad stats. */
-export function attributionFor(
-  names: [string, string],
+function attributionOf(
   runs: [LoadedRun, LoadedRun],
   summaries: [Summary, Summary],
-  mock: MockInput,
+  mock: MockStatsPair,
 ): Attribution | null {
-  const [sa, sb] = summaries;
-  if (sa.mean_ms === null || sb.mean_ms === null) return null;
-  const inFlight = (r: LoadedRun): number | null =>
-    mock.concurrency ??
-      (r.intervals ? maxInFlight(r.intervals.starts, r.intervals.latencies) : null);
+  const side = (name: string, r: LoadedRun, summary: Summary, stats: unknown) => ({
+    name,
+    summary,
+    stats,
+    maxInFlight: mock.concurrency ??
+      (r.intervals ? maxInFlight(r.intervals.starts, r.intervals.latencies) : null),
+  });
   try {
-    return attributeDifference(
-      attributionRunFromStats(names[0], mock.a, {
-        requests: sa.successes,
-        meanMs: sa.mean_ms,
-        maxInFlight: inFlight(runs[0]),
-      }),
-      attributionRunFromStats(names[1], mock.b, {
-        requests: sb.successes,
-        meanMs: sb.mean_ms,
-        maxInFlight: inFlight(runs[1]),
-      }),
+    return attributeFromMockStats(
+      side("A", runs[0], summaries[0], mock.a),
+      side("B", runs[1], summaries[1], mock.b),
     );
   } catch (err) {
     throw new UsageError(`Cannot attribute the difference: ${(err as Error).message}`);
   }
-}
-
-/** The mean's verdict, for the attribution text. */
-export function meanVerdict(
-  b: BootstrapComparison | null,
-): { meanVerdict?: BootstrapComparison["verdict"] } {
-  const m = b?.metrics.find((x) => x.metric === "mean");
-  return m ? { meanVerdict: m.verdict } : {};
 }
 
 /** Runs the command; returns the exit code. */
@@ -188,8 +153,8 @@ export async function compare(args: string[]): Promise<number> {
   const junitPath = str(values, "junit");
   const mock = await readMockStats(strs(values, "mock-stats"));
   const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
-  const ra = await loadRun(pa, wants);
-  const rb = await loadRun(pb, wants);
+  const ra = await readRun(pa, wants);
+  const rb = await readRun(pb, wants);
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const a = ra.builder.summary();
@@ -206,7 +171,7 @@ export async function compare(args: string[]): Promise<number> {
     bootstrap = blockBootstrapCompare(sa, sb, boot);
   }
   const names: [string, string] = ["A", "B"];
-  const attribution = mock === null ? null : attributionFor(names, [ra, rb], [a, b], mock);
+  const attribution = mock === null ? null : attributionOf([ra, rb], [a, b], mock);
   const verdict = bootstrap?.verdict ?? null;
   const sources = {
     baseline: { path: pa, format: ra.format, notes: ra.notes },

@@ -1,23 +1,15 @@
 /** `tailgate report <file.csv>`: the summary of a saved run, with SLA verdicts. */
 import { buildChartData } from "../report/series.ts";
-import { renderHtmlReport } from "../report/html.ts";
+import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { formatSummary } from "../report/text.ts";
-import { evaluateSla, parseSlaRule, type SlaRule } from "../stats/sla.ts";
-import type { SummaryBuilder } from "../stats/summary.ts";
+import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { formatRuleTable } from "./_bench_text.ts";
+import { claimOutput, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import {
-  claimOutput,
-  confidenceOption,
-  formatLine,
-  loadRun,
-  slaExitCode,
-  slaRows,
-  writeOutput,
-} from "./_verdicts.ts";
+import { confidenceOption, formatLine, parseRules, readRun, slaRows } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the summary as one JSON object" },
@@ -57,22 +49,6 @@ inconclusive too, and the table says how many are needed (59 for P95).
 Exit codes: 0 all rules pass, 1 an SLA rule failed, 2 usage or input error,
 3 inconclusive (a rule could not be decided, none failed).`;
 
-/** Reads a CSV in any supported format into a SummaryBuilder, as UsageErrors on bad input. */
-export async function loadSummary(path: string): Promise<SummaryBuilder> {
-  return (await loadRun(path)).builder;
-}
-
-/** Parses SLA rules, as a UsageError on a bad one. */
-export function parseRules(texts: string[]): SlaRule[] {
-  return texts.map((t) => {
-    try {
-      return parseSlaRule(t);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  });
-}
-
 /** Runs the command; returns the exit code. */
 export async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("report", args, OPTIONS);
@@ -90,7 +66,7 @@ export async function report(args: string[]): Promise<number> {
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const path = positionals[0]!;
-  const run = await loadRun(path, { records: htmlPath !== undefined });
+  const run = await readRun(path, { records: htmlPath !== undefined });
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const summary = run.builder.summary();
@@ -119,17 +95,7 @@ export async function report(args: string[]): Promise<number> {
     const html = renderHtmlReport({
       title: `tailgate report: ${path}`,
       generatedAt: new Date().toISOString(),
-      runs: [{
-        name: "run",
-        source: `${path} (${run.format})`,
-        count: summary.count,
-        errors: summary.errors,
-        p50Ms: summary.p50_ms,
-        p95Ms: summary.p95_ms,
-        p99Ms: summary.p99_ms,
-        maxMs: summary.max_ms,
-        throughputRps: summary.throughput_rps,
-      }],
+      runs: [htmlRunSummary("run", `${path} (${run.format})`, summary)],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
       slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
         label: r.text,

@@ -1,5 +1,5 @@
 /** `tailgate serve`: the mock inference API on loopback. */
-import { serveMock } from "../../mock/server.ts";
+import { serveMock } from "./_mock_flags.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, positiveInt, str } from "./_args.ts";
 import { MOCK_OPTIONS, mockConfigFromValues } from "./_mock_flags.ts";
 import { UsageError } from "./_usage_error.ts";

@@ -20,6 +20,12 @@ import type { ErrorKind } from "../record.ts";
  *   HTTP/2 layer found a protocol violation (e.g. `frame with invalid size`
  *   when h2c meets an HTTP/1.1-only server) → `protocol`.
  *
+ * A denied permission (`Deno.errors.NotCapable` or `PermissionDenied`) is
+ * not something the server did, so it gets no kind: it is thrown again, and
+ * the command stops with a usage error naming the flag to add.
+ *
+ * @throws {Deno.errors.NotCapable} the error itself, for a denied permission.
+ *
  * @example
  * ```ts
  * import { classifyError } from "./_classify_error.ts";
@@ -27,6 +33,9 @@ import type { ErrorKind } from "../record.ts";
  * ```
  */
 export function classifyError(err: unknown): ErrorKind {
+  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+    throw err;
+  }
   if (err instanceof DOMException) {
     if (err.name === "TimeoutError") return "timeout";
     if (err.name === "AbortError") return "aborted";

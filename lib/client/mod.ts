@@ -5,8 +5,9 @@
  *
  * Profiles:
  * - `baseline`: the global `fetch` with runtime defaults (what an unchanged script does).
- * - `optimized`: `Deno.createHttpClient` with HTTP/2 (h2c prior knowledge on
- *   `http://`, ALPN on `https://`) and a keep-alive pool sized to the concurrency.
+ * - `optimized`: the best protocol the server offers, as found by the probe
+ *   (`options.protocol`): HTTP/2 (ALPN on `https://`, prior knowledge on
+ *   `http://`), else HTTP/1.1 keep-alive, with a pool sized to the concurrency.
  * - `h1`: HTTP/1.1 only, keep-alive pool sized to the concurrency.
  * - `fresh`: a new connection for every request (no reuse).
  * - `fast`: tailgate's own HTTP/1.1 keep-alive engine over raw sockets
@@ -44,13 +45,15 @@ export function createClient(name: string, options: ClientOptions): Client {
         return new FetchClient("baseline", options.timeoutMs, Deno.createHttpClient(tls), null);
       }
       return new FetchClient("baseline", options.timeoutMs, null, null);
-    case "optimized":
+    case "optimized": {
+      const h1 = options.protocol === "http/1.1";
       return new FetchClient(
         "optimized",
         options.timeoutMs,
-        Deno.createHttpClient({ ...tls, http1: false, http2: true, poolMaxIdlePerHost: pool }),
+        Deno.createHttpClient({ ...tls, http1: h1, http2: !h1, poolMaxIdlePerHost: pool }),
         null,
       );
+    }
     case "h1":
       return new FetchClient(
         "h1",

@@ -51,6 +51,13 @@ export interface ClientOptions {
   /** Skip TLS verification (only where the runtime allows it). */
   insecure?: boolean;
   /**
+   * The protocol the server offers, found by the probe (`probe.ts`).
+   * `optimized` speaks it: HTTP/2 (ALPN on https, prior knowledge on http)
+   * when `h2`, HTTP/1.1 keep-alive with a pool sized to the concurrency
+   * when `http/1.1`. Unset, `optimized` assumes h2 (prior knowledge on http).
+   */
+  protocol?: "h2" | "http/1.1";
+  /**
    * Most idle keep-alive connections kept per client (`fast` engine only);
    * default: `concurrency`. A connection coming back to a full pool is
    * closed, as in Python requests' `pool_maxsize` (default 10) or Go's

@@ -1,7 +1,11 @@
 /**
- * Incremental CSV output: rows are buffered briefly and flushed to disk in
- * chunks, so a run never holds its rows in memory and an interrupted run
- * keeps every row written so far (call {@linkcode CsvWriter.flush}).
+ * Incremental CSV output: rows are buffered and flushed to disk in chunks of
+ * whole rows, so a run never holds its rows in memory and an interrupted run
+ * keeps every row written so far (call {@linkcode CsvWriter.flushSync}).
+ *
+ * A write that fails (a full disk, an I/O error) never leaves a torn row:
+ * the file is cut back to the last whole row and {@linkcode CsvWriteError}
+ * names the file, the cause and how many rows were kept.
  *
  * @module
  */
@@ -9,6 +13,49 @@ import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 
 const encoder = new TextEncoder();
 const FLUSH_BYTES = 64 * 1024;
+const NEWLINE = 10;
+
+/** Where a {@linkcode CsvWriter} puts its bytes; a `Deno.FsFile` is one. */
+export interface CsvSink {
+  /** Writes some bytes, returning how many were written; throws on an I/O error. */
+  writeSync(p: Uint8Array): number;
+  /** Cuts the file to `len` bytes. */
+  truncateSync(len?: number): void;
+  /** Closes the file. */
+  close(): void;
+}
+
+/**
+ * A CSV write failed. The file ends on a whole row: `rowsKept` rows (header
+ * excluded) are in it. `cause` is the underlying error.
+ *
+ * @example
+ * ```ts
+ * import { CsvWriteError } from "./csv_writer.ts";
+ * const e = new CsvWriteError("results/run.csv", new Error("No space left on device (os error 28)"), 12);
+ * e.message; // "Cannot write results/run.csv: No space left on device (os error 28); the file keeps 12 whole rows"
+ * ```
+ */
+export class CsvWriteError extends Error {
+  /** The file being written. */
+  readonly path: string;
+  /** Whole rows (header excluded) the file keeps. */
+  readonly rowsKept: number;
+
+  constructor(path: string, cause: unknown, rowsKept: number) {
+    const why = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    super(`Cannot write ${path}: ${why}; the file keeps ${rowsKept} whole rows`, { cause });
+    this.name = "CsvWriteError";
+    this.path = path;
+    this.rowsKept = rowsKept;
+  }
+}
+
+function countNewlines(data: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) if (data[i] === NEWLINE) n++;
+  return n;
+}
 
 /**
  * Writes records to a CSV file as they arrive.
@@ -22,64 +69,148 @@ const FLUSH_BYTES = 64 * 1024;
  * ```
  */
 export class CsvWriter {
-  #file: Deno.FsFile;
-  #buf: string[] = [];
-  #size = 0;
+  #sink: CsvSink;
+  #buf = "";
+  #bufLines = 0;
+  /** Bytes on disk; always ends on a whole row. */
+  #written = 0;
+  /** Lines on disk, header included. */
+  #linesOnDisk = 0;
+  #failed: CsvWriteError | null = null;
   #closed = false;
   /** Rows written (excluding the header). */
   rows = 0;
   /** The file path. */
   readonly path: string;
 
-  private constructor(path: string, file: Deno.FsFile) {
+  private constructor(path: string, sink: CsvSink) {
     this.path = path;
-    this.#file = file;
+    this.#sink = sink;
   }
 
   /**
    * Creates (truncates) the file, creating its directory, and writes the header.
    *
-   * @throws {Deno.errors.PermissionDenied | Deno.errors.NotFound} when it cannot be written.
+   * @throws {Deno.errors.PermissionDenied | Deno.errors.NotFound} when it cannot be opened.
+   * @throws {CsvWriteError} when the header cannot be written.
    */
   static async create(path: string): Promise<CsvWriter> {
     const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
     if (dir) await Deno.mkdir(dir, { recursive: true });
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
-    const w = new CsvWriter(path, file);
-    w.#push(CSV_HEADER + "\n");
-    w.flushSync();
+    return CsvWriter.fromSink(path, file);
+  }
+
+  /**
+   * A writer on an open sink (a file, or a fake one in tests); writes the header.
+   *
+   * @throws {CsvWriteError} when the header cannot be written.
+   *
+   * @example
+   * ```ts
+   * import { CsvWriter } from "./csv_writer.ts";
+   * const chunks: Uint8Array[] = [];
+   * const w = CsvWriter.fromSink("memory.csv", {
+   *   writeSync: (p) => (chunks.push(p.slice()), p.length),
+   *   truncateSync: () => {},
+   *   close: () => {},
+   * });
+   * await w.close();
+   * ```
+   */
+  static fromSink(path: string, sink: CsvSink): CsvWriter {
+    const w = new CsvWriter(path, sink);
+    w.#buf = CSV_HEADER + "\n";
+    w.#bufLines = 1;
+    try {
+      w.flushSync();
+    } catch (err) {
+      try {
+        sink.close();
+      } catch { /* already failed */ }
+      throw err;
+    }
     return w;
   }
 
-  #push(s: string) {
-    this.#buf.push(s);
-    this.#size += s.length;
-  }
-
-  /** Appends one record; flushes when the buffer passes 64 KiB. */
+  /**
+   * Appends one record; flushes when the buffer passes 64 KiB.
+   *
+   * @throws {CsvWriteError} when a flush fails (and on every write after it).
+   */
   write(r: RequestRecord): void {
+    if (this.#failed) throw this.#failed;
     if (this.#closed) throw new TypeError(`Cannot write to ${this.path}: the writer is closed`);
-    this.#push(recordToCsvLine(r) + "\n");
+    this.#buf += recordToCsvLine(r) + "\n";
+    this.#bufLines++;
     this.rows++;
-    if (this.#size >= FLUSH_BYTES) this.flushSync();
+    if (this.#buf.length >= FLUSH_BYTES) this.flushSync();
   }
 
-  /** Writes buffered rows to disk now (synchronous, safe in a signal handler). */
+  /**
+   * Writes buffered rows to disk now (synchronous, safe in a signal handler).
+   *
+   * @throws {CsvWriteError} when the write fails; the file is cut back to its last whole row.
+   */
   flushSync(): void {
-    if (this.#size === 0) return;
-    const data = encoder.encode(this.#buf.join(""));
-    this.#buf = [];
-    this.#size = 0;
+    if (this.#failed) throw this.#failed;
+    if (this.#buf.length === 0) return;
+    const data = encoder.encode(this.#buf);
+    const lines = this.#bufLines;
+    this.#buf = "";
+    this.#bufLines = 0;
     let off = 0;
-    while (off < data.length) off += this.#file.writeSync(data.subarray(off));
+    try {
+      while (off < data.length) off += this.#sink.writeSync(data.subarray(off));
+    } catch (err) {
+      this.#fail(err, data, off);
+    }
+    this.#written += data.length;
+    this.#linesOnDisk += lines;
   }
 
-  /** Flushes and closes the file. Idempotent. */
+  #fail(err: unknown, data: Uint8Array, off: number): never {
+    // Keep the whole rows of this batch that reached the file, drop a torn tail.
+    let keep = off;
+    while (keep > 0 && data[keep - 1] !== NEWLINE) keep--;
+    const lines = this.#linesOnDisk + countNewlines(data, keep);
+    if (keep !== off) {
+      try {
+        this.#sink.truncateSync(this.#written + keep);
+      } catch {
+        // Not a regular file (a pipe, /dev/full): nothing to cut.
+      }
+    }
+    this.#failed = new CsvWriteError(this.path, err, Math.max(0, lines - 1));
+    throw this.#failed;
+  }
+
+  /**
+   * Flushes and closes the file. Idempotent. After a failed write it only
+   * closes the file.
+   *
+   * @throws {CsvWriteError} when the last flush fails (the file is still closed).
+   */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.flushSync();
     this.#closed = true;
-    this.#file.close();
+    try {
+      if (!this.#failed) this.flushSync();
+    } catch (err) {
+      return this.#closeSink().then(() => Promise.reject(err));
+    }
+    return this.#closeSink();
+  }
+
+  #closeSink(): Promise<void> {
+    try {
+      this.#sink.close();
+    } catch { /* already closed */ }
     return Promise.resolve();
+  }
+
+  /** The failure that stopped this writer, if any. */
+  get error(): CsvWriteError | null {
+    return this.#failed;
   }
 }

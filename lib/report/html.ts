@@ -17,6 +17,7 @@ import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
 import type { Summary } from "../stats/summary.ts";
+import { abSentence } from "./verdict.ts";
 
 /** One run's headline numbers for the summary table. */
 export interface HtmlRunSummary {
@@ -84,8 +85,28 @@ export interface HtmlReportInput {
   comparison?: HtmlComparison | null;
   /** A client ladder (`suite --ladder`): its table and P95 chart. */
   ladder?: HtmlLadder | null;
-  /** Free-text caveats, e.g. the detected input formats. */
+  /** Free-text caveats, e.g. the detected input formats; line breaks are kept. */
   notes?: string[];
+  /**
+   * The banner at the top: one line per question (the SLA, the A/B), each
+   * with the verdict that colours it.
+   */
+  headline?: HtmlHeadline[];
+}
+
+/** One line of the headline banner. */
+export interface HtmlHeadline {
+  text: string;
+  verdict: "pass" | "fail" | "inconclusive" | "improved" | "regressed" | "neutral";
+}
+
+function banner(lines: readonly HtmlHeadline[] | undefined): string {
+  if (!lines || lines.length === 0) return "";
+  const items = lines.map((l) =>
+    `<p class="v-${l.verdict}"><span class="verdict">${esc(l.text)}</span></p>`
+  )
+    .join("\n");
+  return `<section id="headline" class="banner">\n${items}\n</section>`;
 }
 
 /** One rung of a client ladder as the report shows it. */
@@ -134,8 +155,11 @@ function ms(v: number | null | undefined): string {
   return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ms`;
 }
 
-function pct(v: number | null): string {
-  return v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+/** A relative latency change in words (`12.5% faster`), never a sign to decode. */
+function change(relative: number | null): string {
+  if (relative === null) return "–";
+  if (Math.abs(relative) < 0.0005) return "same";
+  return `${Math.abs(relative * 100).toFixed(1)}% ${relative < 0 ? "faster" : "slower"}`;
 }
 
 function runsTable(runs: readonly HtmlRunSummary[]): string {
@@ -182,16 +206,19 @@ function comparisonTable(c: HtmlComparison | null | undefined): string {
     `<tr class="v-${m.verdict.replace(/ /g, "-")}"><th scope="row">${m.metric}${
       m.metric === c.primary ? " (headline)" : ""
     }</th><td>${ms(m.a)}</td><td>${ms(m.b)}</td><td>${ms(m.delta)}</td><td>${
-      pct(m.relative)
+      change(m.relative)
     }</td><td>[${ms(m.lower)}, ${ms(m.upper)}]</td><td class="verdict">${m.verdict}</td></tr>`
   ).join("\n");
   return `<h2>Comparison: ${esc(c.candidate)} vs ${esc(c.baseline)} — ${esc(c.verdict)}</h2>
-<p>Delta = ${esc(c.candidate)} − ${esc(c.baseline)}; negative is faster. ${
+<p>${esc(abSentence([c.baseline, c.candidate], c))}.</p>
+<p>Difference = ${esc(c.candidate)} − ${esc(c.baseline)} (below zero: ${
+    esc(c.candidate)
+  } is faster). ${
     (c.confidence * 100).toFixed(0)
   }% intervals from a circular block bootstrap over time (${c.resamples} resamples, seed ${c.seed}, block lengths ${c.blockLength.a} and ${c.blockLength.b} requests).</p>
 <table id="comparison"><thead><tr><th>Metric</th><th>${esc(c.baseline)}</th><th>${
     esc(c.candidate)
-  }</th><th>Delta</th><th>Change</th><th>Interval of delta</th><th>Verdict</th></tr></thead>
+  }</th><th>Difference</th><th>Change</th><th>Interval of the difference</th><th>Verdict</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table>`;
@@ -344,7 +371,7 @@ const PAGE_SCRIPT = `
       c1.push(pc.x.map(function () { return l.limitMs; }));
     });
     charts.push(new uPlot({
-      title: "Latency by percentile (log-scale tail)", width: width(el1), height: 380,
+      title: "Latency by percentile (log-scale tail)", width: width(el1), height: 380, legend: { live: false },
       scales: { x: { time: false, distr: 3, log: 10 }, y: { distr: 3, log: 10 } },
       axes: [
         { label: "percentile", space: 30,
@@ -376,7 +403,7 @@ const PAGE_SCRIPT = `
       });
       var logX = h.edgesMs[0] > 0;
       charts.push(new uPlot({
-        title: "Latency histogram (share of each run's requests)", width: width(el2), height: 300,
+        title: "Latency histogram (share of each run's requests)", width: width(el2), height: 300, legend: { live: false },
         scales: { x: logX ? { time: false, distr: 3, log: 10 } : { time: false } },
         axes: [{ label: "latency (ms)" }, { label: "% of requests", size: 60 }],
         series: s2,
@@ -395,7 +422,7 @@ const PAGE_SCRIPT = `
       c3.push(s.maxMs);
     });
     charts.push(new uPlot({
-      title: "Latency over time (bucket " + ot.bucketS + " s, from each run's start)", width: width(el3), height: 300,
+      title: "Latency over time (bucket " + ot.bucketS + " s, from each run's start)", width: width(el3), height: 300, legend: { live: false },
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       axes: [{ label: "seconds since start" }, { label: "latency (ms)", size: 70 }],
       series: s3,
@@ -431,6 +458,10 @@ th[scope=row], thead th:first-child { text-align: left; }
 .v-inconclusive .verdict { color: #9a6700; font-weight: 600; }
 .chart { margin: 18px 0; }
 ul.notes { color: #555; }
+ul.notes li { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12.5px; margin: 6px 0; }
+.banner { border: 1px solid #ddd; border-radius: 6px; padding: 6px 14px; margin: 12px 0 18px; background: #fafafa; }
+.banner p { margin: 6px 0; font-size: 16px; }
+.v-neutral .verdict { font-weight: 600; }
 `;
 
 /**
@@ -465,6 +496,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <body>
 <h1>${esc(input.title)}</h1>
 <p class="meta">Generated ${esc(input.generatedAt)} by tailgate.</p>
+${banner(input.headline)}
 ${runsTable(input.runs)}
 ${slaTable(input.sla ?? [])}
 ${comparisonTable(input.comparison)}

@@ -11,6 +11,7 @@ import type { Ladder } from "../stats/ladder.ts";
 import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { abSentence } from "./verdict.ts";
 
 /** Formatting switches. */
 export interface TextStyle {
@@ -29,9 +30,14 @@ export function fmtMs(v: number | null): string {
   return `${v.toFixed(1)}ms`;
 }
 
-function fmtPct(v: number | null, signed = true): string {
-  if (v === null) return "-";
-  return `${signed && v > 0 ? "+" : ""}${v.toFixed(1)}%`;
+/**
+ * A relative change in words, never a sign to decode: `12.5% faster`,
+ * `3.0% slower`, `same`. `pct` > 0 is the first word.
+ */
+function changeWords(pct: number | null, words: [string, string]): string {
+  if (pct === null) return "-";
+  if (Math.abs(pct) < 0.05) return "same";
+  return `${Math.abs(pct).toFixed(1)}% ${pct > 0 ? words[0] : words[1]}`;
 }
 
 /**
@@ -57,6 +63,21 @@ const table = formatTable;
 
 // deno-lint-ignore no-control-regex
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+/** The percentile of a row label (`p99.9` → 99.9), or `null` for min/mean/max. */
+function rowPercentile(label: string): number | null {
+  return /^p\d/.test(label) ? Number(label.slice(1)) : null;
+}
+
+/**
+ * A percentile cell, marked `(= max)` when the sample is too small to tell
+ * it from the maximum (nearest rank n: p99.9 needs n >= 1000).
+ */
+function fmtPercentile(label: string, v: number | null, n: number): string {
+  const p = rowPercentile(label);
+  if (v === null || p === null || n * (1 - p / 100) >= 1 - 1e-9) return fmtMs(v);
+  return `${fmtMs(v)} (= max)`;
+}
 
 const ROWS: [string, keyof Summary][] = [
   ["min", "min_ms"],
@@ -95,7 +116,9 @@ export function formatSummary(title: string, s: Summary, style: TextStyle): stri
   rows.push(["requests", String(s.count)]);
   rows.push(["errors", `${s.errors} (${(s.error_rate * 100).toFixed(2)}%)`]);
   rows.push(["throughput", `${s.throughput_rps.toFixed(1)} req/s`]);
-  for (const [label, key] of ROWS) rows.push([label, fmtMs(s[key] as number | null)]);
+  for (const [label, key] of ROWS) {
+    rows.push([label, fmtPercentile(label, s[key] as number | null, s.successes)]);
+  }
   return [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)].join("\n");
 }
 
@@ -118,7 +141,7 @@ export function formatComparison(
   imp: Improvement,
   style: TextStyle,
 ): string {
-  const rows: string[][] = [["", names[0], names[1], "change"]];
+  const rows: string[][] = [["", names[0], names[1], `${names[1]} vs ${names[0]}`]];
   rows.push(["requests", String(a.count), String(b.count), ""]);
   rows.push([
     "errors",
@@ -130,18 +153,23 @@ export function formatComparison(
     "throughput",
     `${a.throughput_rps.toFixed(1)}/s`,
     `${b.throughput_rps.toFixed(1)}/s`,
-    fmtPct(imp.throughput_rps.change_pct),
+    changeWords(imp.throughput_rps.change_pct, ["more", "less"]),
   ]);
   for (const [label, key] of ROWS) {
     if (key === "min_ms") continue;
     const d = imp[key as keyof Improvement] as { improvement_pct: number | null };
     const pct = d.improvement_pct;
-    // improvement_pct > 0 means B is faster; show the latency change (negative = faster).
-    const change = pct === null ? "-" : fmtPct(-pct);
+    // improvement_pct > 0 means B is faster: say it in words, no sign to decode.
+    const change = changeWords(pct, ["faster", "slower"]);
     const colored = pct === null || Math.abs(pct) < 1
       ? change
       : paint(style, pct > 0 ? 32 : 31, change);
-    rows.push([label, fmtMs(a[key] as number | null), fmtMs(b[key] as number | null), colored]);
+    rows.push([
+      label,
+      fmtPercentile(label, a[key] as number | null, a.successes),
+      fmtPercentile(label, b[key] as number | null, b.successes),
+      colored,
+    ]);
   }
   return table(rows, ["l", "r", "r", "r"]);
 }
@@ -213,9 +241,9 @@ export function formatBootstrap(
     "metric",
     names[0],
     names[1],
-    "delta",
+    `${names[1]} − ${names[0]}`,
     "change",
-    `${level} CI of delta`,
+    `${level} CI of ${names[1]} − ${names[0]}`,
     "verdict",
   ]];
   for (const m of cmp.metrics) {
@@ -224,19 +252,14 @@ export function formatBootstrap(
       fmtMs(m.a),
       fmtMs(m.b),
       fmtDelta(m.delta),
-      m.relative === null ? "-" : fmtPct(m.relative * 100),
+      changeWords(m.relative === null ? null : -m.relative * 100, ["faster", "slower"]),
       `[${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`,
       paintVerdict(style, m.verdict),
     ]);
   }
-  const head = cmp.metrics.find((m) => m.metric === cmp.primary);
-  const headline = head
-    ? `verdict (${cmp.primary.toUpperCase()}, * above): ${
-      paint(style, 1, paintVerdict(style, cmp.verdict))
-    } — ${names[1]} − ${names[0]} = ${fmtDelta(head.delta)}, ${level} CI [${
-      fmtDelta(head.lower)
-    }, ${fmtDelta(head.upper)}]`
-    : `verdict: ${cmp.verdict}`;
+  const headline = `verdict (${cmp.primary.toUpperCase()}, * above): ${
+    paint(style, 1, paintVerdict(style, cmp.verdict))
+  } — ${abSentence(names, cmp)}`;
   return [
     `block bootstrap over time: ${cmp.resamples} resamples, seed ${cmp.seed}, blocks of ${cmp.blockLength.a}/${cmp.blockLength.b} requests (lag-1 autocorrelation ${
       cmp.autocorrelation.a.toFixed(2)

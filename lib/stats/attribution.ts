@@ -208,67 +208,6 @@ export function attributeDifference(a: AttributionRun, b: AttributionRun): Attri
   };
 }
 
-/** The parts of a mock `/stats` document the attribution reads. */
-interface StatsShape {
-  config?: { rttMs?: unknown; setupRtts?: unknown };
-  connections?: {
-    opened?: unknown;
-    by_http_version?: Record<string, unknown>;
-    requests_per_connection?: { max?: unknown };
-  };
-}
-
-/**
- * Builds an {@linkcode AttributionRun} from a mock `/stats` document (as
- * `GET /stats` returns it, or a suite's `comparison_report.json`
- * `mock.baseline`) plus the client-side numbers. HTTP/2 connections are
- * bounded by the mock's `by_http_version` count; waiters on one connection
- * by `maxInFlight` (the concurrency) and the mock's most requests per
- * connection.
- *
- * @throws {TypeError} when the document lacks the config or connection counts.
- *
- * @example
- * ```ts
- * import { attributionRunFromStats } from "./attribution.ts";
- * const stats = { config: { rttMs: 40, setupRtts: 3 }, connections: { opened: 1,
- *   by_http_version: { "HTTP/1.1": 0, "HTTP/2": 1 }, requests_per_connection: { max: 400 } } };
- * attributionRunFromStats("B", stats, { requests: 400, meanMs: 190, maxInFlight: 20 }).maxWaiters; // 20
- * ```
- */
-export function attributionRunFromStats(
-  name: string,
-  stats: unknown,
-  client: { requests: number; meanMs: number; maxInFlight: number | null },
-): AttributionRun {
-  const s = stats as StatsShape | null;
-  const num = (v: unknown): number | null => typeof v === "number" && Number.isFinite(v) ? v : null;
-  const rtt = num(s?.config?.rttMs);
-  const rtts = num(s?.config?.setupRtts);
-  const opened = num(s?.connections?.opened);
-  if (rtt === null || rtts === null || opened === null) {
-    throw new TypeError(
-      `Cannot read the mock stats of "${name}": expected config.rttMs, config.setupRtts and connections.opened from the mock's /stats`,
-    );
-  }
-  // No per-version counts: any opened connection may be HTTP/2 (the wider, safe range).
-  const versions = s?.connections?.by_http_version;
-  const h2Seen = versions ? num(versions["HTTP/2"]) ?? 0 : opened;
-  const perConn = num(s?.connections?.requests_per_connection?.max);
-  const bounds = [client.maxInFlight, perConn, client.requests].filter((v): v is number =>
-    v !== null && v >= 1
-  );
-  return {
-    name,
-    requests: client.requests,
-    meanMs: client.meanMs,
-    opened,
-    openedHttp2: Math.min(opened, Math.max(0, h2Seen)),
-    maxWaiters: Math.max(1, Math.floor(Math.min(...bounds))),
-    setupMs: rtt * rtts,
-  };
-}
-
 /**
  * The most requests in flight at once, from their start times and
  * latencies (any order). An interval [start, start + latency) holds the

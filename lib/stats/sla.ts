@@ -255,3 +255,35 @@ export function evaluateSla(
   const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
   return { ...base, passed, verdict: passed ? "pass" : "fail" };
 }
+
+/**
+ * The verdict of a set of rules: `fail` when any rule failed, else
+ * `inconclusive` when any could not be decided, else `pass` (also for no rules).
+ *
+ * @example
+ * ```ts
+ * import { evaluateSla, overallVerdict, parseSlaRule } from "./sla.ts";
+ * import { summarize } from "./summary.ts";
+ * overallVerdict([evaluateSla(parseSlaRule("p95<=800ms"), summarize([]))]); // "fail"
+ * ```
+ */
+export function overallVerdict(results: readonly Pick<SlaResult, "verdict">[]): SlaVerdictKind {
+  if (results.some((r) => r.verdict === "fail")) return "fail";
+  if (results.some((r) => r.verdict === "inconclusive")) return "inconclusive";
+  return "pass";
+}
+
+/**
+ * The exit code of a set of SLA verdicts: 1 when any rule failed, 3 when
+ * none failed but one is inconclusive, else 0.
+ *
+ * @example
+ * ```ts
+ * import { slaExitCode } from "./sla.ts";
+ * slaExitCode([{ verdict: "inconclusive" }, { verdict: "pass" }]); // 3
+ * ```
+ */
+export function slaExitCode(results: readonly Pick<SlaResult, "verdict">[]): 0 | 1 | 3 {
+  const v = overallVerdict(results);
+  return v === "fail" ? 1 : v === "inconclusive" ? 3 : 0;
+}

@@ -2,7 +2,8 @@
  * The user docs stay short and connected: README.md is at most 200 lines, and
  * every relative link in README.md, CHANGELOG.md and docs/*.md points at a
  * file that exists and, when it names an anchor, at a heading in that file
- * (GitHub's slug rules).
+ * (GitHub's slug rules). Repository paths written as code (`lib/stats/sla.ts`)
+ * name files that exist, so the docs follow the layout.
  *
  * @module
  */
@@ -116,4 +117,48 @@ Deno.test("every relative link in README.md, CHANGELOG.md and docs/ resolves", (
   }
   assert.ok(checked > 20, `only ${checked} links found; the link pattern is broken`);
   assert.deepEqual(broken, []);
+});
+
+/** Paths of this repository written as inline code in prose, e.g. `lib/stats/sla.ts`. */
+function repoPaths(markdown: string): string[] {
+  const text = markdown
+    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, "")
+    .replace(/<!--[\s\S]*?-->/g, "");
+  const paths: string[] = [];
+  const ours = /^(?:lib|tests|mock|bench|deploy|docs|\.ci)\/[\w./-]*$/;
+  // Only this project's kinds of file: other tools' sources (`lib/results.go`) are cited too.
+  const kinds = /(?:\/|\.(?:ts|md|json|ya?ml|pem|sh|conf|lua|csv)|\/[\w-]+)$/;
+  for (const m of text.matchAll(/`([^`\s]+)`/g)) {
+    const path = m[1] ?? "";
+    if (ours.test(path) && kinds.test(path)) paths.push(path);
+  }
+  return paths;
+}
+
+Deno.test("repoPaths() picks this repository's paths and skips other projects' sources", () => {
+  assert.deepEqual(
+    repoPaths(
+      "`lib/stats/sla.ts`, `tests/unit/`, tsenart/vegeta `lib/results.go`, `results/x.csv`",
+    ),
+    ["lib/stats/sla.ts", "tests/unit/"],
+  );
+});
+
+Deno.test("every repository path named in README.md, CHANGELOG.md and docs/ exists", () => {
+  const missing: string[] = [];
+  let checked = 0;
+  for (const file of docFiles()) {
+    for (const path of repoPaths(read(file))) {
+      checked++;
+      let found = true;
+      try {
+        Deno.statSync(new URL(path, ROOT));
+      } catch {
+        found = false;
+      }
+      if (!found) missing.push(`${file}: ${path}`);
+    }
+  }
+  assert.ok(checked > 30, `only ${checked} paths found; the path pattern is broken`);
+  assert.deepEqual(missing, []);
 });

@@ -8,7 +8,7 @@ import { serveMock } from "../../mock/server.ts";
 import { createClient } from "../../lib/client/mod.ts";
 import { runClosed } from "../../lib/load/runner.ts";
 import { collect } from "../../lib/records/collect.ts";
-import { suiteRequest } from "../../lib/cli/suite.ts";
+import { suiteRequest } from "../../lib/load/suite_run.ts";
 
 const FAST_MOCK = { rttMs: 0, setupRtts: 0, serviceMedianMs: 1, serviceSigma: 0, slowRate: 0 };
 const N = 30;

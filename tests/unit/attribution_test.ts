@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import {
   attributeDifference,
   type AttributionRun,
-  attributionRunFromStats,
   maxInFlight,
 } from "../../lib/stats/attribution.ts";
+import { attributionRunFromStats } from "../../lib/stats/mock_stats.ts";
 
 const run = (over: Partial<AttributionRun>): AttributionRun => ({
   name: "A",

@@ -1,0 +1,200 @@
+/**
+ * `bench`'s flags turned into a validated plan (this worker's share when
+ * sharded) and the run-wide configuration recorded in the JSON and the
+ * CSV's sidecar.
+ *
+ * @module
+ */
+import type { HttpRequest } from "../client/types.ts";
+import { PROFILES } from "../client/types.ts";
+import type { BenchPlan } from "../load/bench_run.ts";
+import { parseShard, type Shard, shardSchedule, shardShare } from "../load/shard.ts";
+import type { Redactor } from "../redact.ts";
+import type { SlaRule } from "../stats/sla.ts";
+import {
+  countOrDuration,
+  durationOption,
+  positiveInt,
+  rateOption,
+  str,
+  strs,
+  type Values,
+} from "./_args.ts";
+import { UsageError } from "./_usage_error.ts";
+import { confidenceOption, parseRules } from "./_verdicts.ts";
+
+/** Measured requests when neither -n nor -d is given. */
+export const DEFAULT_REQUESTS = 200;
+/** Closed model: requests in flight. */
+export const DEFAULT_CONCURRENCY = 20;
+/** Open model: most requests in flight. */
+export const DEFAULT_MAX_IN_FLIGHT = 1000;
+
+/** Parses `--start-at` (ISO 8601 or epoch ms) into epoch ms within the next 10 minutes. */
+function startAtOption(text: string): number {
+  const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) {
+    throw new UsageError(
+      `Invalid value for --start-at: "${text}"; use an ISO 8601 time (2026-01-01T12:00:00Z) or epoch ms`,
+    );
+  }
+  const wait = t - Date.now();
+  if (wait > 600_000) {
+    throw new UsageError(`Invalid value for --start-at: "${text}" is more than 10 minutes away`);
+  }
+  return t;
+}
+
+/** Everything a run needs, validated. */
+export interface Plan extends BenchPlan {
+  timeoutMs: number;
+  profile: string;
+  rules: SlaRule[];
+  confidence: number | "off";
+  runId: string | undefined;
+  caCerts: string[];
+  insecure: boolean;
+  quiet: boolean;
+  outPath: string | null;
+  jsonPath: string | null;
+}
+
+/** Validates the flags that shape the run. */
+export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jsonPath"> {
+  const given = (name: string) => str(values, name) !== undefined;
+  const timeoutMs = durationOption("--timeout", str(values, "timeout")!);
+  const durationMs = given("duration")
+    ? durationOption("--duration", str(values, "duration")!)
+    : undefined;
+  let requests = given("requests")
+    ? positiveInt("--requests", str(values, "requests")!)
+    : durationMs === undefined
+    ? DEFAULT_REQUESTS
+    : Infinity;
+  const open = given("rate");
+  if (open && given("concurrency")) {
+    throw new UsageError(
+      "Cannot combine --rate with -c/--concurrency: the open model sends on a schedule; bound it with --max-in-flight N instead",
+    );
+  }
+  if (!open) {
+    for (const f of ["max-in-flight", "drop-after"]) {
+      if (given(f)) {
+        throw new UsageError(`--${f} applies to the open model only: add --rate R, or drop --${f}`);
+      }
+    }
+  }
+  if (open && !given("requests") && durationMs === undefined) {
+    throw new UsageError(
+      "--rate needs an end: add --duration (e.g. -d 30s) or a request count (e.g. -n 1000)",
+    );
+  }
+  let rate = open ? rateOption("--rate", str(values, "rate")!) : 0;
+  let concurrency = given("concurrency")
+    ? positiveInt("--concurrency", str(values, "concurrency")!)
+    : DEFAULT_CONCURRENCY;
+  const maxInFlight = given("max-in-flight")
+    ? positiveInt("--max-in-flight", str(values, "max-in-flight")!)
+    : DEFAULT_MAX_IN_FLIGHT;
+  const dropAfterMs = given("drop-after")
+    ? durationOption("--drop-after", str(values, "drop-after")!)
+    : timeoutMs;
+  const warmup = given("warmup") ? countOrDuration("--warmup", str(values, "warmup")!) : null;
+  const profile = str(values, "client")!;
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new UsageError(
+      `Unknown --client profile "${profile}": use one of ${PROFILES.join(", ")}`,
+    );
+  }
+  const rules = parseRules(strs(values, "sla"));
+  const confidence = confidenceOption(str(values, "confidence")!);
+  let shard: Shard | null = null;
+  let offsetMs = 0;
+  if (given("shard")) {
+    try {
+      shard = parseShard(str(values, "shard")!);
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}`);
+    }
+    const { index, count } = shard;
+    if (requests !== Infinity) {
+      requests = shardShare(requests, index, count);
+      if (requests === 0) {
+        throw new UsageError(
+          `--shard ${index}/${count} gets no requests: -n must be at least the worker count ${count}`,
+        );
+      }
+    }
+    if (open) ({ rate, offsetMs } = shardSchedule(rate, index, count));
+    else {
+      concurrency = shardShare(concurrency, index, count);
+      if (concurrency === 0) {
+        throw new UsageError(
+          `--shard ${index}/${count} gets no concurrency: -c must be at least the worker count ${count}`,
+        );
+      }
+    }
+  }
+  const runId = str(values, "run-id");
+  if (runId !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(runId)) {
+    throw new UsageError(
+      `Invalid --run-id "${runId}": use 1 to 128 letters, digits, '.', '_', ':' or '-'`,
+    );
+  }
+  return {
+    model: open ? "open" : "closed",
+    requests,
+    durationMs,
+    concurrency,
+    rate,
+    offsetMs,
+    maxInFlight,
+    dropAfterMs,
+    warmup,
+    timeoutMs,
+    profile,
+    rules,
+    confidence,
+    shard,
+    runId,
+    startAt: given("start-at") ? startAtOption(str(values, "start-at")!) : null,
+    insecure: values.insecure === true,
+    quiet: values.quiet === true,
+  };
+}
+
+/** The run-wide configuration (totals, not this shard's share), secrets redacted. */
+export function runConfig(
+  plan: Plan,
+  request: HttpRequest,
+  redactor: Redactor,
+  values: Values,
+): Record<string, unknown> {
+  const num = (name: string) => str(values, name);
+  return {
+    url: redactor.url(request.url),
+    method: request.method,
+    headers: redactor.headers(request.headers),
+    body_bytes: request.body?.byteLength ?? 0,
+    client: plan.profile,
+    model: plan.model,
+    requests: num("requests") === undefined && plan.durationMs !== undefined
+      ? null
+      : Number(num("requests") ?? DEFAULT_REQUESTS),
+    duration_ms: plan.durationMs ?? null,
+    concurrency: plan.model === "closed" ? Number(num("concurrency") ?? DEFAULT_CONCURRENCY) : null,
+    rate: plan.model === "open" ? rateOption("--rate", num("rate")!) : null,
+    max_in_flight: plan.model === "open" ? plan.maxInFlight : null,
+    drop_after_ms: plan.model === "open" ? plan.dropAfterMs : null,
+    warmup: plan.warmup,
+    timeout_ms: plan.timeoutMs,
+    ca_cert: plan.caCerts.length > 0,
+    insecure: plan.insecure,
+    sla: plan.rules.map((r) => r.text),
+    confidence: plan.confidence,
+    shard: plan.shard ? `${plan.shard.index}/${plan.shard.count}` : null,
+    run_id: plan.runId ?? null,
+    out: plan.outPath,
+    json: plan.jsonPath,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * One `bench` run: send the load (closed or open model, optionally one
+ * shard of a larger run), stream every record into the CSV and a summary,
+ * and return what the report needs. Flags, output paths and the final
+ * summary stay in `lib/cli/bench.ts`; the loops themselves are in
+ * `runner.ts`.
+ *
+ * @module
+ */
+import type { Client, HttpRequest } from "../client/types.ts";
+import { abortableSleep, now } from "../clock.ts";
+import type { RequestRecord } from "../record.ts";
+import { collect } from "../records/collect.ts";
+import type { CsvWriter } from "../records/csv_writer.ts";
+import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
+import { type Summary, SummaryBuilder } from "../stats/summary.ts";
+import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
+import { type Shard, shardRequestId } from "./shard.ts";
+
+/** The shape of a bench run, validated (this worker's share when sharded). */
+export interface BenchPlan {
+  model: "closed" | "open";
+  /** Measured requests (warm-up excluded); `Infinity` when only a duration ends the run. */
+  requests: number;
+  durationMs: number | undefined;
+  /** Closed model: requests in flight at once. */
+  concurrency: number;
+  /** Open model: requests per second. */
+  rate: number;
+  /** Open model: shift of this worker's schedule, in ms. */
+  offsetMs: number;
+  maxInFlight: number;
+  dropAfterMs: number;
+  warmup: { count: number } | { durationMs: number } | null;
+  shard: Shard | null;
+  /** Epoch ms to start at (aligns sharded workers), or `null` for now. */
+  startAt: number | null;
+}
+
+/** Options of {@linkcode runBench}. */
+export interface BenchRunOptions {
+  plan: BenchPlan;
+  client: Client;
+  request: HttpRequest;
+  /** Stop starting requests when aborted. */
+  signal: AbortSignal;
+  /** Give up on requests in flight when aborted. */
+  hardStop: AbortSignal;
+  /** Opens the CSV (after any wait for `startAt`), or `null` for no CSV. */
+  openCsv: (() => Promise<CsvWriter>) | null;
+  /** The CSV's sidecar, written once the CSV is closed. */
+  meta: RunMeta | null;
+  /** Called when the load starts. */
+  onStart?: () => void;
+  /** Called for each record as it completes. */
+  onRecord?: (record: RequestRecord) => void;
+  /** Called when the load has ended, before the CSV and the client are closed. */
+  onEnd?: () => void;
+}
+
+/** What a bench run measured. */
+export interface BenchRunResult {
+  builder: SummaryBuilder;
+  /** Open model: the schedule's health. */
+  counters: OpenLoopCounters | null;
+  /** Open model: latency timed from the actual send (what coordinated omission would show). */
+  uncorrected: Summary | null;
+  csv: { path: string; rows: number } | null;
+  /** Epoch ms when the run began (before any `startAt` wait). */
+  startedAt: number;
+}
+
+/**
+ * Runs the load of one bench invocation. The client is closed at the end.
+ *
+ * @example
+ * ```ts ignore
+ * import { runBench } from "./bench_run.ts";
+ * const result = await runBench({ plan, client, request, signal, hardStop, openCsv: null, meta: null });
+ * result.builder.summary().p95_ms;
+ * ```
+ */
+export async function runBench(options: BenchRunOptions): Promise<BenchRunResult> {
+  const { plan, client, request } = options;
+  const shard = plan.shard;
+  const idFor = shard
+    ? (local: number) => shardRequestId(local, shard.index, shard.count)
+    : (local: number) => local;
+  const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
+  const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
+  const total = plan.requests === Infinity ? null : plan.requests + warmupCount;
+  const counters = newOpenLoopCounters();
+  const uncorrected = new SummaryBuilder();
+  let csv: CsvWriter | null = null;
+  let builder: SummaryBuilder;
+  const startedAt = Date.now();
+  try {
+    // The open model waits inside its schedule (exact alignment across workers).
+    if (plan.startAt !== null && plan.model === "closed") {
+      await abortableSleep(plan.startAt - Date.now(), options.signal);
+    }
+    if (options.openCsv !== null) csv = await options.openCsv();
+    const common = {
+      client,
+      requestFor: () => request,
+      idFor,
+      worker: shard?.index ?? 0,
+      signal: options.signal,
+      hardStop: options.hardStop,
+      requests: total ?? Infinity,
+      ...(plan.durationMs === undefined ? {} : { durationMs: plan.durationMs }),
+      ...(warmupMs > 0 ? { warmupMs } : { warmup: warmupCount }),
+    };
+    const records = plan.model === "open"
+      ? runOpen({
+        ...common,
+        rate: plan.rate,
+        maxInFlight: plan.maxInFlight,
+        dropAfterMs: plan.dropAfterMs,
+        offsetMs: plan.offsetMs,
+        counters,
+        ...(plan.startAt === null ? {} : { startMs: Math.max(plan.startAt, now()) }),
+      })
+      : runClosed({ ...common, concurrency: plan.concurrency });
+    options.onStart?.();
+    builder = await collect(records, {
+      csv,
+      // Sized once when the count is known: no doubling copy on huge runs.
+      builder: new SummaryBuilder(total ?? 1024),
+      onRecord: (r) => {
+        options.onRecord?.(r);
+        // What a tool timing from the actual send would report (coordinated omission).
+        if (plan.model === "open") {
+          const lag = r.startedMs - r.scheduledMs;
+          uncorrected.add({ ...r, scheduledMs: r.startedMs, latencyMs: r.latencyMs - lag });
+        }
+      },
+    });
+  } finally {
+    options.onEnd?.();
+    await csv?.close();
+    await client.close();
+  }
+  if (csv !== null && options.meta !== null) await writeRunMeta(csv.path, options.meta);
+  const open = plan.model === "open";
+  return {
+    builder,
+    counters: open ? counters : null,
+    uncorrected: open ? uncorrected.summary() : null,
+    csv: csv === null ? null : { path: csv.path, rows: csv.rows },
+    startedAt,
+  };
+}

@@ -1,0 +1,313 @@
+/**
+ * The suite's experiment: against one mock, run the baseline and the
+ * optimized profile with identical requests (one after the other, or
+ * interleaved in blocks), read the mock's `/stats` at each boundary, then
+ * compare the runs and gate the optimized one on the SLA. The command
+ * (`lib/cli/suite.ts`) parses flags, starts the mock through the one seam
+ * between `lib/` and `mock/`, and prints and writes what this returns.
+ * Why the placement and the design: [docs/architecture.md](../../docs/architecture.md).
+ *
+ * @module
+ */
+import { createClient } from "../client/mod.ts";
+import type { Client, HttpRequest } from "../client/types.ts";
+import { collect } from "../records/collect.ts";
+import { CsvWriter } from "../records/csv_writer.ts";
+import { RunKeeper } from "../records/load_run.ts";
+import type { Attribution } from "../stats/attribution.ts";
+import {
+  blockBootstrapCompare,
+  type BootstrapComparison,
+  type BootstrapOptions,
+} from "../stats/bootstrap.ts";
+import { compareSummaries } from "../stats/compare.ts";
+import { type PercentileInterval, percentileInterval } from "../stats/confidence.ts";
+import {
+  attributeFromMockStats,
+  diffMockStats,
+  type MockStats,
+  type RequestConsistency,
+  requestConsistency,
+  sumMockStats,
+} from "../stats/mock_stats.ts";
+import { evaluateSla, slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
+import type { Summary } from "../stats/summary.ts";
+import { runClosed } from "./runner.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * The suite's request for id `i`: a small inference-like JSON payload, identical across profiles.
+ *
+ * @example
+ * ```ts
+ * import { suiteRequest } from "./suite_run.ts";
+ * suiteRequest("http://127.0.0.1:8080/api", 7).method; // "POST"
+ * ```
+ */
+export function suiteRequest(url: string, i: number): HttpRequest {
+  const body = encoder.encode(JSON.stringify({
+    id: i,
+    model: "mock-1",
+    prompt: `Summarize ticket #${i} in one sentence.`,
+    max_tokens: 64,
+  }));
+  return { url, method: "POST", headers: [["content-type", "application/json"]], body };
+}
+
+/** The two profiles the suite compares, in run order. */
+export const SUITE_PROFILES = ["baseline", "optimized"] as const;
+/** One of {@linkcode SUITE_PROFILES}. */
+export type SuiteProfile = typeof SUITE_PROFILES[number];
+
+/** A running mock, as the suite needs it. */
+export interface SuiteMock {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode runSuite}. */
+export interface SuiteOptions {
+  /** Starts the mock (one configuration for every run). */
+  startMock: () => SuiteMock;
+  /** Requests per profile. */
+  requests: number;
+  /** Requests in flight per profile. */
+  concurrency: number;
+  /** Run the profiles in alternating blocks of `block` requests. */
+  interleave: boolean;
+  block: number;
+  /** Where the CSVs go: `<outDir>/latency_<profile>.csv`. */
+  outDir: string;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** SLA rules on the optimized run. */
+  rules: SlaRule[];
+  /** Confidence of the SLA verdicts and the P95 intervals (`off`: point values, 95% intervals). */
+  confidence: number | "off";
+  /** The comparison's bootstrap. */
+  bootstrap: BootstrapOptions;
+  /** Exit 1 when optimized is significantly slower. */
+  failOnRegression: boolean;
+  /** Progress messages. */
+  log: (line: string) => void;
+}
+
+/** One profile's run and its results. */
+export interface ProfileRun {
+  name: SuiteProfile;
+  csvPath: string;
+  /** Summary, records (for the charts) and the bootstrap's series. */
+  keeper: RunKeeper;
+  /** The mock's `/stats` for this profile (summed over blocks when interleaved). */
+  mock: MockStats | null;
+  /** Per-block `/stats` when interleaved. */
+  blocks: MockStats[];
+}
+
+/** Everything the suite measured and decided. */
+export interface SuiteOutcome {
+  /** The mock's base URL. */
+  mockUrl: string;
+  baseline: ProfileRun;
+  optimized: ProfileRun;
+  summaries: { baseline: Summary; optimized: Summary };
+  improvement: ReturnType<typeof compareSummaries>;
+  /** The SLA verdicts of the optimized run. */
+  results: SlaResult[];
+  consistency: RequestConsistency;
+  /** `null` when a profile has fewer than 2 successful requests. */
+  bootstrap: BootstrapComparison | null;
+  attribution: Attribution | null;
+  p95: { level: number; baseline: PercentileInterval; optimized: PercentileInterval };
+  /** 0 SLA met, 1 failed (or regressed with `failOnRegression`), 3 inconclusive, 4 invalid run. */
+  exitCode: number;
+}
+
+/**
+ * Runs the suite and judges it. The mock is closed at the end.
+ *
+ * @example
+ * ```ts ignore
+ * import { runSuite } from "./suite_run.ts";
+ * const outcome = await runSuite({ startMock, requests: 400, concurrency: 20, ...rest });
+ * outcome.exitCode;
+ * ```
+ */
+export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
+  const runs: Record<SuiteProfile, ProfileRun> = {
+    baseline: newRun("baseline", options.outDir),
+    optimized: newRun("optimized", options.outDir),
+  };
+  const server = options.startMock();
+  try {
+    await runProfiles(server.url, runs, options);
+  } finally {
+    await server.close();
+  }
+  return { mockUrl: server.url, ...judgeSuite(runs.baseline, runs.optimized, options) };
+}
+
+function newRun(name: SuiteProfile, outDir: string): ProfileRun {
+  return {
+    name,
+    csvPath: `${outDir}/latency_${name}.csv`,
+    keeper: new RunKeeper({ records: true, series: true }),
+    mock: null,
+    blocks: [],
+  };
+}
+
+async function runProfiles(
+  base: string,
+  runs: Record<SuiteProfile, ProfileRun>,
+  options: SuiteOptions,
+): Promise<void> {
+  const { requests, concurrency, timeoutMs, block, log } = options;
+  const control = Deno.createHttpClient({});
+  const apiUrl = new URL("/api", base).href;
+  /** Ends the mock's current run and returns its stats. */
+  const resetStats = async (): Promise<MockStats> =>
+    await (await fetch(new URL("/stats/reset", base), { method: "POST", client: control }))
+      .json();
+  /** The mock's stats of the current run so far. */
+  const snapshot = async (): Promise<MockStats> =>
+    await (await fetch(new URL("/stats", base), { client: control })).json();
+  /** Sends requests `start` … `start + count − 1` with one profile; waits until all finished. */
+  const runBlock = async (
+    run: ProfileRun,
+    client: Client,
+    csv: CsvWriter,
+    start: number,
+    count: number,
+  ): Promise<void> => {
+    await collect(
+      runClosed({
+        client,
+        requestFor: (i) => suiteRequest(apiUrl, start + i),
+        idOffset: start,
+        concurrency: Math.min(concurrency, count),
+        requests: count,
+      }),
+      { csv, builder: run.keeper.builder, onRecord: (r) => run.keeper.keep(r) },
+    );
+  };
+  try {
+    if (!options.interleave) {
+      for (const profile of SUITE_PROFILES) {
+        await resetStats();
+        const run = runs[profile];
+        const csv = await CsvWriter.create(run.csvPath);
+        const client = createClient(profile, { concurrency, timeoutMs });
+        log(`running ${profile}: ${requests} requests, concurrency ${concurrency} …`);
+        try {
+          await runBlock(run, client, csv, 0, requests);
+        } finally {
+          await csv.close();
+          await client.close();
+        }
+        run.mock = await snapshot();
+      }
+      return;
+    }
+    const blocks = Math.ceil(requests / block);
+    log(
+      `running baseline and optimized interleaved: ${blocks} blocks of ${block} requests each, concurrency ${concurrency} …`,
+    );
+    const csvs = {
+      baseline: await CsvWriter.create(runs.baseline.csvPath),
+      optimized: await CsvWriter.create(runs.optimized.csvPath),
+    };
+    const clients: Record<SuiteProfile, Client> = {
+      baseline: createClient("baseline", { concurrency, timeoutMs }),
+      optimized: createClient("optimized", { concurrency, timeoutMs }),
+    };
+    try {
+      await resetStats();
+      let prev = await snapshot();
+      for (let j = 0; j < blocks; j++) {
+        const start = j * block;
+        const size = Math.min(block, requests - start);
+        for (const profile of SUITE_PROFILES) {
+          const run = runs[profile];
+          await runBlock(run, clients[profile], csvs[profile], start, size);
+          const cur = await snapshot();
+          run.blocks.push(diffMockStats(prev, cur));
+          prev = cur;
+        }
+      }
+    } finally {
+      for (const p of SUITE_PROFILES) {
+        await csvs[p].close();
+        await clients[p].close();
+      }
+    }
+    for (const p of SUITE_PROFILES) runs[p].mock = sumMockStats(runs[p].blocks);
+  } finally {
+    control.close();
+  }
+}
+
+/**
+ * Compares the two runs and gates the optimized one: SLA verdicts, the
+ * block bootstrap, the attribution to connection setup, the P95 intervals,
+ * the request-consistency check and the exit code. Pure.
+ */
+export function judgeSuite(
+  base: ProfileRun,
+  opt: ProfileRun,
+  options: Pick<
+    SuiteOptions,
+    "rules" | "confidence" | "bootstrap" | "concurrency" | "interleave" | "failOnRegression"
+  >,
+): Omit<SuiteOutcome, "mockUrl"> {
+  const { confidence, concurrency } = options;
+  const baseSummary = base.keeper.builder.summary();
+  const optSummary = opt.keeper.builder.summary();
+  const sortedOpt = opt.keeper.builder.sortedLatencies().slice();
+  const sortedBase = base.keeper.builder.sortedLatencies().slice();
+  const results = options.rules.map((r) => evaluateSla(r, optSummary, sortedOpt, confidence));
+  const consistency = requestConsistency(
+    base.mock,
+    opt.mock,
+    options.interleave ? { baseline: base.blocks, optimized: opt.blocks } : undefined,
+  );
+  const seriesA = base.keeper.series()!;
+  const seriesB = opt.keeper.series()!;
+  const bootstrap = seriesA.length >= 2 && seriesB.length >= 2
+    ? blockBootstrapCompare(seriesA, seriesB, options.bootstrap)
+    : null;
+  let attribution: Attribution | null;
+  try {
+    attribution = attributeFromMockStats(
+      { name: "baseline", summary: baseSummary, stats: base.mock, maxInFlight: concurrency },
+      { name: "optimized", summary: optSummary, stats: opt.mock, maxInFlight: concurrency },
+    );
+  } catch {
+    attribution = null; // the mock's stats lacked connection counts: nothing to attribute
+  }
+  const level = confidence === "off" ? 0.95 : confidence;
+  let exitCode: number;
+  if (!consistency.identical || optSummary.successes === 0) exitCode = 4;
+  else {
+    exitCode = slaExitCode(results);
+    if (options.failOnRegression && bootstrap?.verdict === "regressed") exitCode = 1;
+  }
+  return {
+    baseline: base,
+    optimized: opt,
+    summaries: { baseline: baseSummary, optimized: optSummary },
+    improvement: compareSummaries(baseSummary, optSummary),
+    results,
+    consistency,
+    bootstrap,
+    attribution,
+    p95: {
+      level,
+      baseline: percentileInterval(sortedBase, 95, level),
+      optimized: percentileInterval(sortedOpt, 95, level),
+    },
+    exitCode,
+  };
+}

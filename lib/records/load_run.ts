@@ -1,0 +1,176 @@
+/**
+ * Loading a saved run: a latency CSV from tailgate, hey, vegeta, oha or k6,
+ * detected from its first line, into a summary plus what the caller asks to
+ * keep (the bootstrap's time series, every record, the intervals).
+ *
+ * Problems with the file's content throw `SyntaxError` naming the path;
+ * file-system errors (`Deno.errors.NotFound`, `IsADirectory`, …) pass
+ * through. The CLI turns both into one-line usage errors.
+ *
+ * @module
+ */
+import { detectFormat, type ResultFormat } from "./formats/detect_format.ts";
+import { readResults } from "./formats/read_results.ts";
+import { readRecordBatches } from "./read_records.ts";
+import { isSuccess, type RequestRecord } from "../record.ts";
+import { SummaryBuilder } from "../stats/summary.ts";
+
+/** What to keep from a run beyond its summary. */
+export interface LoadWants {
+  /** Successful, measured latencies in start-time order (for the bootstrap). */
+  series?: boolean;
+  /** Every record (for the HTML charts). */
+  records?: boolean;
+  /** Start times and latencies of measured requests (for the most in flight at once). */
+  intervals?: boolean;
+}
+
+/** A run read from a CSV file. */
+export interface LoadedRun {
+  path: string;
+  format: ResultFormat;
+  /** Caveats of the format, in plain words. */
+  notes: string[];
+  builder: SummaryBuilder;
+  series: Float64Array | null;
+  records: RequestRecord[] | null;
+  intervals: { starts: Float64Array; latencies: Float64Array } | null;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** A SyntaxError that names the file it came from. */
+function withPath(path: string, err: unknown): unknown {
+  if (!(err instanceof SyntaxError) || err.message.includes(path)) return err;
+  return new SyntaxError(`${err.message} (in ${path})`);
+}
+
+async function sniff(path: string): Promise<string> {
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(SNIFF_BYTES);
+  let filled = 0;
+  while (filled < buf.length) {
+    const n = await file.read(buf.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return new TextDecoder().decode(buf.subarray(0, filled));
+}
+
+/**
+ * Accumulates a summary and what {@linkcode LoadWants} asks for while
+ * records stream by (a saved run as it is read, or a live run as it ends).
+ *
+ * @example
+ * ```ts
+ * import { RunKeeper } from "./load_run.ts";
+ * const keep = new RunKeeper({ series: true });
+ * keep.series()?.length; // 0
+ * ```
+ */
+export class RunKeeper {
+  /** The summary of every record added. */
+  readonly builder: SummaryBuilder;
+  /** Every record, when asked for. */
+  readonly records: RequestRecord[] | null;
+  #seriesStart: number[] | null;
+  #seriesLat: number[] | null;
+  #starts: number[] | null;
+  #lats: number[] | null;
+
+  /** Keeps what `wants` asks for, summing into `builder` (a new one by default). */
+  constructor(wants: LoadWants, builder: SummaryBuilder = new SummaryBuilder()) {
+    this.builder = builder;
+    this.records = wants.records ? [] : null;
+    this.#seriesStart = wants.series ? [] : null;
+    this.#seriesLat = wants.series ? [] : null;
+    this.#starts = wants.intervals ? [] : null;
+    this.#lats = wants.intervals ? [] : null;
+  }
+
+  /** Adds a record to the summary and to what is kept. */
+  add(r: RequestRecord): void {
+    this.builder.add(r);
+    this.keep(r);
+  }
+
+  /** Keeps a record that is already in the summary (e.g. added by `collect`). */
+  keep(r: RequestRecord): void {
+    this.records?.push(r);
+    if (r.warmup) return;
+    this.#starts?.push(r.startedMs);
+    this.#lats?.push(r.latencyMs);
+    if (this.#seriesStart && isSuccess(r)) {
+      this.#seriesStart.push(r.startedMs);
+      this.#seriesLat!.push(r.latencyMs);
+    }
+  }
+
+  /** Successful, measured latencies in start-time order (ties in arrival order). */
+  series(): Float64Array | null {
+    const st = this.#seriesStart;
+    const lat = this.#seriesLat;
+    if (!st || !lat) return null;
+    const order = Array.from({ length: st.length }, (_, i) => i);
+    order.sort((i, j) => (st[i] as number) - (st[j] as number) || i - j);
+    return Float64Array.from(order, (i) => lat[i] as number);
+  }
+
+  /** Start times and latencies of measured requests. */
+  intervals(): LoadedRun["intervals"] {
+    if (!this.#starts || !this.#lats) return null;
+    return { starts: Float64Array.from(this.#starts), latencies: Float64Array.from(this.#lats) };
+  }
+}
+
+/**
+ * Reads a latency CSV written by tailgate, hey, vegeta, oha or k6, detecting
+ * the format from its first line. tailgate CSVs stream in batches (a
+ * million rows in about a second); other formats are read whole.
+ *
+ * @throws {SyntaxError} when the file is empty, its header is not one of the
+ * known formats, or a row is malformed (the message names the path).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadRun } from "./load_run.ts";
+ * const run = await loadRun("results/latency_optimized.csv", { series: true });
+ * run.builder.summary().p95_ms;
+ * ```
+ */
+export async function loadRun(path: string, wants: LoadWants = {}): Promise<LoadedRun> {
+  const head = await sniff(path);
+  if (head.replace(/^\ufeff/, "").trim() === "") {
+    throw new SyntaxError(`Cannot read ${path}: the file is empty; pass a CSV with a header row`);
+  }
+  const format = detectFormat(head);
+  if (format === null) {
+    const first = head.replace(/^\ufeff/, "").trimStart().split("\n", 1)[0]?.replace(/\r$/, "")
+      .slice(0, 120);
+    throw new SyntaxError(
+      `Cannot read ${path}: unrecognized header "${first}"; expected a CSV from tailgate, hey (-o csv), vegeta (encode -to csv), oha (--output-format csv) or k6 (--out csv)`,
+    );
+  }
+  const keep = new RunKeeper(wants);
+  let notes: string[] = [];
+  try {
+    if (format === "tailgate") {
+      for await (const batch of readRecordBatches(path)) for (const r of batch) keep.add(r);
+    } else {
+      const read = readResults(await Deno.readTextFile(path), format);
+      notes = read.notes;
+      for (const r of read.records) keep.add(r);
+    }
+  } catch (err) {
+    throw withPath(path, err);
+  }
+  return {
+    path,
+    format,
+    notes,
+    builder: keep.builder,
+    series: keep.series(),
+    records: keep.records,
+    intervals: keep.intervals(),
+  };
+}

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import type { RequestRecord } from "../../lib/record.ts";
+import { RunKeeper } from "../../lib/records/load_run.ts";
+
+const rec = (id: number, startedMs: number, latencyMs: number, over: Partial<RequestRecord> = {}) =>
+  ({
+    id,
+    scheduledMs: startedMs,
+    startedMs,
+    latencyMs,
+    ttfbMs: null,
+    status: 200,
+    bytes: 0,
+    error: "",
+    warmup: false,
+    worker: 0,
+    ...over,
+  }) as RequestRecord;
+
+Deno.test("RunKeeper.series() holds measured successes in start-time order", () => {
+  const keep = new RunKeeper({ series: true, intervals: true });
+  keep.add(rec(2, 30, 3));
+  keep.add(rec(0, 10, 1));
+  keep.add(rec(9, 5, 100, { warmup: true }));
+  keep.add(rec(1, 20, 2, { status: 0, error: "timeout" }));
+  keep.add(rec(3, 10, 4)); // same start as id 0: arrival order breaks the tie
+  assert.deepEqual([...keep.series()!], [1, 4, 3]);
+  assert.deepEqual([...keep.intervals()!.starts], [30, 10, 20, 10]);
+  assert.equal(keep.records, null);
+  assert.equal(keep.builder.summary().count, 4);
+});
+
+Deno.test("RunKeeper.keep() does not add to the summary a second time", () => {
+  const keep = new RunKeeper({ records: true });
+  const r = rec(0, 0, 5);
+  keep.builder.add(r);
+  keep.keep(r);
+  assert.equal(keep.builder.summary().count, 1);
+  assert.equal(keep.records!.length, 1);
+  assert.equal(keep.series(), null);
+});
