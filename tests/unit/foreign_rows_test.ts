@@ -59,9 +59,10 @@ Deno.test("negative and absurd latencies are rejected in every format", () => {
 });
 
 Deno.test("a tailgate run with a request id twice is refused", () => {
-  assert.throws(() => readTailgateCsv(TG + "1,1000,5,200\n2,1001,5,200\n1,1000,5,200\n"), {
-    name: "SyntaxError",
-    message: /request_id 1 appears more than once/,
+  assert.throws(() => readTailgateCsv(TG + "1,1000,5,200\n2,1001,5,200\n1,1000,5,200\n"), (err) => {
+    assert.ok(err instanceof SyntaxError);
+    assert.match(err.message, /request_id 1 appears more than once/);
+    return true;
   });
 });
 
