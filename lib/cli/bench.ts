@@ -11,8 +11,8 @@
 import { createClient, PROFILES } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
-import { CsvWriter } from "../records/csv_writer.ts";
-import { buildRunMeta, type RunMeta } from "../records/run_meta.ts";
+import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
+import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
 import { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
@@ -25,7 +25,7 @@ import {
   runConfig,
 } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
-import { checkWritable, reason } from "./_files.ts";
+import { checkWritable, reason, refuseOverwrites, writeOutput } from "./_files.ts";
 import { buildRequest, readCaCert, secretHeaderNames } from "./_request.ts";
 import { useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
@@ -227,6 +227,13 @@ export async function bench(args: string[]): Promise<number> {
   if (outPath !== null && outPath === jsonPath) {
     throw new UsageError(`--out and --json both point at ${outPath}: give them different files`);
   }
+  if (outPath !== null) {
+    // The sidecar is written next to the CSV; --json there would overwrite it (and merge refuse).
+    await refuseOverwrites([[jsonPath, "--json"]], [
+      [outPath, "the --out CSV"],
+      [metaPath(outPath), "the sidecar of --out"],
+    ]);
+  }
   if (jsonPath !== null) await checkWritable(jsonPath, "--json");
   if (outPath !== null) await checkWritable(outPath, "--out");
   const plan: Plan = { ...plan0, caCerts, outPath, jsonPath };
@@ -292,6 +299,7 @@ async function execute(
       try {
         return await CsvWriter.create(outPath);
       } catch (err) {
+        if (err instanceof CsvWriteError) throw err; // opened, but the disk refused: exit 4
         throw new UsageError(`Cannot write --out ${outPath}: ${reason(err)}; choose another path`);
       }
     },
@@ -315,7 +323,7 @@ async function execute(
   });
   console.log(redactor.text(text));
   if (plan.jsonPath !== null) {
-    await Deno.writeTextFile(plan.jsonPath, redactor.text(JSON.stringify(json, null, 2)) + "\n");
+    await writeOutput(plan.jsonPath, redactor.text(JSON.stringify(json, null, 2)) + "\n", "--json");
   }
   return code;
 }

@@ -14,10 +14,10 @@ import { renderJunitReport } from "../report/junit.ts";
 import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { bootstrapOptions, formatLine, meanVerdict, readRun } from "./_verdicts.ts";
+import { bootstrapOptions, formatLine, meanVerdict, noDataLine, readRun } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the comparison as one JSON object" },
@@ -153,8 +153,18 @@ export async function compare(args: string[]): Promise<number> {
   const junitPath = str(values, "junit");
   const mock = await readMockStats(strs(values, "mock-stats"));
   const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
+  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [
+    [pa, "run A"],
+    [pb, "run B"],
+  ]);
   const ra = await readRun(pa, wants);
   const rb = await readRun(pb, wants);
+  for (const run of [ra, rb]) {
+    if (run.builder.count === 0) {
+      console.error(`tailgate compare: ${noDataLine(run)}`);
+      return 3;
+    }
+  }
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const a = ra.builder.summary();

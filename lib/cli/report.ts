@@ -6,10 +6,17 @@ import { formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { formatRuleTable } from "./_bench_text.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { confidenceOption, formatLine, parseRules, readRun, slaRows } from "./_verdicts.ts";
+import {
+  confidenceOption,
+  formatLine,
+  noDataLine,
+  parseRules,
+  readRun,
+  slaRows,
+} from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the summary as one JSON object" },
@@ -66,7 +73,12 @@ export async function report(args: string[]): Promise<number> {
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const path = positionals[0]!;
+  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [[path, "the input"]]);
   const run = await readRun(path, { records: htmlPath !== undefined });
+  if (run.builder.count === 0) {
+    console.error(`tailgate report: ${noDataLine(run)}`);
+    return 3;
+  }
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const summary = run.builder.summary();

@@ -16,7 +16,7 @@ import { K6_FORMAT } from "./formats/k6.ts";
 import { OHA_FORMAT } from "./formats/oha.ts";
 import { TAILGATE_FORMAT } from "./formats/tailgate.ts";
 import { VEGETA_FORMAT } from "./formats/vegeta.ts";
-import { type LineBatch, printable, readLineBatches } from "./read_lines.ts";
+import { type ByteSource, type LineBatch, printable, readLineBatches } from "./read_lines.ts";
 
 const SPECS: Record<ResultFormat, FormatSpec> = {
   tailgate: TAILGATE_FORMAT,
@@ -45,7 +45,7 @@ export class EmptyFileError extends SyntaxError {
 }
 
 /**
- * Opens `path` and reads up to its first non-blank line to detect the
+ * Opens `path` (`-` or `/dev/stdin`: the standard input) and reads up to its first non-blank line to detect the
  * format. Close the file by iterating `batches` to the end (or calling its
  * `return()`).
  *
@@ -61,7 +61,10 @@ export class EmptyFileError extends SyntaxError {
  * ```
  */
 export async function openResults(path: string): Promise<ResultStream> {
-  const file = await Deno.open(path, { read: true });
+  // `-` and /dev/stdin read the standard input (Deno grants /dev paths only with --allow-all).
+  const file: ByteSource & { close(): void } = path === "-" || path === "/dev/stdin"
+    ? { read: (buf) => Deno.stdin.read(buf), close: () => {} }
+    : await Deno.open(path, { read: true });
   const lines = readLineBatches(file, `CSV file ${path}`);
   let first: LineBatch | null = null;
   let text = "";
