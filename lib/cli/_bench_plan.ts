@@ -49,6 +49,9 @@ function startAtOption(text: string): number {
 export interface Plan extends BenchPlan {
   timeoutMs: number;
   profile: string;
+  /** fast-h2 only: connections and streams per connection. */
+  connections: number | undefined;
+  streams: number | undefined;
   rules: SlaRule[];
   confidence: number | "off";
   runId: string | undefined;
@@ -106,6 +109,15 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
       `Unknown --client profile "${profile}": use one of ${PROFILES.join(", ")}`,
     );
   }
+  for (const f of ["connections", "streams"]) {
+    if (given(f) && profile !== "fast-h2") {
+      throw new UsageError(`--${f} applies to --client fast-h2 only: add it, or drop --${f}`);
+    }
+  }
+  const connections = given("connections")
+    ? positiveInt("--connections", str(values, "connections")!)
+    : undefined;
+  const streams = given("streams") ? positiveInt("--streams", str(values, "streams")!) : undefined;
   const rules = parseRules(strs(values, "sla"));
   const confidence = confidenceOption(str(values, "confidence")!);
   let shard: Shard | null = null;
@@ -153,6 +165,8 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
     warmup,
     timeoutMs,
     profile,
+    connections,
+    streams,
     rules,
     confidence,
     shard,

@@ -81,6 +81,16 @@ const OPTIONS: OptionSpecs = {
     default: "optimized",
     help: `Client profile: ${PROFILES.join(", ")}`,
   },
+  connections: {
+    type: "string",
+    arg: "N",
+    help: "fast-h2: HTTP/2 connections (like h2load -c; default one per 100 in flight)",
+  },
+  streams: {
+    type: "string",
+    arg: "M",
+    help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
+  },
   method: {
     type: "string",
     short: "m",
@@ -246,6 +256,8 @@ export async function bench(args: string[]): Promise<number> {
       insecure: plan.insecure,
     };
     if (caCerts.length) clientOptions.caCerts = caCerts;
+    if (plan.connections !== undefined) clientOptions.connections = plan.connections;
+    if (plan.streams !== undefined) clientOptions.streams = plan.streams;
     client = createClient(plan.profile, clientOptions);
   } catch (err) {
     throw new UsageError(

@@ -12,10 +12,13 @@
  * - `fresh`: a new connection for every request (no reuse).
  * - `fast`: tailgate's own HTTP/1.1 keep-alive engine over raw sockets
  *   (one connection per concurrency slot, no silent retry); see `fast.ts`.
+ * - `fast-h2`: tailgate's own HTTP/2 engine over raw sockets (`connections` ×
+ *   `streams`, no silent retry); see `fast_h2.ts`.
  *
  * @module
  */
 import { createFastClient } from "./fast.ts";
+import { createFastH2Client } from "./fast_h2.ts";
 import { FetchClient } from "./fetch.ts";
 import { type Client, type ClientOptions, PROFILES } from "./types.ts";
 
@@ -70,6 +73,8 @@ export function createClient(name: string, options: ClientOptions): Client {
       );
     case "fast":
       return createFastClient(options);
+    case "fast-h2":
+      return createFastH2Client(options);
     default:
       throw new TypeError(
         `Unknown client profile "${name}": use one of ${PROFILES.join(", ")}`,

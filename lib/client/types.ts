@@ -10,7 +10,7 @@
 import type { ErrorKind } from "../record.ts";
 
 /** The client profiles tailgate offers. */
-export const PROFILES = ["baseline", "optimized", "h1", "fresh", "fast"] as const;
+export const PROFILES = ["baseline", "optimized", "h1", "fresh", "fast", "fast-h2"] as const;
 /** A client profile name. */
 export type ProfileName = typeof PROFILES[number];
 
@@ -70,6 +70,10 @@ export interface ClientOptions {
    * Default `true`.
    */
   reuse?: boolean;
+  /** HTTP/2 connections per origin (`fast-h2`; default one per 100 in flight). */
+  connections?: number;
+  /** Concurrent streams per HTTP/2 connection (`fast-h2`; default in flight / connections). */
+  streams?: number;
 }
 
 /** A client profile instance. */

@@ -89,6 +89,9 @@ const BENCH_CASES: [string, string[], string][] = [
   ["unwritable --json", [URL_OK, "--json", "/proc/tailgate.json"], "--json"],
   ["--out and --json the same", [URL_OK, "--json", OUT], "different files"],
   ["--out with --no-csv", [URL_OK, "--no-csv"], "--no-csv"],
+  ["--streams 0", [URL_OK, "--client", "fast-h2", "--streams", "0"], "--streams"],
+  ["--connections not a number", [URL_OK, "--client", "fast-h2", "--connections", "x"], "x"],
+  ["--connections without fast-h2", [URL_OK, "--client", "fast", "--connections", "2"], "fast-h2"],
 ];
 
 const DEFAULT_OUT_CASES = new Set([

@@ -117,6 +117,9 @@ async function faultRow(f: FaultRow): Promise<void> {
   assertNoRejections(f.row);
 }
 
+/** Profiles that speak HTTP/2 only on `http://` (h2c prior knowledge). */
+const h2cOnly = (p: MatrixProfile) => p === "optimized" || p === "fast-h2";
+
 Deno.test("fault matrix: error 500 is status 500, http_5xx, for every profile", async () => {
   await faultRow({
     row: "error 500",
@@ -171,7 +174,7 @@ Deno.test("fault matrix: reset on Deno.serve (h1 after the headers, h2 RST_STREA
 
 Deno.test("fault matrix: reset before the first byte (raw HTTP/1.1 transport)", async () => {
   // Every request resets, so no connection is ever reused and fetch never retries: the server
-  // sees exactly N. optimized speaks h2c (prior knowledge) only: against an HTTP/1.1-only
+  // sees exactly N. optimized and fast-h2 speak h2c (prior knowledge) only: against an HTTP/1.1-only
   // server its preface is answered in HTTP/1.1, "frame with invalid size" → protocol, and no
   // request reaches the app.
   await faultRow({
@@ -180,8 +183,8 @@ Deno.test("fault matrix: reset before the first byte (raw HTTP/1.1 transport)", 
     n: N,
     c: C,
     timeoutMs: 2000,
-    expect: (p) => p === "optimized" ? all("protocol[0]") : all("reset[0]"),
-    server: (p) => p === "optimized" ? 0 : N,
+    expect: (p) => h2cOnly(p) ? all("protocol[0]") : all("reset[0]"),
+    server: (p) => h2cOnly(p) ? 0 : N,
   });
 });
 
@@ -274,7 +277,7 @@ Deno.test("fault matrix: malformed responses (raw transport) are protocol", asyn
     c: C,
     timeoutMs: 2000,
     expect: () => all("protocol[0]"),
-    server: (p) => p === "optimized" ? 0 : N,
+    server: (p) => h2cOnly(p) ? 0 : N,
   });
 });
 
@@ -282,17 +285,18 @@ Deno.test("fault matrix: fetch's hidden retry on a reused connection, counted ex
   // Warm the pool with C good requests (C idle keep-alive connections), flip resetRate to 1
   // through /admin/faults, then send N. baseline and h1 take each pooled connection once, see
   // it closed before any byte, and silently re-send on a new connection (which resets too):
-  // the server sees C + N + C. fresh never reuses, fast never retries: C + N. optimized runs
-  // on Deno.serve (h2c): RST_STREAM is not retried: C + N.
+  // the server sees C + N + C. fresh never reuses, fast never retries: C + N. optimized and
+  // fast-h2 run on Deno.serve (h2c): RST_STREAM is not retried: C + N.
   const expected: Record<MatrixProfile, number> = {
     baseline: C + N + C,
     h1: C + N + C,
     fresh: C + N,
     fast: C + N,
     optimized: C + N,
+    "fast-h2": C + N,
   };
   await Promise.all(MATRIX_PROFILES.map(async (profile) => {
-    const server = serveMock({ ...QUICK_MOCK, raw: profile !== "optimized", port: 0 });
+    const server = serveMock({ ...QUICK_MOCK, raw: !h2cOnly(profile), port: 0 });
     const client = matrixClient(profile, { concurrency: C, timeoutMs: 2000 });
     let warm: CaseRun;
     let run: CaseRun;

@@ -75,7 +75,7 @@ Deno.test("slaSentence() puts the verdict first and names the bound that decided
       passed: false,
       confidence: { ...r.confidence!, upper: 900, minSamples: 59 },
     }, "x"),
-    /^INCONCLUSIVE  .*straddle <= 800ms \(n=400; needs n>=59\)/,
+    /^INCONCLUSIVE {2}.*straddle <= 800ms \(n=400; needs n>=59\)/,
   );
 });
 
