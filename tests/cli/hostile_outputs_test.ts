@@ -116,9 +116,12 @@ Deno.test("no data is no verdict: an empty run exits 3 with one line, never PASS
       oneLine(r.stderr);
       assert.doesNotMatch(r.stdout, /PASS/);
     }
-    // Every request failed: a percentile rule has no sample, so it is inconclusive, not FAIL.
-    await Deno.writeTextFile(`${dir}/failed.csv`, GOOD.replaceAll(",200\n", ",0\n"));
-    const r = await runCli(["report", `${dir}/failed.csv`, "--sla", "p95<=800ms"]);
+    // Only warm-up rows: nothing measured either.
+    const warm =
+      "request_id,timestamp_ms,latency_ms,status_code,ttfb_ms,bytes,error,scheduled_ms," +
+      "warmup,worker\n0,1764150000000,5,200,4,10,,1764150000000,1,0\n";
+    await Deno.writeTextFile(`${dir}/warm.csv`, warm);
+    const r = await runCli(["report", `${dir}/warm.csv`, "--sla", "p95<=800ms"]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
   });
 });
