@@ -92,14 +92,14 @@ export async function writeOutput(path: string, text: string, flag: string): Pro
  */
 export async function refuseOverwrites(
   outputs: readonly (readonly [path: string | null | undefined, flag: string])[],
-  inputs: readonly (readonly [path: string, what: string])[],
+  inputs: readonly (readonly [path: string, what: string])[], // what: "the input in.csv"
 ): Promise<void> {
   const outs = outputs.filter((o): o is readonly [string, string] => typeof o[0] === "string");
   for (const [out, flag] of outs) {
     for (const [input, what] of inputs) {
       if (resolve(out) === resolve(input) || await sameFile(out, input)) {
         throw new UsageError(
-          `Cannot write ${flag} ${out}: it is ${what} ${input}, which would be destroyed; choose another path`,
+          `Cannot write ${flag} ${out}: it is ${what}, which would be destroyed; choose another path`,
         );
       }
     }

@@ -240,8 +240,8 @@ export async function bench(args: string[]): Promise<number> {
   if (outPath !== null) {
     // The sidecar is written next to the CSV; --json there would overwrite it (and merge refuse).
     await refuseOverwrites([[jsonPath, "--json"]], [
-      [outPath, "the --out CSV"],
-      [metaPath(outPath), "the sidecar of --out"],
+      [outPath, `the --out CSV ${outPath}`],
+      [metaPath(outPath), `the sidecar of --out ${outPath}`],
     ]);
   }
   if (jsonPath !== null) await checkWritable(jsonPath, "--json");

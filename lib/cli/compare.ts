@@ -154,8 +154,8 @@ export async function compare(args: string[]): Promise<number> {
   const mock = await readMockStats(strs(values, "mock-stats"));
   const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
   await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [
-    [pa, "run A"],
-    [pb, "run B"],
+    [pa, `run A ${pa}`],
+    [pb, `run B ${pb}`],
   ]);
   const ra = await readRun(pa, wants);
   const rb = await readRun(pb, wants);

@@ -73,7 +73,10 @@ export async function report(args: string[]): Promise<number> {
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const path = positionals[0]!;
-  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [[path, "the input"]]);
+  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [[
+    path,
+    `the input ${path}`,
+  ]]);
   const run = await readRun(path, { records: htmlPath !== undefined });
   if (run.builder.count === 0) {
     console.error(`tailgate report: ${noDataLine(run)}`);

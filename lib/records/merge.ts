@@ -24,8 +24,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import { CsvWriter } from "./csv_writer.ts";
+import { CsvWriteError, CsvWriter } from "./csv_writer.ts";
 import { sameFile } from "./same_file.ts";
+import { WriteError } from "./write_error.ts";
 import { DuplicateIdError, readRecordBatches } from "./read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
@@ -360,6 +361,7 @@ function checkSameRun(inputs: { path: string; meta: RunMeta | null }[]): RunMeta
  * `out` is one of the inputs.
  * @throws {SyntaxError} when an input or sidecar is malformed.
  * @throws {Deno.errors.NotFound} when an input does not exist.
+ * @throws {WriteError} when the output cannot be written (e.g. the disk is full); nothing is left.
  *
  * @example
  * ```ts ignore
@@ -452,12 +454,20 @@ export async function mergeRuns(
       scanned.push(await scan(path, meta, `${out}.sort-${i}.tmp`, allIds));
     }
     const tmpOut = `${out}.merge.tmp`;
-    const writer = await CsvWriter.create(tmpOut);
     let rows: number;
     try {
-      rows = await kWayMerge(scanned.map((s) => s.sortedPath), writer);
-    } finally {
-      await writer.close();
+      const writer = await CsvWriter.create(tmpOut);
+      try {
+        rows = await kWayMerge(scanned.map((s) => s.sortedPath), writer);
+      } finally {
+        await writer.close();
+      }
+    } catch (err) {
+      // The temporary file is removed below: name the output, not the temporary file.
+      if (err instanceof CsvWriteError) {
+        throw new WriteError(out, err.cause, "", `nothing was written to ${out}`);
+      }
+      throw err;
     }
     const total = scanned.reduce((a, s) => a + s.rows, 0);
     if (rows !== total) {

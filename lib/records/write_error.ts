@@ -21,9 +21,15 @@ export class WriteError extends Error {
   /** The file that could not be written. */
   readonly path: string;
 
-  constructor(path: string, cause: unknown, what = "") {
+  /**
+   * @param what The flag or role of the file, e.g. `--json` (optional).
+   * @param note What became of the file, e.g. `nothing was written` (optional).
+   */
+  constructor(path: string, cause: unknown, what = "", note = "") {
     const why = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
-    super(`Cannot write ${what ? `${what} ` : ""}${path}: ${why}`, { cause });
+    super(`Cannot write ${what ? `${what} ` : ""}${path}: ${why}${note ? `; ${note}` : ""}`, {
+      cause,
+    });
     this.path = path;
   }
 }
