@@ -18,6 +18,7 @@ import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
 import { CsvWriteError } from "./lib/records/csv_writer.ts";
 import { WriteError } from "./lib/records/write_error.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
+import { TOOL } from "./lib/version.ts";
 import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
 
 type Command = { run: (args: string[]) => Promise<number>; help: string; summary: string };
@@ -64,7 +65,7 @@ export async function main(args: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    console.log("tailgate 0.1.0");
+    console.log(TOOL);
     return 0;
   }
   const cmd = COMMANDS[name];

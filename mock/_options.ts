@@ -138,6 +138,16 @@ function flag(
   return { name, key, kind, default: DEFAULT_MOCK_CONFIG[key], min, max, help };
 }
 
+const GIB = 1 << 30;
+
+/** A share of requests, 0 to 1. */
+const rate = (name: string, key: keyof MockConfig, help: string) =>
+  flag(name, key, "rate", 0, 1, help);
+
+/** A time in ms, 0 to 10 minutes. */
+const ms = (name: string, key: keyof MockConfig, help: string) =>
+  flag(name, key, "ms", 0, 600_000, help);
+
 /** Every mock flag, in `--help` order. */
 export const MOCK_FLAGS: readonly MockFlag[] = Object.freeze([
   flag("seed", "seed", "int", 0, 0xffffffff, "Seed of the random streams; same seed, same draws"),
@@ -159,40 +169,23 @@ export const MOCK_FLAGS: readonly MockFlag[] = Object.freeze([
     "Median server service time (lognormal)",
   ),
   flag("service-sigma", "serviceSigma", "number", 0, 3, "Lognormal sigma of the service time"),
-  flag("slow-rate", "slowRate", "rate", 0, 1, "Share of requests that take the slow path"),
-  flag("slow-min-ms", "slowMinMs", "ms", 0, 600_000, "Least extra time on the slow path"),
-  flag("slow-max-ms", "slowMaxMs", "ms", 0, 600_000, "Most extra time on the slow path"),
-  flag(
-    "max-body-bytes",
-    "maxBodyBytes",
-    "int",
-    1,
-    1 << 30,
-    "Largest request body; larger gets 413",
-  ),
-  flag("error-rate", "errorRate", "rate", 0, 1, "Fault: share of /api requests answered 500"),
-  flag("unavailable-rate", "unavailableRate", "rate", 0, 1, "Fault: share answered 503 at once"),
-  flag("throttle-rate", "throttleRate", "rate", 0, 1, "Fault: share answered 429 with Retry-After"),
+  rate("slow-rate", "slowRate", "Share of requests that take the slow path"),
+  ms("slow-min-ms", "slowMinMs", "Least extra time on the slow path"),
+  ms("slow-max-ms", "slowMaxMs", "Most extra time on the slow path"),
+  flag("max-body-bytes", "maxBodyBytes", "int", 1, GIB, "Largest request body; larger gets 413"),
+  rate("error-rate", "errorRate", "Fault: share of /api requests answered 500"),
+  rate("unavailable-rate", "unavailableRate", "Fault: share answered 503 at once"),
+  rate("throttle-rate", "throttleRate", "Fault: share answered 429 with Retry-After"),
   flag("retry-after-s", "retryAfterS", "int", 0, 86_400, "Retry-After seconds on 429 responses"),
-  flag("reset-rate", "resetRate", "rate", 0, 1, "Fault: share cut before any response byte"),
-  flag("cut-rate", "cutRate", "rate", 0, 1, "Fault: share cut after headers and half the body"),
-  flag(
-    "stall-rate",
-    "stallRate",
-    "rate",
-    0,
-    1,
-    "Fault: share never answered until the client gives up",
-  ),
-  flag("stall-max-ms", "stallMaxMs", "ms", 0, 600_000, "Longest stall; then the mock answers 504"),
-  flag("slow-body-rate", "slowBodyRate", "rate", 0, 1, "Fault: share whose body trickles out"),
-  flag("slow-body-ms", "slowBodyMs", "ms", 0, 600_000, "Time a slow body takes to trickle out"),
-  flag(
+  rate("reset-rate", "resetRate", "Fault: share cut before any response byte"),
+  rate("cut-rate", "cutRate", "Fault: share cut after headers and half the body"),
+  rate("stall-rate", "stallRate", "Fault: share never answered until the client gives up"),
+  ms("stall-max-ms", "stallMaxMs", "Longest stall; then the mock answers 504"),
+  rate("slow-body-rate", "slowBodyRate", "Fault: share whose body trickles out"),
+  ms("slow-body-ms", "slowBodyMs", "Time a slow body takes to trickle out"),
+  rate(
     "malformed-rate",
     "malformedRate",
-    "rate",
-    0,
-    1,
     "Fault: share answered with malformed HTTP (needs --raw)",
   ),
 ]);

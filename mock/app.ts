@@ -52,7 +52,7 @@ import {
   type MockOptions,
   resolveMockConfig,
 } from "./_options.ts";
-import { abortableSleep } from "./_sleep.ts";
+import { abortableSleep } from "../lib/clock.ts";
 import {
   hashRequest,
   type RequestCounts,

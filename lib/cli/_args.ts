@@ -103,17 +103,6 @@ export function positiveInt(flag: string, text: string, allowZero = false): numb
   return n;
 }
 
-/** Parses a positive number option (decimals allowed). */
-export function positiveNumber(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(
-      `Invalid value for ${flag}: "${text}" is not a positive number; e.g. ${flag} 50`,
-    );
-  }
-  return n;
-}
-
 /** Parses a duration option such as `30s`, naming the flag on error. */
 export function durationOption(flag: string, text: string): number {
   try {

@@ -6,6 +6,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import { dirname } from "../path.ts";
 import { sameFile } from "../records/same_file.ts";
 import { WriteError } from "../records/write_error.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -22,11 +23,6 @@ export function reason(err: unknown, mode: "read" | "write" = "write"): string {
   }
   if (err instanceof Deno.errors.IsADirectory) return "it is a directory";
   return (err as Error).message.split("\n")[0] ?? String(err);
-}
-
-/** The directory part of a path (`""` for a bare file name). */
-export function dirname(path: string): string {
-  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
 }
 
 /**

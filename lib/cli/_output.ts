@@ -1,5 +1,7 @@
 /** Where human output goes and whether it may be coloured. */
 
+import { dirname } from "../path.ts";
+
 /** Colour only on a TTY, never with NO_COLOR set (https://no-color.org). */
 export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
   let noColor: string | undefined;
@@ -13,7 +15,7 @@ export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boole
 
 /** Writes a JSON file, creating its directory. */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+  const dir = dirname(path);
   if (dir) await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
 }

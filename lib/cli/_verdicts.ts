@@ -5,6 +5,7 @@
  */
 import { type LoadedRun, loadRun, type LoadWants } from "../records/load_run.ts";
 import type { JunitSlaCase } from "../report/junit.ts";
+import { fmtValue } from "../report/text.ts";
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import { parseSlaRule, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import { positiveInt, str, type Values } from "./_args.ts";
@@ -95,13 +96,6 @@ export function formatLine(run: Pick<LoadedRun, "path" | "format" | "notes">): s
   return `${run.path}: ${run.format} CSV (detected)${notes}`;
 }
 
-function valueText(r: SlaResult): string {
-  if (r.value === null) return "none";
-  if (r.unit === "ratio") return `${(r.value * 100).toFixed(2)}%`;
-  if (r.unit === "rps") return `${r.value.toFixed(1)}/s`;
-  return `${r.value} ms`;
-}
-
 /**
  * SLA results as rows for the HTML and JUnit reports. Those show values in
  * ms, so a rule in another unit (error rate, throughput) carries its
@@ -112,7 +106,7 @@ export function slaRows(results: readonly SlaResult[], run: string, n: number): 
     const ms = r.unit === "ms";
     const c = r.confidence;
     const row: JunitSlaCase = {
-      rule: ms ? r.rule : `${r.rule} (measured ${valueText(r)})`,
+      rule: ms ? r.rule : `${r.rule} (measured ${fmtValue(r.value, r.unit, "none")})`,
       run,
       verdict: r.verdict,
       point: ms ? r.value : null,

@@ -283,6 +283,11 @@ async function execute(
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
   const progress = new ProgressLine({
+    stream: {
+      isTerminal: () => Deno.stderr.isTerminal(),
+      writeSync: (p) => Deno.stderr.writeSync(p),
+      columns: () => Deno.consoleSize().columns,
+    },
     enabled: !plan.quiet,
     total: plan.requests === Infinity ? null : plan.requests + warmupCount,
     durationMs: plan.durationMs === undefined ? null : plan.durationMs + warmupMs,

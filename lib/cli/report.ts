@@ -2,10 +2,9 @@
 import { buildChartData } from "../report/series.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
-import { formatSummary } from "../report/text.ts";
+import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
-import { formatRuleTable } from "./_bench_text.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";

@@ -5,19 +5,8 @@
  *
  * @module
  */
-import { runSuite, type SuiteOutcome } from "../load/suite_run.ts";
-import { buildChartData } from "../report/series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
-import { renderJunitReport } from "../report/junit.ts";
-import {
-  fmtMs,
-  formatAttribution,
-  formatBootstrap,
-  formatComparison,
-  formatIntervals,
-} from "../report/text.ts";
-import { openedConnections } from "../stats/mock_stats.ts";
-import { overallVerdict } from "../stats/sla.ts";
+import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
+import { runSuite } from "../load/suite_run.ts";
 import {
   formatOptions,
   type OptionSpecs,
@@ -26,18 +15,12 @@ import {
   str,
   strs,
 } from "./_args.ts";
-import { formatRuleTable } from "./_bench_text.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput } from "./_files.ts";
+import { ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
-import { useColor, writeJson } from "./_output.ts";
+import { suiteOutput } from "./_suite_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import {
-  bootstrapOptions,
-  confidenceOption,
-  meanVerdict,
-  parseRules,
-  slaRows,
-} from "./_verdicts.ts";
+import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   requests: { type: "string", short: "n", arg: "N", default: "400", help: "Requests per profile" },
@@ -89,6 +72,16 @@ const OPTIONS: OptionSpecs = {
     help: "Where the CSVs and reports go",
   },
   quiet: { type: "boolean", short: "q", help: "Print only the verdict" },
+  ladder: {
+    type: "boolean",
+    help: "Run the client ladder instead: no reuse, a small keep-alive pool, a pool sized to " +
+      "the concurrency, HTTP/2, in interleaved blocks (see below)",
+  },
+  pool: {
+    type: "string",
+    arg: "N",
+    help: `Idle connections kept by the ladder's small-pool rung (default: ${DEFAULT_LADDER_POOL})`,
+  },
   ...MOCK_OPTIONS,
 };
 
@@ -113,6 +106,18 @@ digest) is the difference, summed per profile.
 
 Writes <out-dir>/latency_baseline.csv, latency_optimized.csv,
 comparison_report.json and report.html (and --junit FILE when asked).
+
+With --ladder it runs four clients instead, each one client change away from
+the previous, in interleaved blocks of --block requests against the same
+mock: 1. no-reuse (fast engine, a new connection per request); 2. small-pool
+(keep-alive, at most --pool idle connections; default ${DEFAULT_LADDER_POOL} as Python
+requests' pool_maxsize, Go keeps 2); 3. keep-alive (idle pool sized to the
+concurrency); 4. http2 (fast-h2, one connection; optimized when fast-h2 is
+missing). Per rung: connections opened (mock /stats), P50/P95/P99, the SLA;
+per step: the change of P50/P95/P99 with its block-bootstrap interval, a
+verdict, and the part connection setup explains. Writes latency_<rung>.csv,
+comparison_report.json (keys ladder and steps) and report.html; the exit
+code follows the SLA of the last rung.
 
 Options:
 ${formatOptions(OPTIONS)}
@@ -143,6 +148,19 @@ export async function suite(args: string[]): Promise<number> {
   const outDir = str(values, "out-dir")!;
   const junitPath = str(values, "junit");
   const mockConfig = mockConfigFromValues(values);
+  const ladder = values.ladder === true;
+  const poolText = str(values, "pool");
+  if (poolText !== undefined && !ladder) {
+    throw new UsageError("--pool sets the ladder's small pool: use it with --ladder");
+  }
+  const poolSize = poolText === undefined
+    ? Math.min(DEFAULT_LADDER_POOL, concurrency - 1)
+    : positiveInt("--pool", poolText, true);
+  if (ladder && poolSize >= concurrency) {
+    throw new UsageError(
+      `Invalid value for --pool: ${poolSize} is not below --concurrency ${concurrency}; the small pool must keep fewer idle connections than requests in flight`,
+    );
+  }
   const quiet = values.quiet === true;
   const log = (s: string) => quiet || console.log(s);
   const timeoutMs = 30_000;
@@ -156,8 +174,29 @@ export async function suite(args: string[]): Promise<number> {
   const htmlPath = `${outDir}/report.html`;
   await claimOutput(htmlPath, "report");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  if (ladder) {
+    return await ladderSuite({
+      requests,
+      concurrency,
+      block,
+      poolSize,
+      rules,
+      confidence,
+      bootstrap: boot,
+      outDir,
+      htmlPath,
+      junitPath,
+      mockConfig,
+      scenario: str(values, "scenario"),
+      failOnRegression,
+      timeoutMs,
+      log,
+    });
+  }
 
+  const run = { requests, concurrency, interleave, block, outDir, timeoutMs, rules, confidence };
   const outcome = await runSuite({
+    ...run,
     startMock: () => {
       const server = serveMock({ ...mockConfig, port: 0 });
       log(
@@ -165,158 +204,10 @@ export async function suite(args: string[]): Promise<number> {
       );
       return server;
     },
-    requests,
-    concurrency,
-    interleave,
-    block,
-    outDir,
-    timeoutMs,
-    rules,
-    confidence,
     bootstrap: boot,
     failOnRegression,
     log,
   });
-  const { baseline: base, optimized: opt, results, consistency, bootstrap, attribution, p95 } =
-    outcome;
-  const baseSummary = outcome.summaries.baseline;
-  const optSummary = outcome.summaries.optimized;
-  const mode = interleave ? "interleaved" : "sequential";
-  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
-
-  const reportPath = `${outDir}/comparison_report.json`;
-  await writeJson(reportPath, {
-    baseline: baseSummary,
-    optimized: optSummary,
-    improvement: outcome.improvement,
-    sla: {
-      rule: results.map((r) => r.rule).join(" && "),
-      passed: results.every((r) => r.passed),
-      verdict: overallVerdict(results),
-      rules: results,
-    },
-    confidence: {
-      sla: confidence === "off" ? "off" : confidence,
-      sla_bounds: confidence === "off"
-        ? "point estimate (no bounds)"
-        : "one-sided order-statistic bounds at this level (lib/confidence.ts)",
-      p95_intervals: p95,
-    },
-    bootstrap,
-    verdict: bootstrap?.verdict ?? null,
-    attribution,
-    request_consistency: consistency,
-    mock: { config: mockConfig, baseline: base.mock, optimized: opt.mock },
-    config: {
-      requests,
-      concurrency,
-      timeout_ms: timeoutMs,
-      mode,
-      ...(interleave ? { block } : {}),
-    },
-  });
-
-  const slaCases = slaRows(results, "optimized", optSummary.successes);
-  const comparisonCase = bootstrap
-    ? { ...bootstrap, baseline: "baseline", candidate: "optimized" }
-    : null;
-  const generatedAt = new Date().toISOString();
-  const html = renderHtmlReport({
-    title: `tailgate suite: baseline vs optimized (${mode})`,
-    generatedAt,
-    runs: [base, opt].map((r) =>
-      htmlRunSummary(r.name, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
-    ),
-    charts: buildChartData([base, opt].map((r) => ({ name: r.name, records: r.keeper.records! }))),
-    slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
-      label: r.text,
-      limitMs: r.limit,
-    })),
-    sla: slaCases,
-    comparison: comparisonCase,
-    notes: [
-      `Mock ${mockConfig.rttMs} ms RTT, ${mockConfig.setupRtts} RTT connection setup, seed ${mockConfig.seed}; ${requests} requests per profile, concurrency ${concurrency}, ${
-        interleave ? `interleaved in blocks of ${block}` : "sequential"
-      }.`,
-      `Connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}.`,
-      `Request consistency (server-side digest): ${
-        consistency.identical ? "identical" : "DIFFERENT"
-      }.`,
-      ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
-    ],
-  });
-  await writeOutput(htmlPath, html, "report");
-  if (junitPath !== undefined) {
-    const xml = renderJunitReport({
-      timestamp: generatedAt,
-      sla: slaCases,
-      comparisons: comparisonCase ? [comparisonCase] : [],
-      regressionIsFailure: failOnRegression,
-    });
-    await writeOutput(junitPath, xml, "--junit");
-  }
-  printOutcome(outcome, { log, interleave, block });
-  log(
-    `\nwrote ${base.csvPath}, ${opt.csvPath}, ${reportPath}, ${htmlPath}${
-      junitPath ? `, ${junitPath}` : ""
-    }`,
-  );
-  if (!consistency.identical) {
-    console.error(
-      "tailgate suite: the two runs did not send identical requests; the comparison is not valid",
-    );
-  }
+  await suiteOutput(outcome, { ...run, htmlPath, junitPath, mockConfig, failOnRegression, log });
   return outcome.exitCode;
-}
-
-/** The suite's console summary (the rule table is printed even with --quiet). */
-function printOutcome(
-  outcome: SuiteOutcome,
-  o: { log: (s: string) => void; interleave: boolean; block: number },
-): void {
-  const { log, interleave } = o;
-  const { baseline: base, optimized: opt, consistency, bootstrap, attribution } = outcome;
-  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
-  const style = { color: useColor() };
-  const names: [string, string] = ["baseline", "optimized"];
-  const s = outcome.summaries;
-  log("");
-  log(formatComparison(names, s.baseline, s.optimized, outcome.improvement, style));
-  log("");
-  log(
-    bootstrap
-      ? formatBootstrap(names, bootstrap, style)
-      : "no comparison verdict: a profile has fewer than 2 successful requests",
-  );
-  log("");
-  log(`connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}`);
-  log(
-    `request consistency (server-side digest${interleave ? ", per block" : ""}): ${
-      consistency.identical ? "identical" : "DIFFERENT"
-    }`,
-  );
-  if (attribution) {
-    log("");
-    log(formatAttribution(attribution, meanVerdict(bootstrap)));
-  }
-  log("");
-  log(`== summary (${interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`);
-  const p95 = outcome.p95;
-  log(formatIntervals("p95", [["baseline", p95.baseline], ["optimized", p95.optimized]]));
-  const head = bootstrap?.metrics.find((m) => m.metric === bootstrap.primary);
-  log(
-    head && bootstrap
-      ? `comparison (block bootstrap on P95): ${bootstrap.verdict}, optimized − baseline ${
-        head.delta >= 0 ? "+" : "-"
-      }${fmtMs(Math.abs(head.delta))}, ${(bootstrap.confidence * 100).toFixed(0)}% CI [${
-        signed(head.lower)
-      }, ${signed(head.upper)}]`
-      : "comparison: no verdict",
-  );
-  log("");
-  console.log(formatRuleTable(outcome.results, style));
-}
-
-function signed(v: number): string {
-  return `${v > 0 ? "+" : v < 0 ? "-" : ""}${fmtMs(Math.abs(v))}`;
 }

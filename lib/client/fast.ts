@@ -6,8 +6,8 @@
  * - One connection per request in flight; idle connections are pooled (at
  *   most `maxIdle` of them, default `concurrency`) and reused; a connection
  *   that comes back to a full pool is closed; an idle connection older than
- *   4 s is closed instead of reused, as undici does, to dodge servers'
- *   keep-alive timeouts. With `reuse: false` every request opens its own
+ *   `idleTimeoutMs` (default 4 s) is closed instead of reused, as undici
+ *   does, to dodge servers' keep-alive timeouts. With `reuse: false` every request opens its own
  *   connection and closes it after the response.
  * - Each distinct request is serialized to bytes once and cached.
  * - Responses are parsed incrementally from a reused read buffer by
@@ -31,7 +31,7 @@ import { classifyError } from "./_classify_error.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
 
 const READ_BUFFER = 64 * 1024;
-const IDLE_TIMEOUT_MS = 4_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 const MAX_CACHED_REQUESTS = 256;
 
 interface Target {
@@ -179,6 +179,7 @@ class FastClient implements Client {
   readonly name = "fast" as const;
   #maxIdle: number;
   #reuse: boolean;
+  #idleTimeoutMs: number;
   #timeoutMs: number;
   #tlsOptions: { caCerts?: string[] };
   #byObject = new WeakMap<HttpRequest, Prepared>();
@@ -198,6 +199,7 @@ class FastClient implements Client {
       );
     }
     this.#reuse = options.reuse ?? true;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#maxIdle = this.#reuse ? maxIdle : 0;
     this.#timeoutMs = options.timeoutMs;
     this.#tlsOptions = options.caCerts?.length ? { caCerts: options.caCerts } : {};
@@ -246,7 +248,7 @@ class FastClient implements Client {
     const t = now();
     for (let c = list.pop(); c !== undefined; c = list.pop()) {
       this.#idleCount--;
-      if (t - c.idleSince < IDLE_TIMEOUT_MS && !c.closed) return c;
+      if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) return c;
       c.close();
     }
     return null;
@@ -327,6 +329,23 @@ class FastClient implements Client {
     const parser = c.parser;
     parser.start(prep.head);
     let ttfbMs: number | null = null;
+    /** The outcome of a response cut short or malformed, with what had arrived of it. */
+    const failParsed = (kind: ErrorKind) =>
+      fail(startedMs, ttfbMs, parser.headersComplete ? parser.status : 0, parser.bodyBytes, kind);
+    /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
+    const complete = (reuse: boolean): Outcome => {
+      const endMs = now();
+      this.#release(c, reuse);
+      const status = parser.status;
+      return {
+        startedMs,
+        endMs,
+        ttfbMs,
+        status,
+        bytes: parser.bodyBytes,
+        error: errorForStatus(status),
+      };
+    };
     try {
       const bytes = prep.bytes;
       let written = await c.conn.write(bytes);
@@ -341,63 +360,22 @@ class FastClient implements Client {
           // Closed before any byte, or after the headers but short of the body: the
           // server dropped the connection (what the fetch profiles call a reset).
           // Closed in the middle of the headers: the response is malformed.
-          return fail(
-            startedMs,
-            ttfbMs,
-            parser.headersComplete ? parser.status : 0,
-            parser.bodyBytes,
-            nothing || parser.headersComplete ? "reset" : "protocol",
-          );
+          return failParsed(nothing || parser.headersComplete ? "reset" : "protocol");
         }
         const used = parser.push(buf, 0, n);
         if (ttfbMs === null && parser.headersComplete) ttfbMs = now() - startedMs;
         if (parser.error !== null) {
           this.#release(c, false);
-          return fail(
-            startedMs,
-            ttfbMs,
-            parser.headersComplete ? parser.status : 0,
-            parser.bodyBytes,
-            "protocol",
-          );
+          return failParsed("protocol");
         }
-        if (parser.complete) {
-          const endMs = now();
-          // Bytes after the response belong to no request: do not reuse that connection.
-          this.#release(c, parser.keepAlive && used === n);
-          const status = parser.status;
-          return {
-            startedMs,
-            endMs,
-            ttfbMs,
-            status,
-            bytes: parser.bodyBytes,
-            error: errorForStatus(status),
-          };
-        }
+        // Bytes after the response belong to no request: do not reuse that connection.
+        if (parser.complete) return complete(parser.keepAlive && used === n);
       }
       // Body delimited by the connection close.
-      const endMs = now();
-      this.#release(c, false);
-      const status = parser.status;
-      return {
-        startedMs,
-        endMs,
-        ttfbMs,
-        status,
-        bytes: parser.bodyBytes,
-        error: errorForStatus(status),
-      };
+      return complete(false);
     } catch (err) {
       this.#release(c, false);
-      const kind: ErrorKind = c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(err);
-      return fail(
-        startedMs,
-        ttfbMs,
-        parser.headersComplete ? parser.status : 0,
-        parser.bodyBytes,
-        kind,
-      );
+      return failParsed(c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(err));
     }
   }
 

@@ -331,6 +331,12 @@ class FastH2Client implements Client {
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
   #warned = false;
+  #opened = 0;
+
+  /** Connections opened so far (successful connects, TLS handshakes included). */
+  get connectionsOpened(): number {
+    return this.#opened;
+  }
 
   constructor(options: ClientOptions) {
     const inFlight = Math.max(1, options.concurrency);
@@ -463,6 +469,7 @@ class FastH2Client implements Client {
       return;
     }
     c.conn = conn;
+    this.#opened++;
     c.push(PREFACE);
     c.push(encodeSettings([
       [Setting.ENABLE_PUSH, 0],

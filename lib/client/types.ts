@@ -70,6 +70,12 @@ export interface ClientOptions {
    * Default `true`.
    */
   reuse?: boolean;
+  /**
+   * An idle connection older than this is closed instead of reused (`fast`
+   * engine only); default 4000 ms, as undici, to dodge servers' keep-alive
+   * timeouts.
+   */
+  idleTimeoutMs?: number;
   /** HTTP/2 connections per origin (`fast-h2`; default one per 100 in flight). */
   connections?: number;
   /** Concurrent streams per HTTP/2 connection (`fast-h2`; default in flight / connections). */
@@ -79,7 +85,7 @@ export interface ClientOptions {
 /** A client profile instance. */
 export interface Client {
   readonly name: ProfileName;
-  /** Connections this client has opened so far, when the engine counts them (`fast`). */
+  /** Connections this client has opened so far, when the engine counts them (`fast`, `fast-h2`). */
   readonly connectionsOpened?: number;
   /** Sends one request; never rejects. */
   send(request: HttpRequest): Promise<Outcome>;

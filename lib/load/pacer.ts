@@ -36,6 +36,11 @@ export interface Pacer {
    * or dropped) when `elapsedMs` have passed since the start.
    */
   pace(elapsedMs: number, sent: number): Pace;
+  /**
+   * How many requests from number `sent` on are due by `elapsedMs` (and not
+   * past the end of the schedule): the ones to send in one wake-up.
+   */
+  dueCount(elapsedMs: number, sent: number): number;
 }
 
 /**
@@ -53,6 +58,7 @@ export interface Pacer {
  * p.pace(0, 0); // { waitMs: 0, dueMs: 0, stop: false }
  * p.pace(30, 1); // { waitMs: 70, dueMs: 100, stop: false }
  * p.pace(500, 3).stop; // true
+ * p.dueCount(250, 1); // 2 (requests 1 and 2, due at 100 and 200 ms)
  * ```
  */
 export function createPacer(options: PacerOptions): Pacer {
@@ -80,7 +86,46 @@ export function createPacer(options: PacerOptions): Pacer {
       }
       return { waitMs: Math.max(0, dueMs - elapsedMs), dueMs, stop: false };
     },
+    dueCount(elapsedMs: number, sent: number): number {
+      // Requests k with offsetMs + k·interval <= elapsedMs, below the count and duration bounds.
+      const byTime = Math.floor((elapsedMs - offsetMs) / interval) + 1;
+      const byDuration = Math.ceil(durationMs / interval);
+      const last = Math.min(byTime, maxRequests, byDuration);
+      return Math.max(0, last - sent);
+    },
   };
+}
+
+/**
+ * How long before a due time the pacer stops sleeping on a timer and
+ * yields instead: JavaScript timers fire up to about a millisecond late.
+ */
+export const SPIN_LEAD_MS = 1.5;
+
+/** What the dispatch loop does next; see {@linkcode planWake}. */
+export type WakeAction =
+  | { kind: "sleep"; ms: number }
+  | { kind: "yield" }
+  | { kind: "send" };
+
+/**
+ * The pacer's wake-up plan for a request `waitMs` away: sleep on a timer
+ * until `leadMs` before it is due, then yield to the event loop (I/O and
+ * completions run; a timer would wake up to a millisecond late) until it is
+ * due, then send it with everything else due by then.
+ *
+ * @example
+ * ```ts
+ * import { planWake } from "./pacer.ts";
+ * planWake(10, 1.5); // { kind: "sleep", ms: 8.5 }
+ * planWake(0.4, 1.5); // { kind: "yield" }
+ * planWake(0, 1.5); // { kind: "send" }
+ * ```
+ */
+export function planWake(waitMs: number, leadMs: number = SPIN_LEAD_MS): WakeAction {
+  if (!(waitMs > 0)) return { kind: "send" };
+  if (waitMs > leadMs) return { kind: "sleep", ms: waitMs - leadMs };
+  return { kind: "yield" };
 }
 
 /** How a request that is ready to start relates to its schedule. */

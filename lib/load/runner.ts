@@ -16,8 +16,10 @@
  * @module
  */
 import type { Client, HttpRequest, Outcome } from "../client/mod.ts";
-import { now } from "../clock.ts";
-import { createPacer, decideStart } from "./pacer.ts";
+import { abortableSleep, now } from "../clock.ts";
+import { createPacer, decideStart, planWake } from "./pacer.ts";
+import { StartLagStats } from "./start_lag.ts";
+import { createYielder } from "./_wake.ts";
 import type { RequestRecord } from "../record.ts";
 
 /** Options both load models share. */
@@ -86,11 +88,16 @@ export interface OpenLoopCounters {
   dropped: number;
   /** Largest delay between a request's scheduled and actual start, in ms. */
   maxStartLagMs: number;
+  /**
+   * Start lag of every measured request sent (the client's start − the
+   * schedule, as in the CSV): p50, p99, max.
+   */
+  startLag: StartLagStats;
 }
 
 /** Creates zeroed {@linkcode OpenLoopCounters}. */
 export function newOpenLoopCounters(): OpenLoopCounters {
-  return { late: 0, dropped: 0, maxStartLagMs: 0 };
+  return { late: 0, dropped: 0, maxStartLagMs: 0, startLag: new StartLagStats() };
 }
 
 interface Pending {
@@ -190,19 +197,8 @@ function idMapper(options: RunOptions): (local: number) => number {
   return (local) => local + offset;
 }
 
-/** Resolves after `ms`, or early when `signal` aborts; leaves no timer behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-  });
-}
+/** Most requests sent in one wake-up before the loop yields to completions. */
+const MAX_BURST = 64;
 
 /**
  * Runs a closed loop: `concurrency` workers each send a request, wait for it,
@@ -350,66 +346,85 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
   const onStop = () => freeSlot();
   signal?.addEventListener("abort", onStop);
   hardStop?.addEventListener("abort", onStop);
+  // Created before the clock starts: setting up its socket pair takes a moment.
+  const yielder = await createYielder();
   const t0 = options.startMs ?? now();
 
-  const dispatch = async () => {
-    for (let local = 0; local < maxRequests; local++) {
-      const pace = pacer.pace(now() - t0, local);
-      if (pace.stop || pace.dueMs >= offsetMs + endMs) break;
-      if (pace.waitMs > 0) {
-        await sleep(pace.waitMs, anyStop);
-        // Timers may fire a fraction of a millisecond early: never start before the schedule.
-        for (let i = 0; i < 10 && !stopped() && now() - t0 < pace.dueMs; i++) {
-          await sleep(Math.max(0, pace.dueMs - (now() - t0)), anyStop);
-        }
-      } else if (local % 64 === 63) {
-        await sleep(0); // let completions and the consumer run during a catch-up burst
-      }
-      if (stopped()) break;
-      let waited = false;
-      while (out.pending.size >= options.maxInFlight && !stopped()) {
-        waited = true;
-        await new Promise<void>((resolve) => (slotFreed = resolve));
-      }
-      if (stopped()) break;
-      const scheduledMs = t0 + pace.dueMs;
-      const startMs = now();
-      const lag = Math.max(0, startMs - scheduledMs);
-      const isWarmup = local < warmupCount;
-      const decision = decideStart(lag, { waitedForSlot: waited, dropAfterMs });
-      if (decision === "drop") {
-        counters.dropped++;
-        out.push({
-          id: idFor(local),
-          scheduledMs,
-          startedMs: startMs,
-          latencyMs: lag,
-          ttfbMs: null,
-          status: 0,
-          bytes: 0,
-          error: "dropped",
-          warmup: isWarmup,
-          worker,
-        });
-        continue;
-      }
-      if (decision === "late") counters.late++;
-      counters.maxStartLagMs = Math.max(counters.maxStartLagMs, lag);
-      const req = requestFor(local);
-      out.pending.set(local, {
+  const send = (local: number, dueMs: number, waited: boolean): void => {
+    const scheduledMs = t0 + dueMs;
+    const startMs = now();
+    const lag = Math.max(0, startMs - scheduledMs);
+    const isWarmup = local < warmupCount;
+    const decision = decideStart(lag, { waitedForSlot: waited, dropAfterMs });
+    if (decision === "drop") {
+      counters.dropped++;
+      out.push({
         id: idFor(local),
         scheduledMs,
         startedMs: startMs,
+        latencyMs: lag,
+        ttfbMs: null,
+        status: 0,
+        bytes: 0,
+        error: "dropped",
         warmup: isWarmup,
+        worker,
       });
-      client.send(req).then((o) => {
-        out.settle(local, o, worker);
-        freeSlot();
-      });
+      return;
+    }
+    if (decision === "late") counters.late++;
+    if (lag > counters.maxStartLagMs) counters.maxStartLagMs = lag;
+    const req = requestFor(local);
+    out.pending.set(local, {
+      id: idFor(local),
+      scheduledMs,
+      startedMs: startMs,
+      warmup: isWarmup,
+    });
+    client.send(req).then((o) => {
+      // The lag as the CSV shows it: the client's own start against the schedule.
+      if (!isWarmup) counters.startLag.add(o.startedMs - scheduledMs);
+      out.settle(local, o, worker);
+      freeSlot();
+    });
+  };
+
+  const dispatch = async () => {
+    let local = 0;
+    while (local < maxRequests && !stopped()) {
+      const pace = pacer.pace(now() - t0, local);
+      if (pace.stop || pace.dueMs >= offsetMs + endMs) break;
+      // Sleep on a timer until shortly before the due time, then yield until it is due:
+      // timers wake up to a millisecond late, a yield a few microseconds.
+      const wake = planWake(pace.waitMs);
+      if (wake.kind === "sleep") {
+        await abortableSleep(wake.ms, anyStop);
+        continue;
+      }
+      if (wake.kind === "yield") {
+        await yielder.yield();
+        continue;
+      }
+      // Everything due by now goes out in this wake-up (bounded, so completions still run).
+      const due = Math.min(MAX_BURST, Math.max(1, pacer.dueCount(now() - t0, local)));
+      for (let i = 0; i < due && local < maxRequests && !stopped(); i++) {
+        const p = i === 0 ? pace : pacer.pace(0, local);
+        if (p.stop || p.dueMs >= offsetMs + endMs) return;
+        let waited = false;
+        while (out.pending.size >= options.maxInFlight && !stopped()) {
+          waited = true;
+          await new Promise<void>((resolve) => (slotFreed = resolve));
+        }
+        if (stopped()) return;
+        send(local, p.dueMs, waited);
+        local++;
+      }
+      if (due === MAX_BURST) await yielder.yield();
     }
   };
 
   dispatch().finally(() => {
+    yielder.close();
     dispatching = false;
     out.notify();
   });

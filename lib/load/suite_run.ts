@@ -253,6 +253,13 @@ async function runProfiles(
  * Compares the two runs and gates the optimized one: SLA verdicts, the
  * block bootstrap, the attribution to connection setup, the P95 intervals,
  * the request-consistency check and the exit code. Pure.
+ *
+ * @example
+ * ```ts ignore
+ * import { judgeSuite } from "./suite_run.ts";
+ * const judged = judgeSuite(baselineRun, optimizedRun, { rules, confidence: 0.95, ...rest });
+ * judged.exitCode; // 0, 1, 3 or 4
+ * ```
  */
 export function judgeSuite(
   base: ProfileRun,

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { dirname } from "../path.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 
 const encoder = new TextEncoder();
@@ -95,7 +96,7 @@ export class CsvWriter {
    * @throws {CsvWriteError} when the header cannot be written.
    */
   static async create(path: string): Promise<CsvWriter> {
-    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+    const dir = dirname(path);
     if (dir) await Deno.mkdir(dir, { recursive: true });
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
     return CsvWriter.fromSink(path, file);

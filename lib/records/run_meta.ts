@@ -9,10 +9,8 @@
  * @module
  */
 import type { Shard } from "../load/shard.ts";
+import { TOOL } from "../version.ts";
 import { WriteError } from "./write_error.ts";
-
-/** The tool and version written into sidecars. */
-export const TOOL = "tailgate 0.1.0";
 
 /**
  * Keys that legitimately differ between the workers of one run (output paths,

@@ -238,7 +238,7 @@ function ladderTable(l: HtmlLadder): string {
       r.connections ?? "?"
     }</td><td>${ms(r.p50Ms)}</td><td>${ms(r.p95Ms)} [${ms(r.p95LowerMs)}, ${
       ms(r.p95UpperMs)
-    }]</td><td class="sla-${r.slaVerdict}">${r.slaVerdict}</td><td class="verdict">${
+    }]</td><td class="sla-${r.slaVerdict}">${r.slaVerdict}</td><td class="verdict step">${
       esc(stepText)
     }</td></tr>`;
   }).join("\n");
@@ -330,8 +330,8 @@ function ladderChart(l: HtmlLadder): string {
       }</text><text x="${cx}" y="${
         H - bottom + 34
       }" text-anchor="middle" font-size="11" fill="#666">${
-        r.connections ?? "?"
-      } connections</text>`,
+        r.connections === null ? "?" : r.connections
+      } connection${r.connections === 1 ? "" : "s"}</text>`,
     );
   });
   return `<div class="chart" id="chart-ladder"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="P95 per rung with its confidence interval and the SLA line">
@@ -459,6 +459,7 @@ th[scope=row], thead th:first-child { text-align: left; }
 .chart { margin: 18px 0; }
 ul.notes { color: #555; }
 ul.notes li { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12.5px; margin: 6px 0; }
+#ladder td.step { white-space: normal; text-align: left; min-width: 16em; }
 .banner { border: 1px solid #ddd; border-radius: 6px; padding: 6px 14px; margin: 12px 0 18px; background: #fafafa; }
 .banner p { margin: 6px 0; font-size: 16px; }
 .v-neutral .verdict { font-weight: 600; }

@@ -61,12 +61,14 @@ export function formatProgress(s: ProgressState): string {
 export interface ProgressStream {
   isTerminal(): boolean;
   writeSync(p: Uint8Array): number;
+  /** The terminal's width in columns (120 when absent or failing). */
+  columns?(): number;
 }
 
 /** Options of {@linkcode ProgressLine}. */
 export interface ProgressOptions {
-  /** Where to draw; `Deno.stderr` by default. */
-  stream?: ProgressStream;
+  /** Where to draw, e.g. standard error (the caller owns the I/O). */
+  stream: ProgressStream;
   /** `false` turns the line off (`--quiet`). */
   enabled?: boolean;
   total: number | null;
@@ -85,7 +87,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts ignore
  * import { ProgressLine } from "./progress.ts";
- * const progress = new ProgressLine({ total: 400, durationMs: null });
+ * const progress = new ProgressLine({ stream: Deno.stderr, total: 400, durationMs: null });
  * progress.start();
  * // for each record: progress.record(rec);
  * progress.stop();
@@ -106,7 +108,7 @@ export class ProgressLine {
 
   constructor(options: ProgressOptions) {
     this.#opts = options;
-    this.#stream = options.stream ?? Deno.stderr;
+    this.#stream = options.stream;
     this.enabled = options.enabled !== false && this.#stream.isTerminal();
   }
 
@@ -167,7 +169,7 @@ export class ProgressLine {
   #draw(): void {
     const cols = (() => {
       try {
-        const c = Deno.consoleSize().columns;
+        const c = this.#stream.columns?.() ?? 120;
         return c >= 40 ? c : 120;
       } catch {
         return 120;

@@ -7,28 +7,15 @@
 import type { Attribution, MsRange } from "../stats/attribution.ts";
 import type { BootstrapComparison, ComparisonVerdict } from "../stats/bootstrap.ts";
 import type { Improvement } from "../stats/compare.ts";
+import type { OpenLoopCounters } from "../load/runner.ts";
 import type { Ladder } from "../stats/ladder.ts";
 import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
-/** Formatting switches. */
-export interface TextStyle {
-  /** ANSI colour (only on a TTY and never with NO_COLOR; the caller decides). */
-  color: boolean;
-}
-
-const paint = (style: TextStyle, code: number, s: string) =>
-  style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
-
-/** Formats a latency in ms for a table cell. */
-export function fmtMs(v: number | null): string {
-  if (v === null) return "-";
-  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
-  if (v >= 100) return `${v.toFixed(0)}ms`;
-  return `${v.toFixed(1)}ms`;
-}
+export { fmtDelta, fmtMs, fmtValue, type TextStyle } from "./_format.ts";
 
 /**
  * A relative change in words, never a sign to decode: `12.5% faster`,
@@ -175,40 +162,83 @@ export function formatComparison(
 }
 
 /**
- * Formats SLA results, one line per rule with value, limit and PASS/FAIL.
+ * One row per SLA rule: measured (point) value, the confidence bound that
+ * decided it with its sample size, the limit, and PASS / FAIL / INCONCLUSIVE.
  *
  * @example
  * ```ts
- * import { formatSlaResults } from "./text.ts";
- * formatSlaResults([], { color: false }); // ""
+ * import { formatRuleTable } from "./text.ts";
+ * formatRuleTable([], { color: false }); // ""
  * ```
  */
-export function formatSlaResults(results: readonly SlaResult[], style: TextStyle): string {
+export function formatRuleTable(results: readonly SlaResult[], style: TextStyle): string {
   if (results.length === 0) return "";
-  const fmt = (v: number | null, unit: SlaResult["unit"]) =>
-    v === null
-      ? "-"
-      : unit === "ms"
-      ? fmtMs(v)
-      : unit === "ratio"
-      ? `${(v * 100).toFixed(2)}%`
-      : `${v.toFixed(1)}/s`;
-  const rows = [["rule", "measured", "limit", "verdict"]];
+  const withConfidence = results.some((r) => r.confidence);
+  const head = withConfidence
+    ? ["rule", "measured", "confidence bounds", "limit", "verdict"]
+    : ["rule", "measured", "limit", "verdict"];
+  const rows = [head];
   for (const r of results) {
-    rows.push([
-      r.rule,
-      fmt(r.value, r.unit),
-      `${r.op} ${fmt(r.limit, r.unit)}`,
-      r.passed ? paint(style, 32, "PASS") : paint(style, 31, "FAIL"),
-    ]);
+    const verdict = r.verdict === "pass"
+      ? paint(style, 32, "PASS")
+      : r.verdict === "fail"
+      ? paint(style, 31, "FAIL")
+      : paint(style, 33, "INCONCLUSIVE");
+    const row = [r.rule, fmtValue(r.value, r.unit)];
+    if (withConfidence) {
+      const c = r.confidence;
+      if (!c) row.push("(point value)");
+      else {
+        const need = c.minSamples ? `, needs n>=${c.minSamples}` : "";
+        row.push(
+          `[${fmtValue(c.lower, r.unit)}, ${fmtValue(c.upper, r.unit)}] ${
+            Math.round(c.level * 100)
+          }% n=${c.n}${need}`,
+        );
+      }
+    }
+    row.push(`${r.op} ${fmtValue(r.limit, r.unit)}`, verdict);
+    rows.push(row);
   }
-  return table(rows, ["l", "r", "r", "l"]);
+  return formatTable(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]);
 }
 
-/** A signed latency for a delta cell, e.g. `-12.3ms`, `+150ms`. */
-function fmtDelta(v: number): string {
-  const sign = v > 0 ? "+" : v < 0 ? "-" : "";
-  return sign + fmtMs(Math.abs(v));
+/** Start lag (actual send − scheduled send) p50/p99/max, or the worst lag when none was measured. */
+function formatStartLag(counters: OpenLoopCounters): string {
+  const lag = counters.startLag.summary();
+  if (lag.count === 0) return `worst start lag ${fmtMs(counters.maxStartLagMs)}`;
+  // Microseconds matter here: a pacer that keeps its schedule is within 0.05 ms.
+  const f = (v: number | null) => v !== null && v < 10 ? `${v.toFixed(3)}ms` : fmtMs(v);
+  return `start lag p50 ${f(lag.p50_ms)}, p99 ${f(lag.p99_ms)}, max ${f(lag.max_ms)}`;
+}
+
+/**
+ * The open model's schedule health (late, dropped, worst start lag) and, for
+ * contrast, the percentiles timed from the actual send instead of the
+ * schedule: what a tool with coordinated omission would have reported.
+ *
+ * @example
+ * ```ts ignore
+ * import { formatOpenLine } from "./text.ts";
+ * formatOpenLine(100, { late: 0, dropped: 0, maxStartLagMs: 0.4 }, 1000, uncorrected);
+ * ```
+ */
+export function formatOpenLine(
+  rate: number,
+  counters: OpenLoopCounters,
+  maxInFlight: number,
+  uncorrected: Summary,
+): string {
+  return [
+    `open model    ${
+      rate.toFixed(rate < 10 ? 2 : 1)
+    } req/s scheduled, max in flight ${maxInFlight}: late ${counters.late}, dropped ${counters.dropped}, ${
+      formatStartLag(counters)
+    }`,
+    `              latency above counts from the scheduled send time; timed from the actual send (uncorrected): p50 ${
+      fmtMs(uncorrected.p50_ms)
+    }, p99 ${fmtMs(uncorrected.p99_ms)}, max ${fmtMs(uncorrected.max_ms)}`,
+  ].join("\n");
 }
 
 function paintVerdict(style: TextStyle, verdict: string): string {

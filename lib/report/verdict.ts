@@ -8,14 +8,9 @@
  */
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaResult } from "../stats/sla.ts";
-import { fmtMs } from "./text.ts";
+import { fmtMs, fmtValue as fmtUnit } from "./_format.ts";
 
-function fmtValue(v: number | null, unit: SlaResult["unit"]): string {
-  if (v === null) return "none";
-  if (unit === "ms") return fmtMs(v);
-  if (unit === "ratio") return `${(v * 100).toFixed(2)}%`;
-  return `${v.toFixed(1)}/s`;
-}
+const fmtValue = (v: number | null, unit: SlaResult["unit"]) => fmtUnit(v, unit, "none");
 
 /**
  * One line for one SLA rule: the verdict first, then the evidence (the

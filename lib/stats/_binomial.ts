@@ -49,7 +49,7 @@ function deviance(x: number, m: number): number {
 }
 
 /** P(X = k) for X ~ Binomial(n, p), with 0 < p < 1 and 0 ≤ k ≤ n integers. */
-export function binomialPmf(k: number, n: number, p: number): number {
+function binomialPmf(k: number, n: number, p: number): number {
   const q = 1 - p;
   if (k === 0) return Math.exp(n * Math.log1p(-p));
   if (k === n) return Math.exp(n * Math.log(p));

@@ -1,32 +1,11 @@
 /**
  * Attribution of an A/B latency difference measured against the tailgate
- * mock: how much of it connection setup explains, and how much is left for
- * everything else. Pure: numbers in, numbers out.
- *
- * The mock charges connection setup by a known rule (`mock/app.ts`,
- * `mock/_connections.ts`): a connection it has not seen before is ready
- * `setupRtts × rttMs` after its first request arrives, and every request that
- * arrives on it before then waits for the rest of that time. So:
- *
- * - an HTTP/1.1 connection carries one request at a time (clients do not
- *   pipeline): only its first request waits, for the full setup. Setup paid
- *   = connections × setup, exactly;
- * - an HTTP/2 connection multiplexes: up to `maxWaiters` requests (the
- *   concurrency) can arrive during its setup and each waits for part of it.
- *   Setup paid is between connections × setup (only the first waits) and
- *   connections × setup × maxWaiters (all wait the full setup).
- *
- * The difference is taken on the mean latency of successful requests,
- * i.e. on total latency time (mean × requests). What this cannot separate
- * (also listed in {@linkcode Attribution.notes}):
- * - the exact setup paid on HTTP/2 connections (hence a range);
- * - which of the "everything else" effects (protocol framing, client
- *   overhead, pool queueing, which request drew which service time) made the
- *   rest of the difference;
- * - wall-clock effects: total latency time is not run duration, because
- *   requests overlap;
- * - setup costs outside the mock's model (the real loopback connect, TLS in
- *   the client) land in "everything else".
+ * mock: how much of it connection setup explains (exact for HTTP/1.1, a
+ * range for HTTP/2), and how much is left for everything else. Pure:
+ * numbers in, numbers out. The model, its limits and a worked example:
+ * [docs/statistics.md](../../docs/statistics.md#attribution-how-much-of-the-difference-is-connection-setup);
+ * reading the mock's `/stats` into an {@linkcode AttributionRun}:
+ * `mock_stats.ts`.
  *
  * @module
  */

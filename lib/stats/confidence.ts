@@ -22,7 +22,7 @@
  * @module
  */
 import { binomialCdf } from "./_binomial.ts";
-import { meetsLimit } from "./_limit.ts";
+import { meetsLimit, type SlaOp } from "./_limit.ts";
 import { percentile } from "./summary.ts";
 
 function checkArgs(what: string, n: number, p: number, confidence: number): void {
@@ -196,7 +196,7 @@ export function percentileInterval(
 export interface PercentileRule {
   /** Percentile in [0, 100], e.g. 95 for `p95`. */
   quantile: number;
-  op: "<" | "<=" | ">" | ">=";
+  op: SlaOp;
   /** Limit in milliseconds. */
   limit: number;
 }

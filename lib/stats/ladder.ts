@@ -22,6 +22,7 @@ import {
   type BootstrapComparison,
   type BootstrapMetric,
   type BootstrapOptions,
+  chooseBlockLength,
   type ComparisonVerdict,
   type MetricComparison,
 } from "./bootstrap.ts";
@@ -50,6 +51,13 @@ export interface LadderOptions {
   bootstrap?: BootstrapOptions;
   /** Most requests in flight (the concurrency), bounding HTTP/2 setup waiters in the attribution. */
   concurrency?: number;
+  /**
+   * Requests per interleaved block. When set (and the bootstrap's block
+   * length is `"auto"`), each step resamples blocks of at least this many
+   * requests (capped at a third of the shorter rung), see
+   * {@linkcode stepBlockLength}.
+   */
+  interleaveBlock?: number;
   /**
    * Splits the difference from side `a` to side `b` into connection setup
    * and the rest (the suite's attribution from the mock's stats). Called for
@@ -204,6 +212,42 @@ function attributionOf(
 }
 
 /**
+ * The bootstrap block length of one step of interleaved rungs: the larger of
+ * the automatic rule for either rung and the interleave block, capped at a
+ * third of the shorter rung (so a resample still mixes at least three
+ * blocks).
+ *
+ * Why: each rung's block j runs at its own time, so whatever hit the
+ * machine during that block (another job's burst, a GC pause) hits all of
+ * its requests and none of the other rung's. Latencies within an interleave
+ * block are correlated by that shared moment, which the lag-1 rule of
+ * `chooseBlockLength` underestimates (it sees neighbours, not a shift of a
+ * whole block); resampling whole interleave blocks keeps it, as a cluster
+ * bootstrap would. On a busy machine this turned a "regressed" verdict
+ * caused by one slow block (a 5× P50 in one of eight) into "no significant
+ * difference".
+ *
+ * @example
+ * ```ts
+ * import { stepBlockLength } from "./ladder.ts";
+ * const a = new Float64Array(400).fill(1);
+ * stepBlockLength(a, a, 50); // 50
+ * stepBlockLength(a, a, 400); // 133 (a third of 400)
+ * ```
+ */
+export function stepBlockLength(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  interleaveBlock: number,
+): number {
+  const cap = Math.max(1, Math.floor(Math.min(a.length, b.length) / 3));
+  return Math.max(
+    1,
+    Math.min(cap, Math.max(chooseBlockLength(a), chooseBlockLength(b), interleaveBlock)),
+  );
+}
+
+/**
  * Computes the ladder: per rung the counts, P50/P95/P99 (nearest rank), a
  * P95 interval and the SLA verdict; per adjacent step the block-bootstrap
  * change of P50/P95/P99 (B − A: negative is faster) with its interval and
@@ -250,8 +294,12 @@ export function computeLadder(
   for (let k = 0; k + 1 < rungs.length; k++) {
     const a = series[k] as Float64Array;
     const b = series[k + 1] as Float64Array;
+    const blockLength = (boot.blockLength ?? "auto") === "auto" &&
+        options.interleaveBlock !== undefined
+      ? stepBlockLength(a, b, options.interleaveBlock)
+      : boot.blockLength ?? "auto";
     const bootstrap = a.length >= 2 && b.length >= 2
-      ? blockBootstrapCompare(a, b, { ...boot, seed: deriveSeed(seed, k) })
+      ? blockBootstrapCompare(a, b, { ...boot, blockLength, seed: deriveSeed(seed, k) })
       : null;
     const find = (m: BootstrapMetric) => deltaOf(bootstrap?.metrics.find((x) => x.metric === m));
     const [p50, p95, p99] = [find("p50"), find("p95"), find("p99")];

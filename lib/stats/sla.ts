@@ -12,13 +12,12 @@
  *
  * @module
  */
-import { meetsLimit } from "./_limit.ts";
+import { meetsLimit, type SlaOp } from "./_limit.ts";
 import { slaVerdict, type SlaVerdictKind } from "./confidence.ts";
 import { parseDuration } from "../duration.ts";
 import { percentile, type Summary } from "./summary.ts";
 
-/** A comparison operator. */
-export type SlaOp = "<" | "<=" | ">" | ">=";
+export type { SlaOp };
 
 /** A parsed SLA rule. */
 export interface SlaRule {

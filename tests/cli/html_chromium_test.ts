@@ -2,7 +2,8 @@
  * Renders the HTML report in real headless Chromium and checks that the
  * three charts were drawn: each canvas exists, has a non-zero size and has
  * inked pixels (the page's script records this in `data-rendered` on
- * <body>). Saves a screenshot to results/report-screenshot.png.
+ * <body>). Saves a screenshot in a temp directory (outside results/, which
+ * holds only what tailgate writes) and prints its path.
  */
 import assert from "node:assert/strict";
 import { renderHtmlReport } from "../../lib/report/html.ts";
@@ -88,9 +89,11 @@ Deno.test({
         // Lines, axes and labels ink a few percent of the canvas at least.
         assert.ok(c.inked > 0.01 * c.width * c.height, `${c.id} inked only ${c.inked} pixels`);
       }
-      await Deno.mkdir("results", { recursive: true });
-      const shot = `${Deno.cwd()}/results/report-screenshot.png`;
+      // Kept after the test (the page's directory is not) so it can be looked at.
+      const shotDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "tailgate_screenshot_" });
+      const shot = `${shotDir}/report-screenshot.png`;
       await chromium([`--screenshot=${shot}`, `file://${page}`], `${dir}/profile-shot`);
+      console.log(`screenshot: ${shot}`);
       const png = await Deno.readFile(shot);
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
       assert.ok(png.length > 50_000, `screenshot is only ${png.length} bytes`);

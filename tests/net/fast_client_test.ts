@@ -188,6 +188,29 @@ Deno.test("fast client with reuse: false opens and closes a connection per reque
   }
 });
 
+Deno.test("fast client with idleTimeoutMs reconnects after an idle gap longer than it", async () => {
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"] }),
+  });
+  const short = createFastClient({ concurrency: 1, timeoutMs: 2000, idleTimeoutMs: 30 });
+  const long = createFastClient({ concurrency: 1, timeoutMs: 2000, idleTimeoutMs: 10_000 });
+  try {
+    const req = get(server.url + "/");
+    for (const client of [short, long]) {
+      assertOk(await client.send(req), 200, 2);
+      await new Promise((r) => setTimeout(r, 80));
+      assertOk(await client.send(req), 200, 2);
+    }
+    assert.equal(short.connectionsOpened, 2, "idle 80 ms > 30 ms: a new connection");
+    assert.equal(long.connectionsOpened, 1, "idle 80 ms < 10 s: reused");
+    assert.equal(server.connections, 3);
+  } finally {
+    await short.close();
+    await long.close();
+    await server.close();
+  }
+});
+
 Deno.test("fast client with maxIdle below the concurrency closes the surplus of a burst", async () => {
   const server = rawServer({
     respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"] }),

@@ -8,7 +8,7 @@ import {
   wireFaults,
 } from "../../mock/app.ts";
 import { drawFault } from "../../mock/_faults.ts";
-import { abortableSleep } from "../../mock/_sleep.ts";
+import { abortableSleep } from "../../lib/clock.ts";
 import { serveMock } from "../../mock/server.ts";
 
 const noSleep = () => Promise.resolve();

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
-import { computeLadder, type LadderSide, timeOrderedSuccesses } from "../../lib/stats/ladder.ts";
+import {
+  computeLadder,
+  type LadderSide,
+  stepBlockLength,
+  timeOrderedSuccesses,
+} from "../../lib/stats/ladder.ts";
 import { attributeDifference } from "../../lib/stats/attribution.ts";
+import {
+  LADDER_IDLE_TIMEOUT_MS,
+  ladderHttp2Profile,
+  ladderRungs,
+} from "../../lib/load/ladder_run.ts";
 import { blockBootstrapCompare } from "../../lib/stats/bootstrap.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { deriveSeed } from "../../lib/rng.ts";
@@ -245,4 +255,52 @@ Deno.test("timeOrderedSuccesses() keeps successes in start order and drops failu
   const w = { ...rec(9, 0, 1), warmup: true };
   const out = timeOrderedSuccesses([rec(2, 30, 3), rec(1, 10, 1), rec(3, 20, 99, "reset"), w]);
   assert.deepEqual([...out], [1, 3]);
+});
+
+Deno.test("ladderRungs() makes four rungs that each change one client setting", () => {
+  const rungs = ladderRungs(20, 10, "fast-h2");
+  assert.deepEqual(rungs.map((r) => r.name), ["no-reuse", "small-pool", "keep-alive", "http2"]);
+  assert.deepEqual(rungs.map((r) => r.profile), ["fast", "fast", "fast", "fast-h2"]);
+  assert.deepEqual(rungs[0]?.options, { reuse: false });
+  assert.deepEqual(rungs[1]?.options, { maxIdle: 10, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS });
+  assert.deepEqual(rungs[2]?.options, { maxIdle: 20, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS });
+  assert.equal(rungs[1]?.settings.max_idle, 10);
+  assert.equal(rungs[2]?.settings.max_idle, 20);
+  // Without fast-h2 the HTTP/2 rung falls back to fetch, and says so.
+  const fallback = ladderRungs(20, 10, "optimized")[3];
+  assert.equal(fallback?.profile, "optimized");
+  assert.equal(fallback?.settings.fallback, true);
+  assert.match(fallback?.label ?? "", /fetch/);
+  // A pool as large as the concurrency would make rung 2 the same client as rung 3.
+  assert.throws(() => ladderRungs(20, 20), /below the concurrency \(20\), got 20/);
+  assert.throws(() => ladderRungs(20, -1), RangeError);
+  assert.ok(["fast-h2", "optimized"].includes(ladderHttp2Profile()));
+});
+
+Deno.test("computeLadder() resamples whole interleave blocks, so one slow block is not a verdict", () => {
+  // Two identical rungs of 8 blocks × 50, except that rung b's block 3 ran while the machine
+  // was busy: every request in it took 5× as long.
+  const inputs = [0, 1].map((r) => ({
+    name: `r${r}`,
+    records: rung(r, 2, 400, 150).map((x) =>
+      r === 1 && Math.floor(x.id / 50) === 3 ? { ...x, latencyMs: x.latencyMs * 5 } : x
+    ),
+  }));
+  const opts = { rules, confidence: 0.95 as const, bootstrap: { resamples: 1000, seed: 5 } };
+  // Blocks of a few requests see 50 consistently slow requests as a real shift.
+  const naive = computeLadder(inputs, opts).steps[0];
+  assert.equal(naive?.verdict, "regressed");
+  // Resampling blocks of 50 knows that those 50 slow requests came from one moment.
+  const step = computeLadder(inputs, { ...opts, interleaveBlock: 50 }).steps[0];
+  assert.equal(step?.verdict, "no significant difference", JSON.stringify(step?.ci_p95_ms));
+  assert.equal(step?.bootstrap?.blockLength.a, 50);
+  assert.equal(step?.bootstrap?.blockLength.b, 50);
+});
+
+Deno.test("stepBlockLength() takes the interleave block, capped at a third of the shorter rung", () => {
+  const flat = (n: number) => new Float64Array(n).fill(1);
+  assert.equal(stepBlockLength(flat(400), flat(400), 50), 50);
+  assert.equal(stepBlockLength(flat(400), flat(90), 50), 30);
+  assert.equal(stepBlockLength(flat(400), flat(400), 2), 8, "never below the automatic rule");
+  assert.equal(stepBlockLength(flat(2), flat(2), 50), 1);
 });

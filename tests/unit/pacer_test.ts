@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createPacer, decideStart } from "../../lib/load/pacer.ts";
+import { createPacer, decideStart, planWake, SPIN_LEAD_MS } from "../../lib/load/pacer.ts";
 
 Deno.test("createPacer() schedules request k at k/rate whatever the elapsed time", () => {
   const p = createPacer({ rate: 4 });
@@ -68,4 +68,32 @@ Deno.test("decideStart() sends on time, late after waiting for a slot, drops pas
       `lag ${lag}, waited ${waited}, bound ${bound}`,
     );
   }
+});
+
+Deno.test("createPacer().dueCount() counts every request due by the elapsed time", () => {
+  const p = createPacer({ rate: 1000 }); // one every ms
+  assert.equal(p.dueCount(0, 0), 1); // request 0 is due at 0
+  assert.equal(p.dueCount(0.999, 1), 0);
+  assert.equal(p.dueCount(1, 1), 1);
+  // Woken 3.5 ms late after request 2: requests 2, 3, 4 and 5 go out together.
+  assert.equal(p.dueCount(5.5, 2), 4);
+  assert.equal(p.dueCount(10, 20), 0); // ahead of the schedule: nothing due
+});
+
+Deno.test("createPacer().dueCount() stops at the count, the duration and the offset", () => {
+  assert.equal(createPacer({ rate: 1000, maxRequests: 3 }).dueCount(100, 1), 2);
+  assert.equal(createPacer({ rate: 1000, durationMs: 10 }).dueCount(100, 0), 10);
+  const shifted = createPacer({ rate: 1000, offsetMs: 0.5 });
+  assert.equal(shifted.dueCount(0.4, 0), 0);
+  assert.equal(shifted.dueCount(2.5, 0), 3); // due at 0.5, 1.5, 2.5
+});
+
+Deno.test("planWake() sleeps until the lead, yields inside it, sends when due", () => {
+  assert.deepEqual(planWake(10, 1.5), { kind: "sleep", ms: 8.5 });
+  assert.deepEqual(planWake(1.5001, 1.5).kind, "sleep");
+  assert.deepEqual(planWake(1.5, 1.5), { kind: "yield" });
+  assert.deepEqual(planWake(0.001, 1.5), { kind: "yield" });
+  assert.deepEqual(planWake(0, 1.5), { kind: "send" });
+  assert.deepEqual(planWake(-3, 1.5), { kind: "send" });
+  assert.deepEqual(planWake(SPIN_LEAD_MS + 1), { kind: "sleep", ms: 1 });
 });

@@ -1,0 +1,75 @@
+/**
+ * The cell formats every text report shares: latency, signed latency, a
+ * value in its SLA unit, and ANSI colour. Formatting only.
+ *
+ * @module
+ */
+import type { SlaResult } from "../stats/sla.ts";
+
+/** Formatting switches. */
+export interface TextStyle {
+  /** ANSI colour (only on a TTY and never with NO_COLOR; the caller decides). */
+  color: boolean;
+}
+
+/**
+ * Wraps `s` in an ANSI colour `code` when the style allows colour.
+ *
+ * @example
+ * ```ts
+ * import { paint } from "./_format.ts";
+ * paint({ color: false }, 32, "PASS"); // "PASS"
+ * ```
+ */
+export function paint(style: TextStyle, code: number, s: string): string {
+  return style.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+}
+
+/**
+ * Formats a latency in ms for a table cell.
+ *
+ * @example
+ * ```ts
+ * import { fmtMs } from "./_format.ts";
+ * fmtMs(12.34); // "12.3ms"
+ * fmtMs(12_345); // "12.3s"
+ * ```
+ */
+export function fmtMs(v: number | null): string {
+  if (v === null) return "-";
+  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
+  if (v >= 100) return `${v.toFixed(0)}ms`;
+  return `${v.toFixed(1)}ms`;
+}
+
+/**
+ * A signed latency for a delta cell.
+ *
+ * @example
+ * ```ts
+ * import { fmtDelta } from "./_format.ts";
+ * fmtDelta(-12.34); // "-12.3ms"
+ * fmtDelta(150); // "+150ms"
+ * ```
+ */
+export function fmtDelta(v: number): string {
+  const sign = v > 0 ? "+" : v < 0 ? "-" : "";
+  return sign + fmtMs(Math.abs(v));
+}
+
+/**
+ * A value in its SLA unit; `-` for `null` (or `none` as given).
+ *
+ * @example
+ * ```ts
+ * import { fmtValue } from "./_format.ts";
+ * fmtValue(0.005, "ratio"); // "0.50%"
+ * fmtValue(null, "ms", "none"); // "none"
+ * ```
+ */
+export function fmtValue(v: number | null, unit: SlaResult["unit"], none = "-"): string {
+  if (v === null) return none;
+  if (unit === "ms") return fmtMs(v);
+  if (unit === "ratio") return `${(v * 100).toFixed(2)}%`;
+  return `${v.toFixed(1)}/s`;
+}

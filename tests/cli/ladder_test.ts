@@ -1,0 +1,193 @@
+/** `suite --ladder` against the built-in mock, and `--scenario` on serve and suite. */
+import assert from "node:assert/strict";
+import { runCli } from "../_cli.ts";
+import { readTailgateCsv } from "../../lib/records/formats/tailgate.ts";
+
+/**
+ * A quick mock with a setup cost worth measuring: 5 ms RTT, 4 RTT (20 ms)
+ * per new connection, 5 ms median service time, no slow path. A request on
+ * a new connection takes about 30 ms, on a kept one about 10 ms.
+ */
+const QUICK_SETUP_MOCK = [
+  "--rtt-ms",
+  "5",
+  "--setup-rtts",
+  "4",
+  "--service-median-ms",
+  "5",
+  "--slow-rate",
+  "0",
+];
+
+/** Runs `suite --ladder` on the quick mock, writing into `dir`. */
+function ladderCli(dir: string, args: string[]) {
+  return runCli(["suite", "--ladder", ...args, "--out-dir", dir, ...QUICK_SETUP_MOCK], {
+    writeDirs: [dir],
+  });
+}
+
+const N = 120;
+const C = 6;
+const BLOCK = 30;
+const POOL = 2;
+
+Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladder and steps", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_ladder_" });
+  try {
+    const r = await ladderCli(dir, [
+      "-n",
+      String(N),
+      "-c",
+      String(C),
+      "--block",
+      String(BLOCK),
+      "--pool",
+      String(POOL),
+    ]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /interleaved: 4 blocks of 30 requests per rung, concurrency 6/);
+    assert.match(r.stdout, /^rung +client +conns +p50 +p95 \[95% CI\] +sla +step/m);
+    for (const [i, name] of ["no-reuse", "small-pool", "keep-alive", "http2"].entries()) {
+      assert.match(r.stdout, new RegExp(`^${i + 1}\\. ${name} `, "m"));
+    }
+
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.ladder.length, 4);
+    assert.equal(report.steps.length, 3);
+    for (const rung of report.ladder) {
+      for (
+        const k of [
+          "profile",
+          "settings",
+          "count",
+          "errors",
+          "p50_ms",
+          "p95_ms",
+          "p99_ms",
+          "connections",
+          "sla_passed",
+        ]
+      ) assert.ok(k in rung, `${rung.name}.${k}`);
+      assert.equal(rung.count, N);
+      assert.equal(rung.errors, 0);
+      assert.equal(rung.sla_passed, true);
+    }
+    const [noReuse, small, keep, h2] = report.ladder;
+    assert.equal(noReuse.profile, "fast");
+    assert.equal(noReuse.settings.keep_alive, false);
+    assert.equal(small.settings.max_idle, POOL);
+    assert.equal(keep.settings.max_idle, C);
+    assert.ok(["fast-h2", "optimized"].includes(h2.profile));
+    // Connections from the mock's /stats: one per request without reuse; the small pool opens
+    // C in the first block and at least C − POOL in each later one (more when several responses
+    // finish at once and find the pool full), yet far fewer than one per request; the full
+    // pool C; HTTP/2 one.
+    assert.equal(noReuse.connections, N);
+    assert.ok(small.connections >= C + (C - POOL) * (N / BLOCK - 1), `${small.connections}`);
+    assert.ok(small.connections < N / 2, `${small.connections}`);
+    assert.equal(keep.connections, C);
+    assert.equal(h2.connections, 1);
+    // The fast engine's own count agrees with the server's.
+    assert.equal(noReuse.connections_client, N);
+    assert.equal(small.connections_client, small.connections);
+    assert.equal(keep.connections_client, C);
+    if (h2.profile === "fast-h2") assert.equal(h2.connections_client, 1);
+
+    const [s1, s2, s3] = report.steps;
+    assert.deepEqual([s1.from, s1.to], ["no-reuse", "small-pool"]);
+    assert.deepEqual([s3.from, s3.to], ["keep-alive", "http2"]);
+    for (const s of report.steps) {
+      assert.equal(typeof s.delta_p95_ms, "number");
+      assert.equal(s.ci_p95_ms.length, 2);
+      assert.ok(s.ci_p95_ms[0] <= s.ci_p95_ms[1]);
+      assert.ok(
+        ["improved", "regressed", "no significant difference"].includes(s.verdict),
+        s.verdict,
+      );
+    }
+    // Reuse saves the 20 ms setup on most requests: the first step pays at P50.
+    assert.equal(s1.verdict_p50, "improved", JSON.stringify(s1));
+    assert.ok(s1.delta_p50_ms < -10, `ΔP50 ${s1.delta_p50_ms}`);
+    // Against the mock, every step is split into connection setup and the rest.
+    assert.equal(s1.attribution.baseline.connections_opened, N);
+    assert.ok(s1.attribution.setup_delta_ms.max < 0);
+    assert.equal(s2.attribution.candidate.connections_opened, C);
+    assert.equal(report.request_consistency.identical, true);
+
+    // The CSVs: every rung sent ids 0..N-1.
+    for (const rung of report.ladder) {
+      const recs = readTailgateCsv(await Deno.readTextFile(`${dir}/latency_${rung.name}.csv`));
+      assert.deepEqual(
+        recs.map((x) => x.id).sort((a, b) => a - b),
+        Array.from({ length: N }, (_, i) => i),
+      );
+    }
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert.match(html, /<table id="ladder">/);
+    assert.equal(html.match(/<circle class="p95"/g)?.length, 4);
+    assert.equal(html.match(/<line class="sla-line"/g)?.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("suite --ladder exits 1 when the top rung fails the SLA", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_ladder_" });
+  try {
+    const r = await ladderCli(dir, ["-n", "40", "-c", "4", "--block", "20", "--sla", "p50<=1ms"]);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.sla.rung, "http2");
+    assert.equal(report.sla.passed, false);
+    assert.equal(report.ladder[3].sla_passed, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("suite --ladder and --scenario refuse bad input with one line and exit 2", async (t) => {
+  const cases: [string, string[], RegExp][] = [
+    ["pool not below the concurrency", ["suite", "--ladder", "-c", "4", "--pool", "4"], /--pool/],
+    ["pool without ladder", ["suite", "--pool", "3"], /--pool .*--ladder/],
+    ["unknown scenario", ["suite", "--scenario", "moon"], /Unknown scenario "moon": use one of/],
+    ["unknown scenario on serve", ["serve", "--scenario", "moon"], /Unknown scenario "moon"/],
+  ];
+  for (const [name, args, re] of cases) {
+    await t.step(name, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${name}: ${r.stderr}${r.stdout}`);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    });
+  }
+});
+
+Deno.test("suite --scenario sets the mock's network, and flags override it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_scenario_" });
+  try {
+    const r = await runCli([
+      "suite",
+      "--scenario",
+      "same-region",
+      "--service-median-ms",
+      "2",
+      "--slow-rate",
+      "0",
+      "-n",
+      "20",
+      "-c",
+      "4",
+      "--confidence",
+      "off",
+      "--out-dir",
+      dir,
+    ], { writeDirs: [dir] });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.mock.config.rttMs, 2);
+    assert.equal(report.mock.config.setupRtts, 2);
+    assert.equal(report.mock.config.serviceMedianMs, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
