@@ -10,7 +10,7 @@
 import type { RequestRecord } from "../record.ts";
 import { detectFormat, type ResultFormat } from "./formats/detect_format.ts";
 import { FORMAT_NOTES } from "./formats/read_results.ts";
-import { type FormatSpec, RowAssembler } from "./formats/_rows.ts";
+import { type FormatSpec, RowAssembler } from "./formats/rows.ts";
 import { HEY_FORMAT } from "./formats/hey.ts";
 import { K6_FORMAT } from "./formats/k6.ts";
 import { OHA_FORMAT } from "./formats/oha.ts";

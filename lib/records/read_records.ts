@@ -1,7 +1,7 @@
 /**
  * Streaming reader for tailgate CSV files: validates the header, decodes
  * each row with {@linkcode recordFromCsvFields}, checks it (see
- * `formats/_rows.ts`), and names the line number of a malformed row. Memory
+ * `formats/rows.ts`), and names the line number of a malformed row. Memory
  * stays bounded by one read buffer plus one batch of records (and 8 bytes a
  * row for the request-id check), whatever the file size. Pipes and FIFOs are
  * read once, as streams.
@@ -9,9 +9,9 @@
  * @module
  */
 import type { RequestRecord } from "../record.ts";
-import { RowAssembler } from "./formats/_rows.ts";
+import { RowAssembler } from "./formats/rows.ts";
 
-export { DuplicateIdError } from "./formats/_rows.ts";
+export { DuplicateIdError } from "./formats/rows.ts";
 import { TAILGATE_FORMAT } from "./formats/tailgate.ts";
 import { readLineBatches } from "./read_lines.ts";
 

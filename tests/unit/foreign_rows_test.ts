@@ -4,7 +4,7 @@ import { readK6Csv } from "../../lib/records/formats/k6.ts";
 import { readOhaCsv } from "../../lib/records/formats/oha.ts";
 import { readTailgateCsv } from "../../lib/records/formats/tailgate.ts";
 import { readVegetaCsv } from "../../lib/records/formats/vegeta.ts";
-import { splitFields } from "../../lib/records/formats/_rows.ts";
+import { splitFields } from "../../lib/records/formats/rows.ts";
 
 const HEY =
   "response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset\n";

@@ -4,7 +4,7 @@
  * @module
  */
 import { errorForStatus, type ErrorKind, type RequestRecord } from "../../record.ts";
-import { shown } from "./_rows.ts";
+import { shown } from "./rows.ts";
 
 /** A finite number from a field, or a SyntaxError naming the format, line and column. */
 export function field(

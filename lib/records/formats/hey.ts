@@ -14,7 +14,7 @@
  */
 import type { RequestRecord } from "../../record.ts";
 import { byStart, columnsOf, field, makeRecord } from "./_shared.ts";
-import { type FormatSpec, readText } from "./_rows.ts";
+import { type FormatSpec, readText } from "./rows.ts";
 
 /** The first header fields of a hey CSV. */
 export const HEY_HEADER_PREFIX = "response-time,DNS+dialup,DNS,Request-write,Response-delay";

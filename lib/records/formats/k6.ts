@@ -17,7 +17,7 @@
  */
 import type { ErrorKind, RequestRecord } from "../../record.ts";
 import { columnsOf, errorOfStatus, field, makeRecord } from "./_shared.ts";
-import { type FormatSpec, readText, shown } from "./_rows.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** The first header fields of a k6 CSV. */
 export const K6_HEADER_PREFIX = "metric_name,timestamp,metric_value";

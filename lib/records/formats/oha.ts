@@ -15,7 +15,7 @@
  */
 import type { RequestRecord } from "../../record.ts";
 import { byStart, columnsOf, field, makeRecord } from "./_shared.ts";
-import { type FormatSpec, readText } from "./_rows.ts";
+import { type FormatSpec, readText } from "./rows.ts";
 
 /** The first header fields of an oha CSV. */
 export const OHA_HEADER_PREFIX = "request-start,DNS,DNS+dialup,";

@@ -7,7 +7,7 @@
  * @module
  */
 import { CSV_COLUMNS, CSV_HEADER, recordFromCsvFields, type RequestRecord } from "../../record.ts";
-import { type FormatSpec, readText, shown } from "./_rows.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** The header of a CSV holding only the seed's four columns. */
 export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");

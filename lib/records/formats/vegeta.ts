@@ -15,7 +15,7 @@
  */
 import type { RequestRecord } from "../../record.ts";
 import { byStart, errorOfMessage, errorOfStatus, field, makeRecord } from "./_shared.ts";
-import { type FormatSpec, readText, shown } from "./_rows.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** Whether a line looks like a vegeta CSV row (no header exists to check). */
 export function looksLikeVegeta(line: string): boolean {

@@ -2,7 +2,7 @@
  * The one row pipeline every format reader shares: lines in, records out.
  * Splits RFC 4180 fields (a quoted field may span lines), hands each row to
  * the format's decoder, and applies the sanity checks every run must pass.
- * Private to `lib/records/formats/`.
+ * Used by the format readers and by the streaming readers in `lib/records/`.
  *
  * @module
  */
