@@ -27,6 +27,7 @@ import { resolve } from "node:path";
 import { CsvWriteError, CsvWriter } from "./csv_writer.ts";
 import { sameFile } from "./same_file.ts";
 import { WriteError } from "./write_error.ts";
+import { Column } from "./formats/rows.ts";
 import { DuplicateIdError, readRecordBatches } from "./read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
@@ -114,23 +115,6 @@ async function checkOutput(out: string): Promise<void> {
 
 function before(a: RequestRecord, b: RequestRecord): boolean {
   return a.startedMs < b.startedMs || (a.startedMs === b.startedMs && a.id < b.id);
-}
-
-/** Growable Float64Array. */
-class Column {
-  data = new Float64Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
 }
 
 async function writeLines(path: string, lines: string[], order: Uint32Array): Promise<void> {

@@ -112,9 +112,9 @@ export class DuplicateIdError extends SyntaxError {
   }
 }
 
-/** Growable Float64Array. */
-class Column {
-  data = new Float64Array(1024);
+/** A growable Float64Array: 8 bytes a value, no per-value object. */
+export class Column {
+  data: Float64Array = new Float64Array(1024);
   length = 0;
   push(v: number): void {
     if (this.length === this.data.length) {
@@ -123,6 +123,10 @@ class Column {
       this.data = next;
     }
     this.data[this.length++] = v;
+  }
+  /** The values pushed so far (a view; do not keep it across `push`). */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
   }
 }
 
@@ -165,7 +169,7 @@ export class RunChecks {
   /** Checks what needs every row; call at the end. */
   finish(): void {
     if (!this.#ids) return;
-    const ids = this.#ids.data.subarray(0, this.#ids.length).sort();
+    const ids = this.#ids.view().sort();
     for (let i = 1; i < ids.length; i++) {
       if (ids[i] === ids[i - 1]) {
         throw new DuplicateIdError(
