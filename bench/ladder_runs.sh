@@ -1,6 +1,6 @@
 #!/bin/sh
 # Re-measures every ladder number in docs/ladder.md (and docs/suite.md's ladder section):
-#   sh bench/ladder_runs.sh            (from the repository root; about 5 minutes)
+#   sh bench/ladder_runs.sh            (from the repository root; 5 to 8 minutes)
 # Each run writes results/ladder_<name>/ (CSVs, comparison_report.json, report.html) and its
 # console output to results/ladder_<name>/console.txt; one line per run goes to stdout.
 set -u

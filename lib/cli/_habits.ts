@@ -65,7 +65,8 @@ export function translateHabits(
       continue;
     }
     if (flag === "-d" && options.durationFlag && value !== undefined && !DURATION.test(value)) {
-      if (!NUMBER.test(value)) {
+      // "30" or "30x" are durations gone wrong: the parser names the unit.
+      if (!/^\s*[\d.]/.test(value)) {
         throw new UsageError(
           "-d is a duration here (e.g. -d 30s, like -z in hey and oha); a request body is --body TEXT or --body @FILE",
         );

@@ -81,6 +81,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
         settings: run.spec.settings,
         ...stats,
         connections: connections[k],
+        connections_per_block: run.blocks.map((b) => openedConnections(b)),
         connections_client: run.clientConnections,
         sla_rules: sla,
         csv: run.csvPath,

@@ -14,10 +14,16 @@ export interface PermissionNeeds {
   net?: readonly string[];
   /** Host names it will listen on (e.g. the mock on 127.0.0.1). */
   listen?: readonly string[];
-  /** Files it will read. */
-  read?: readonly string[];
-  /** Files it will create or overwrite. */
-  write?: readonly string[];
+  /** Files it will read: a path, or [path, the flag that named it]. */
+  read?: readonly (string | readonly [string, string])[];
+  /** Files it will create or overwrite: a path, or [path, the flag that named it]. */
+  write?: readonly (string | readonly [string, string])[];
+}
+
+/** `[path, "--out "]` for a labelled entry, `[path, ""]` for a bare path. */
+function labelled(entry: string | readonly [string, string]): [string, string] {
+  if (typeof entry === "string") return [entry, ""];
+  return [entry[0], entry[1].endsWith("@") ? entry[1] : `${entry[1]} `];
 }
 
 /** How to run the command through a deno task that grants more, if any does. */
@@ -70,6 +76,9 @@ export async function checkPermissions(
   hints: PermissionHints = {},
 ): Promise<void> {
   const or = hints.task ? ` (or run through ${hints.task})` : "";
+  // The tasks grant reading the project directory and writing results/ only.
+  const inProject = (p: string) => !p.startsWith("/") && !p.startsWith("..") ? or : "";
+  const inResults = (p: string) => /^(\.\/)?results(\/|$)/.test(p) ? or : "";
   for (const url of needs.net ?? []) {
     const host = netHost(url);
     if (!await granted({ name: "net", host })) {
@@ -83,15 +92,19 @@ export async function checkPermissions(
       );
     }
   }
-  for (const path of needs.read ?? []) {
+  for (const [path, flag] of (needs.read ?? []).map(labelled)) {
     if (!await granted({ name: "read", path })) {
-      throw new UsageError(`No read permission for ${path}: add --allow-read=${path}${or}`);
+      throw new UsageError(
+        `No read permission for ${flag}${path}: add --allow-read=${path}${inProject(path)}`,
+      );
     }
   }
-  for (const path of needs.write ?? []) {
+  for (const [path, flag] of (needs.write ?? []).map(labelled)) {
     if (!await granted({ name: "write", path })) {
       throw new UsageError(
-        `No write permission for ${path}: add --allow-write=${writeScope(path)}${or}`,
+        `No write permission for ${flag}${path}: add --allow-write=${writeScope(path)}${
+          inResults(path)
+        }`,
       );
     }
   }
@@ -138,4 +151,24 @@ export function permissionMessage(err: unknown): string {
   if (m && flag) return `No ${flag[0]} permission for ${m[2]}: add ${flag[1]}=${m[2]}`;
   const generic = /(--allow-[a-z-]+)/.exec(text)?.[1];
   return `${text.split("\n")[0]}${generic ? "" : ": grant that permission"}`;
+}
+
+/**
+ * The paths given to file flags, labelled with their flag, for
+ * {@linkcode checkPermissions} (flags not given are left out).
+ *
+ * @example
+ * ```ts
+ * import { flaggedPaths } from "./_permissions.ts";
+ * flaggedPaths({ html: "r.html" }, ["html", "junit"]); // [["r.html", "--html"]]
+ * ```
+ */
+export function flaggedPaths(
+  values: Record<string, unknown>,
+  flags: readonly string[],
+): [string, string][] {
+  return flags.flatMap((f) => {
+    const v = values[f];
+    return typeof v === "string" ? [[v, `--${f}`] as [string, string]] : [];
+  });
 }

@@ -73,32 +73,30 @@ export function decideProtocol(
   let why: string;
   let warning: string | null = null;
   const h2Only = probe.protocol === "h2" && probe.http1 === false;
+  const retry = ": expect protocol errors, or use --client optimized";
   if (h2Only && !explicit && (profile === "fast" || profile === "h1" || profile === "fresh")) {
     client = "optimized";
-    why = `default client fast speaks HTTP/1.1 only, and ${probe.reason}; so optimized is used`;
+    why =
+      `the default client fast speaks HTTP/1.1 only, and ${probe.reason}: optimized is used instead`;
     protocol = "h2";
   } else if (client === "optimized") {
     protocol = probe.protocol;
-    why = probe.reason;
+    why = `optimized chose it: ${probe.reason}`;
   } else if (client === "fast-h2") {
     protocol = "h2";
-    why = `fast-h2 speaks HTTP/2 only; probe: ${probe.reason}`;
+    why = "fast-h2 speaks HTTP/2 only";
     if (probe.protocol !== "h2" && probe.via !== "unreachable") {
-      warning =
-        `warning: the server does not offer HTTP/2 (${probe.reason}); expect protocol errors, or use --client optimized`;
+      warning = `warning: fast-h2 speaks HTTP/2 only, and ${probe.reason}${retry}`;
     }
   } else if (client === "baseline" && scheme === "https:") {
     protocol = probe.protocol;
-    why = `fetch negotiates by ALPN: ${probe.reason}`;
+    why = `baseline (fetch) negotiates by ALPN: ${probe.reason}`;
   } else {
     protocol = "http/1.1";
-    why = `${client} speaks HTTP/1.1${
-      scheme === "http:" && client === "baseline" ? " on http://" : ""
-    }`;
-    if (h2Only) {
-      warning =
-        `warning: the server speaks only HTTP/2 (${probe.reason}); expect protocol errors, or use --client optimized`;
-    }
+    why = client === "baseline"
+      ? "baseline (fetch) speaks HTTP/1.1 on http://"
+      : `${client} speaks HTTP/1.1 only`;
+    if (h2Only) warning = `warning: ${client} speaks HTTP/1.1 only, and ${probe.reason}${retry}`;
   }
   const pool = protocol === "http/1.1" && client !== "fresh" && client !== "baseline"
     ? ` keep-alive, up to ${concurrency} connection${concurrency === 1 ? "" : "s"}`
@@ -109,7 +107,7 @@ export function decideProtocol(
   return {
     client,
     protocol,
-    line: `protocol: ${NAME[protocol]}${via}${pool} (${client}: ${why})`,
+    line: `protocol: ${NAME[protocol]}${via}${pool} (${why})`,
     warning,
     record: {
       client,

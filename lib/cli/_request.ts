@@ -8,6 +8,42 @@ import type { HttpRequest } from "../client/types.ts";
 import { redactUrl } from "../redact.ts";
 import { reason } from "./_files.ts";
 import { UsageError } from "./_usage_error.ts";
+import type { OptionSpecs } from "./_args.ts";
+
+/** The request flags `bench` and `suite <url>` share: method, headers, body, timeout, CA. */
+export const REQUEST_OPTIONS: OptionSpecs = {
+  method: {
+    type: "string",
+    short: "m",
+    arg: "METHOD",
+    help: "HTTP method (default GET, or POST with --body)",
+  },
+  header: {
+    type: "string",
+    short: "H",
+    multiple: true,
+    arg: '"Name: value"',
+    help: "Request header (repeatable)",
+  },
+  "secret-header": {
+    type: "string",
+    multiple: true,
+    arg: '"Name: value"',
+    help: "Request header whose value is never written anywhere (repeatable)",
+  },
+  body: {
+    type: "string",
+    arg: "TEXT|@FILE",
+    help: "Request body, or @path to read it from a file",
+  },
+  "content-type": {
+    type: "string",
+    arg: "TYPE",
+    help: "Content-Type of the body (default application/json with a body)",
+  },
+  timeout: { type: "string", arg: "DURATION", default: "10s", help: "Per-request timeout" },
+  "ca-cert": { type: "string", arg: "FILE.pem", help: "Extra CA certificate (PEM) to trust" },
+};
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 

@@ -1,36 +1,43 @@
 /**
- * The output side of `tailgate suite` (baseline vs optimized): the console
- * summary, `comparison_report.json`, report.html and JUnit, from what
- * {@linkcode runSuite} returns.
+ * The output side of `tailgate suite` (baseline vs candidate): the verdict
+ * first on the console (at most 15 lines; the tables with --verbose), the
+ * CSVs' sidecars, `comparison_report.json`, report.html and JUnit, from
+ * what {@linkcode runSuite} returns.
  *
  * @module
  */
-import type { SuiteOutcome } from "../load/suite_run.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { requestDigest } from "../client/request_digest.ts";
+import type { HttpRequest } from "../client/types.ts";
+import type { SuiteClient, SuiteOutcome } from "../load/suite_run.ts";
+import { buildRunMeta, writeRunMeta } from "../records/run_meta.ts";
+import type { Redactor } from "../redact.ts";
+import { type HtmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import {
-  fmtDelta,
-  fmtMs,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
   formatRuleTable,
 } from "../report/text.ts";
+import { abSentence, slaSentence } from "../report/verdict.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict, type SlaRule } from "../stats/sla.ts";
 import { writeOutput } from "./_files.ts";
 import type { mockConfigFromValues } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
+import type { ProtocolDecision } from "./_protocol.ts";
 import { meanVerdict, slaRows } from "./_verdicts.ts";
 
-/** What the suite was asked for, as the reports record it. */
-export interface SuiteRequest {
-  outDir: string;
-  htmlPath: string;
+/** What the suite was asked for and decided, as the output records it. */
+export interface SuiteOutputContext {
+  /** The user's URL (its request and redaction), or `null` for the mock. */
+  target: { request: HttpRequest; redactor: Redactor } | null;
+  decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>>;
+  files: { baseline: string; optimized: string; report: string; html: string };
   junitPath: string | undefined;
-  mockConfig: ReturnType<typeof mockConfigFromValues>;
+  mockConfig: ReturnType<typeof mockConfigFromValues> | null;
   requests: number;
   concurrency: number;
   interleave: boolean;
@@ -39,22 +46,55 @@ export interface SuiteRequest {
   rules: SlaRule[];
   confidence: number | "off";
   failOnRegression: boolean;
-  log: (line: string) => void;
+  quiet: boolean;
+  verbose: boolean;
 }
 
-const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
-
-/** Writes the suite's reports and prints its summary. */
-export async function suiteOutput(outcome: SuiteOutcome, request: SuiteRequest): Promise<void> {
-  const { outDir, htmlPath, junitPath, mockConfig, failOnRegression, log } = request;
-  const { requests, concurrency, interleave, block, timeoutMs, rules, confidence } = request;
+/** Writes the suite's sidecars and reports and prints the verdict first. */
+export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext): Promise<void> {
+  const { target, decisions, files, junitPath, mockConfig, requests, concurrency } = ctx;
+  const { interleave, block, timeoutMs, rules, confidence, failOnRegression, quiet, verbose } = ctx;
   const { baseline: base, optimized: opt, results, consistency, bootstrap, attribution, p95 } =
     outcome;
   const baseSummary = outcome.summaries.baseline;
   const optSummary = outcome.summaries.optimized;
   const mode = interleave ? "interleaved" : "sequential";
+  const names: [string, string] = [base.client.profile, opt.client.profile];
+  if (names[0] === names[1]) names[1] = `${names[1]} (candidate)`;
+  const targetText = target
+    ? target.redactor.url(target.request.url)
+    : `the mock at ${outcome.mockUrl}`;
+  const protocols = {
+    baseline: decisions.baseline?.record ?? null,
+    optimized: decisions.optimized?.record ?? null,
+  };
 
-  const reportPath = `${outDir}/comparison_report.json`;
+  // Sidecars: which client, protocol and requests each CSV holds.
+  const requestId = target
+    ? await requestDigest({
+      ...target.request,
+      url: target.redactor.url(target.request.url),
+      headers: target.redactor.headers(target.request.headers).map((
+        [n, v],
+      ) => [n, v] as [string, string]),
+    })
+    : "suite-mock-requests";
+  const runId = crypto.randomUUID();
+  for (const [role, run] of [["baseline", base], ["optimized", opt]] as const) {
+    const config = {
+      url: target ? target.redactor.url(target.request.url) : `${outcome.mockUrl}/api`,
+      method: target ? target.request.method : "POST",
+      client: run.client.profile,
+      protocol: protocols[role],
+      role,
+      suite: { requests, concurrency, mode, ...(interleave ? { block } : {}) },
+      timeout_ms: timeoutMs,
+      request_digest: requestId,
+    };
+    await writeRunMeta(run.csvPath, await buildRunMeta(config, null, `${runId}-${role}`));
+  }
+
+  const reportPath = files.report;
   await writeJson(reportPath, {
     baseline: baseSummary,
     optimized: optSummary,
@@ -74,9 +114,15 @@ export async function suiteOutput(outcome: SuiteOutcome, request: SuiteRequest):
     },
     bootstrap,
     verdict: bootstrap?.verdict ?? null,
+    verdict_words: abSentence(names, bootstrap),
     attribution,
     request_consistency: consistency,
-    mock: { config: mockConfig, baseline: base.mock, optimized: opt.mock },
+    mock: target ? null : { config: mockConfig, baseline: base.mock, optimized: opt.mock },
+    target: target ? { url: targetText, method: target.request.method } : { mock: outcome.mockUrl },
+    clients: {
+      baseline: { profile: base.client.profile, protocol: protocols.baseline },
+      optimized: { profile: opt.client.profile, protocol: protocols.optimized },
+    },
     config: {
       requests,
       concurrency,
@@ -86,18 +132,27 @@ export async function suiteOutput(outcome: SuiteOutcome, request: SuiteRequest):
     },
   });
 
-  const slaCases = slaRows(results, "optimized", optSummary.successes);
+  const headline = headlineLines(outcome, names, targetText, {
+    interleave,
+    block,
+    requests,
+    concurrency,
+  });
+  const slaCases = slaRows(results, names[1], optSummary.successes);
   const comparisonCase = bootstrap
-    ? { ...bootstrap, baseline: "baseline", candidate: "optimized" }
+    ? { ...bootstrap, baseline: names[0], candidate: names[1] }
     : null;
   const generatedAt = new Date().toISOString();
   const html = renderHtmlReport({
-    title: `tailgate suite: baseline vs optimized (${mode})`,
+    title: `tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
     generatedAt,
-    runs: [base, opt].map((r) =>
-      htmlRunSummary(r.name, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
+    headline: htmlHeadline(outcome, names),
+    runs: [base, opt].map((r, k) =>
+      htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
     ),
-    charts: buildChartData([base, opt].map((r) => ({ name: r.name, records: r.keeper.records! }))),
+    charts: buildChartData(
+      [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
+    ),
     slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
       label: r.text,
       limitMs: r.limit,
@@ -105,17 +160,24 @@ export async function suiteOutput(outcome: SuiteOutcome, request: SuiteRequest):
     sla: slaCases,
     comparison: comparisonCase,
     notes: [
-      `Mock ${mockConfig.rttMs} ms RTT, ${mockConfig.setupRtts} RTT connection setup, seed ${mockConfig.seed}; ${requests} requests per profile, concurrency ${concurrency}, ${
-        interleave ? `interleaved in blocks of ${block}` : "sequential"
-      }.`,
-      `Connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}.`,
-      `Request consistency (server-side digest): ${
-        consistency.identical ? "identical" : "DIFFERENT"
-      }.`,
+      target
+        ? `Target ${targetText} (${target.request.method}); ${requests} requests per client, concurrency ${concurrency}, ${
+          interleave ? `interleaved in blocks of ${block}` : "sequential"
+        }.`
+        : `Mock ${mockConfig!.rttMs} ms RTT, ${mockConfig!.setupRtts} RTT connection setup, seed ${
+          mockConfig!.seed
+        }; ${requests} requests per client, concurrency ${concurrency}, ${
+          interleave ? `interleaved in blocks of ${block}` : "sequential"
+        }.`,
+      ...(["baseline", "optimized"] as const).map((role, k) =>
+        `${names[k]}: ${decisions[role]?.line ?? "protocol not probed"}`
+      ),
+      connectionsLine(outcome, names),
+      consistencyLine(outcome),
       ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
     ],
   });
-  await writeOutput(htmlPath, html, "report");
+  await writeOutput(files.html, html, "report");
   if (junitPath !== undefined) {
     const xml = renderJunitReport({
       timestamp: generatedAt,
@@ -125,62 +187,129 @@ export async function suiteOutput(outcome: SuiteOutcome, request: SuiteRequest):
     });
     await writeOutput(junitPath, xml, "--junit");
   }
-  printOutcome(outcome, { log, interleave, block });
-  log(
-    `\nwrote ${base.csvPath}, ${opt.csvPath}, ${reportPath}, ${htmlPath}${
-      junitPath ? `, ${junitPath}` : ""
-    }`,
-  );
+  if (quiet) console.log(headline.slice(1, 3).join("\n"));
+  else {
+    console.log(headline.join("\n"));
+    if (verbose) {
+      console.log(
+        ["baseline", "optimized"].map((r, k) =>
+          `${names[k]}: ${decisions[r as "baseline"]?.line ?? "-"}`
+        ).join("\n"),
+      );
+      printDetails(outcome, names, { interleave, block });
+    }
+    console.log(
+      `wrote ${files.baseline}, ${files.optimized}, ${reportPath}, ${files.html}${
+        junitPath ? `, ${junitPath}` : ""
+      }${verbose ? "" : " (--verbose: tables, bootstrap, attribution)"}`,
+    );
+  }
   if (!consistency.identical) {
     console.error(
-      "tailgate suite: the two runs did not send identical requests; the comparison is not valid",
+      "tailgate suite: the two clients did not send identical requests; the comparison is not valid",
     );
   }
 }
 
-/** The suite's console summary (the rule table is printed even with --quiet). */
-function printOutcome(
+/** Connections per client: counted by the mock, or not known against a URL. */
+function connectionsLine(outcome: SuiteOutcome, names: [string, string]): string {
+  if (outcome.external) {
+    return "connections: not counted against a URL (the mock counts them server-side); see each client's protocol line";
+  }
+  const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
+  return `connections opened (counted by the mock): ${names[0]} ${conns(outcome.baseline.mock)}, ${
+    names[1]
+  } ${conns(outcome.optimized.mock)}`;
+}
+
+function consistencyLine(outcome: SuiteOutcome): string {
+  const c = outcome.consistency;
+  const same = c.identical ? "identical" : "DIFFERENT";
+  return c.method === "client-side digest"
+    ? `requests: ${same} (client-side digest; no server-side digest against a URL)`
+    : `requests: ${same} (server-side digest${c.blocks_differing ? ", per block" : ""})`;
+}
+
+/**
+ * The verdict first, in at most 15 lines: what ran, the SLA verdict with its
+ * bound, the A/B verdict in words, the P95s, connections, request identity.
+ */
+function headlineLines(
   outcome: SuiteOutcome,
-  o: { log: (s: string) => void; interleave: boolean; block: number },
+  names: [string, string],
+  targetText: string,
+  o: { interleave: boolean; block: number; requests: number; concurrency: number },
+): string[] {
+  const { results, bootstrap, p95, summaries } = outcome;
+  const err = (s: { errors: number; count: number }) =>
+    `${s.errors}/${s.count}${
+      s.errors ? ` (${(100 * s.errors / Math.max(1, s.count)).toFixed(1)}%)` : ""
+    }`;
+  const level = `${Math.round(p95.level * 100)}%`;
+  const ci = (x: typeof p95.baseline) => `${fmt(x.point)} [${fmt(x.lower)}, ${fmt(x.upper)}]`;
+  return [
+    `tailgate suite: ${names[0]} vs ${names[1]} against ${targetText} (${
+      o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"
+    }; ${o.requests} requests each, concurrency ${o.concurrency})`,
+    ...results.map((r) => `SLA  ${slaSentence(r, names[1])}`).slice(0, 6),
+    `A/B  ${abSentence(names, bootstrap)}`,
+    `P95  ${names[0]} ${ci(p95.baseline)}, ${names[1]} ${
+      ci(p95.optimized)
+    } (${level} CI, n=${p95.baseline.n}/${p95.optimized.n})`,
+    `errors  ${names[0]} ${err(summaries.baseline)}, ${names[1]} ${err(summaries.optimized)}`,
+    `clients  ${names[0]} ${protocolWords(outcome.baseline.client)}, ${names[1]} ${
+      protocolWords(outcome.optimized.client)
+    }`,
+    connectionsLine(outcome, names),
+    consistencyLine(outcome),
+  ];
+}
+
+function protocolWords(c: SuiteClient): string {
+  return c.protocol === "h2" ? "HTTP/2" : c.protocol === "http/1.1" ? "HTTP/1.1" : "-";
+}
+
+function fmt(v: number | null): string {
+  return v === null ? "-" : v >= 100 ? `${v.toFixed(0)}ms` : `${v.toFixed(1)}ms`;
+}
+
+function htmlHeadline(outcome: SuiteOutcome, names: [string, string]): HtmlHeadline[] {
+  const b = outcome.bootstrap;
+  return [
+    ...outcome.results.map((r) => ({
+      text: `SLA: ${slaSentence(r, names[1])}`,
+      verdict: r.verdict,
+    })),
+    {
+      text: `A/B: ${abSentence(names, b)}`,
+      verdict: b?.verdict === "improved" || b?.verdict === "regressed" ? b.verdict : "neutral",
+    },
+  ];
+}
+
+/** `--verbose`: the tables, the bootstrap details and the attribution. */
+function printDetails(
+  outcome: SuiteOutcome,
+  names: [string, string],
+  o: { interleave: boolean; block: number },
 ): void {
-  const { log, interleave } = o;
-  const { baseline: base, optimized: opt, consistency, bootstrap, attribution } = outcome;
+  const { bootstrap, attribution } = outcome;
   const style = { color: useColor() };
-  const names: [string, string] = ["baseline", "optimized"];
   const s = outcome.summaries;
-  log("");
-  log(formatComparison(names, s.baseline, s.optimized, outcome.improvement, style));
-  log("");
-  log(
+  const p95 = outcome.p95;
+  console.log([
+    "",
+    formatComparison(names, s.baseline, s.optimized, outcome.improvement, style),
+    "",
     bootstrap
       ? formatBootstrap(names, bootstrap, style)
-      : "no comparison verdict: a profile has fewer than 2 successful requests",
-  );
-  log("");
-  log(`connections opened: baseline ${conns(base.mock)}, optimized ${conns(opt.mock)}`);
-  log(
-    `request consistency (server-side digest${interleave ? ", per block" : ""}): ${
-      consistency.identical ? "identical" : "DIFFERENT"
-    }`,
-  );
-  if (attribution) {
-    log("");
-    log(formatAttribution(attribution, meanVerdict(bootstrap)));
-  }
-  log("");
-  log(`== summary (${interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`);
-  const p95 = outcome.p95;
-  log(formatIntervals("p95", [["baseline", p95.baseline], ["optimized", p95.optimized]]));
-  const head = bootstrap?.metrics.find((m) => m.metric === bootstrap.primary);
-  log(
-    head && bootstrap
-      ? `comparison (block bootstrap on P95): ${bootstrap.verdict}, optimized − baseline ${
-        head.delta >= 0 ? "+" : "-"
-      }${fmtMs(Math.abs(head.delta))}, ${(bootstrap.confidence * 100).toFixed(0)}% CI [${
-        fmtDelta(head.lower)
-      }, ${fmtDelta(head.upper)}]`
-      : "comparison: no verdict",
-  );
-  log("");
-  console.log(formatRuleTable(outcome.results, style));
+      : "no comparison verdict: a client has fewer than 2 successful requests",
+    ...(attribution ? ["", formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+    "",
+    `== summary (${o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`,
+    formatIntervals("p95", [[names[0], p95.baseline], [names[1], p95.optimized]]),
+    "",
+    formatRuleTable(outcome.results, style),
+    "",
+  ].join("\n"));
 }

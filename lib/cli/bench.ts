@@ -26,10 +26,22 @@ import {
 } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
 import { checkWritable, reason, refuseOverwrites, writeOutput } from "./_files.ts";
-import { buildRequest, readCaCert, secretHeaderNames } from "./_request.ts";
+import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
 import { useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
+import { translateHabits } from "./_habits.ts";
+import { checkPermissions } from "./_permissions.ts";
+import {
+  decideProtocol,
+  DEFAULT_CLIENT,
+  PROFILE_MEANINGS,
+  type ProtocolDecision,
+} from "./_protocol.ts";
+import { probeProtocol } from "../client/probe.ts";
+import { requestDigest } from "../client/request_digest.ts";
+
+const TASK_HINT = { task: "deno task bench" };
 
 const STOP_MARGIN_MS = 1000;
 
@@ -78,8 +90,7 @@ const OPTIONS: OptionSpecs = {
   client: {
     type: "string",
     arg: "PROFILE",
-    default: "optimized",
-    help: `Client profile: ${PROFILES.join(", ")}`,
+    help: `Client profile, one of ${PROFILES.join(", ")} (default ${DEFAULT_CLIENT}; see Clients)`,
   },
   connections: {
     type: "string",
@@ -91,37 +102,7 @@ const OPTIONS: OptionSpecs = {
     arg: "M",
     help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
   },
-  method: {
-    type: "string",
-    short: "m",
-    arg: "METHOD",
-    help: "HTTP method (default GET, or POST with --body)",
-  },
-  header: {
-    type: "string",
-    short: "H",
-    multiple: true,
-    arg: '"Name: value"',
-    help: "Request header (repeatable)",
-  },
-  "secret-header": {
-    type: "string",
-    multiple: true,
-    arg: '"Name: value"',
-    help: "Request header whose value is never written anywhere (repeatable)",
-  },
-  body: {
-    type: "string",
-    arg: "TEXT|@FILE",
-    help: "Request body, or @path to read it from a file",
-  },
-  "content-type": {
-    type: "string",
-    arg: "TYPE",
-    help: "Content-Type of the body (default application/json with a body)",
-  },
-  timeout: { type: "string", arg: "DURATION", default: "10s", help: "Per-request timeout" },
-  "ca-cert": { type: "string", arg: "FILE.pem", help: "Extra CA certificate (PEM) to trust" },
+  ...REQUEST_OPTIONS,
   insecure: {
     type: "boolean",
     help:
@@ -146,7 +127,12 @@ const OPTIONS: OptionSpecs = {
     help: "CSV output (default results/bench-<timestamp>.csv)",
   },
   "no-csv": { type: "boolean", help: "Do not write a CSV" },
-  json: { type: "string", arg: "FILE", help: "Write summary, rules and config (secrets redacted)" },
+  json: {
+    type: "string",
+    arg: "FILE|-",
+    help:
+      "Write summary, rules and config as JSON (secrets redacted) to FILE, or with - print it instead of the text (report, compare and merge take --json alone: they print)",
+  },
   shard: {
     type: "string",
     arg: "I/N",
@@ -175,6 +161,24 @@ server does, and latency counts from each request's scheduled time (as
 wrk2). When --max-in-flight is reached a due request waits (late); past
 --drop-after it is recorded as "dropped" instead of sent. Nothing is skipped.
 
+Clients (--client): before the run a probe that sends no request finds the
+protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on
+http://); one line says which protocol the run spoke and why, and the JSON
+and the CSV's .meta.json record it.
+${formatProfiles()}
+The default is fast because it measures closest to the server: on loopback
+the fetch-based profiles add about 1-2 ms at P50 and about 10 ms at P99,
+while fast tracks hey and wrk (bench/peers.ts, deno task bench:peers). On a
+server that speaks only HTTP/2 the default becomes optimized, and says so.
+
+Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a
+duration, never a body (--body); -q is --quiet (a rate is --rate); -o takes
+a file path, never a format (the output is always CSV).
+
+Permissions: deno task bench grants network to any host, reading . and
+writing results/. With deno run, bench checks before sending anything and
+names the missing flag, e.g. --allow-net=api.example.com:443.
+
 Ctrl-C (or SIGTERM) stops sending, waits for requests in flight up to the
 timeout (Ctrl-C again: at once), writes the CSV and a summary marked
 PARTIAL, and exits 130.
@@ -197,9 +201,18 @@ Exit codes: 0 all SLA rules pass, 1 an SLA rule failed, 2 usage or input error,
 3 inconclusive (a rule could not be decided, none failed), 4 the run itself
 failed (nothing measured, or no request succeeded), 130 interrupted.`;
 
+function formatProfiles(): string {
+  const w = Math.max(...PROFILES.map((p) => p.length)) + 2;
+  return PROFILES.map((p) => `  ${p.padEnd(w)}${PROFILE_MEANINGS[p] ?? ""}`).join("\n");
+}
+
 /** Runs the command; returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs("bench", args, OPTIONS);
+  const { values, positionals } = parseCommandArgs(
+    "bench",
+    translateHabits(args, { durationFlag: true }),
+    OPTIONS,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -215,7 +228,16 @@ export async function bench(args: string[]): Promise<number> {
     );
   }
   // 1. Everything the user typed.
+  const explicitClient = str(values, "client") !== undefined;
+  if (!explicitClient) values.client = DEFAULT_CLIENT;
   const plan0 = planRun(values);
+  const bodyArg = str(values, "body");
+  await checkPermissions({
+    read: [
+      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
+      ...(str(values, "ca-cert") === undefined ? [] : [[str(values, "ca-cert")!, "--ca-cert"]]),
+    ] as [string, string][],
+  }, TASK_HINT);
   const request = await buildRequest(positionals[0]!, {
     method: str(values, "method"),
     headers: strs(values, "header"),
@@ -237,16 +259,36 @@ export async function bench(args: string[]): Promise<number> {
   if (outPath !== null && outPath === jsonPath) {
     throw new UsageError(`--out and --json both point at ${outPath}: give them different files`);
   }
-  if (outPath !== null) {
+  if (outPath !== null && jsonPath !== null && jsonPath !== "-") {
     // The sidecar is written next to the CSV; --json there would overwrite it (and merge refuse).
     await refuseOverwrites([[jsonPath, "--json"]], [
       [outPath, `the --out CSV ${outPath}`],
       [metaPath(outPath), `the sidecar of --out ${outPath}`],
     ]);
   }
-  if (jsonPath !== null) await checkWritable(jsonPath, "--json");
-  if (outPath !== null) await checkWritable(outPath, "--out");
-  const plan: Plan = { ...plan0, caCerts, outPath, jsonPath };
+  const write: [string, string][] = [];
+  if (jsonPath !== null && jsonPath !== "-") write.push([jsonPath, "--json"]);
+  if (outPath !== null) write.push([outPath, "--out"]);
+  await checkPermissions({ net: [request.url], write }, TASK_HINT);
+  if (jsonPath !== null && jsonPath !== "-") await checkWritable(jsonPath, "--json");
+  if (outPath !== null) {
+    await checkWritable(outPath, "--out");
+    await checkPermissions({ write: [[metaPath(outPath), "the sidecar of --out"]] }, TASK_HINT);
+  }
+  // 3. The protocol, decided once by a probe that sends no request.
+  const probe = await probeProtocol(request.url, {
+    timeoutMs: Math.min(plan0.timeoutMs, 2000),
+    ...(caCerts.length ? { caCerts } : {}),
+  });
+  const decision = decideProtocol(
+    plan0.profile,
+    explicitClient,
+    new URL(request.url).protocol === "https:" ? "https:" : "http:",
+    probe,
+    plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency,
+  );
+  if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
+  const plan: Plan = { ...plan0, profile: decision.client, caCerts, outPath, jsonPath };
   // 3. The client (a bad CA certificate fails here, still before any file).
   let client;
   try {
@@ -256,6 +298,7 @@ export async function bench(args: string[]): Promise<number> {
       insecure: plan.insecure,
     };
     if (caCerts.length) clientOptions.caCerts = caCerts;
+    clientOptions.protocol = decision.protocol;
     if (plan.connections !== undefined) clientOptions.connections = plan.connections;
     if (plan.streams !== undefined) clientOptions.streams = plan.streams;
     client = createClient(plan.profile, clientOptions);
@@ -266,10 +309,18 @@ export async function bench(args: string[]): Promise<number> {
       }; check --ca-cert and --client`,
     );
   }
-  const config = runConfig(plan, request, redactor, values);
+  const config = {
+    ...runConfig(plan, request, redactor, values),
+    protocol: decision.record,
+    request_digest: await requestDigest({
+      ...request,
+      url: redactor.url(request.url),
+      headers: redactor.headers(request.headers).map(([n, v]) => [n, v] as [string, string]),
+    }),
+  };
   let meta: RunMeta | null = null;
   if (outPath !== null) meta = await buildRunMeta(config, plan.shard, plan.runId);
-  return await execute(plan, request, client, redactor, config, meta);
+  return await execute(plan, request, client, redactor, config, meta, decision);
 }
 
 async function execute(
@@ -279,6 +330,7 @@ async function execute(
   redactor: Redactor,
   config: Record<string, unknown>,
   meta: RunMeta | null,
+  decision: ProtocolDecision,
 ): Promise<number> {
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
@@ -314,6 +366,8 @@ async function execute(
     hardStop: signals.hard,
     openCsv: outPath === null ? null : async () => {
       try {
+        // A sidecar left from an earlier run must not describe this CSV.
+        await Deno.remove(metaPath(outPath)).catch(() => {});
         return await CsvWriter.create(outPath);
       } catch (err) {
         if (err instanceof CsvWriteError) throw err; // opened, but the disk refused: exit 4
@@ -338,9 +392,14 @@ async function execute(
     config,
     style: { color: useColor() },
   });
-  console.log(redactor.text(text));
-  if (plan.jsonPath !== null) {
-    await writeOutput(plan.jsonPath, redactor.text(JSON.stringify(json, null, 2)) + "\n", "--json");
+  const doc = { ...json, protocol: decision.record };
+  if (plan.jsonPath === "-") console.log(redactor.text(JSON.stringify(doc, null, 2)));
+  else {
+    const [title, ...rest] = text.split("\n");
+    console.log(redactor.text([title, decision.line, ...rest].join("\n")));
+  }
+  if (plan.jsonPath !== null && plan.jsonPath !== "-") {
+    await writeOutput(plan.jsonPath, redactor.text(JSON.stringify(doc, null, 2)) + "\n", "--json");
   }
   return code;
 }

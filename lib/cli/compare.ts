@@ -17,10 +17,30 @@ import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
+import { failedRunLine, requestDifferences } from "./_comparable.ts";
+import { checkPermissions, flaggedPaths } from "./_permissions.ts";
+import { readRunMeta, type RunMeta } from "../records/run_meta.ts";
+
+/** A CSV's sidecar, or `null` when it has none or an unreadable one (nothing to check then). */
+async function sidecar(csvPath: string): Promise<RunMeta | null> {
+  try {
+    return await readRunMeta(csvPath);
+  } catch {
+    return null;
+  }
+}
 import { bootstrapOptions, formatLine, meanVerdict, noDataLine, readRun } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
-  json: { type: "boolean", help: "Print the comparison as one JSON object" },
+  json: {
+    type: "boolean",
+    help: "Print the comparison as one JSON object instead of the text (as report and merge do)",
+  },
+  force: {
+    type: "boolean",
+    help:
+      "Compare even when the runs' .meta.json say they sent different requests (target, method, headers or body)",
+  },
   "fail-on-regression": {
     type: "boolean",
     help: "Exit 1 when B is significantly slower (P95 interval above 0)",
@@ -45,7 +65,10 @@ const OPTIONS: OptionSpecs = {
 };
 
 /** Help text. */
-export const HELP = `Usage: tailgate compare <a.csv> <b.csv> [options]
+export const HELP = `Usage: tailgate compare [<a.csv> <b.csv>] [options]
+
+Without files: results/bench_baseline.csv and results/bench_optimized.csv
+(what deno task baseline and deno task optimized write).
 
 Compares run B (candidate) with run A (baseline). Reads CSVs from tailgate,
 hey, vegeta, oha and k6 (detected; a tailgate run can be compared with
@@ -56,6 +79,12 @@ bootstrap over time (latencies within a run are autocorrelated, so single
 requests are not independent evidence). Verdict, decided on P95: improved
 (interval below 0), regressed (above 0), or no significant difference.
 
+Runs that cannot be compared are not: when both CSVs have a tailgate
+.meta.json and they name different targets, methods or request digests,
+compare refuses (exit 2) unless --force, which prints a warning instead. A
+run with no successful request gets no latency or throughput verdict: one
+line names it and compare exits 4.
+
 With --mock-stats (runs against the tailgate mock), the difference in total
 latency time is split into connection setup (new connections x the mock's
 setup cost) and everything else.
@@ -64,8 +93,12 @@ Options:
 ${formatOptions(OPTIONS)}
 
 Exit codes: 0 ok, 1 B regressed (with --fail-on-regression), 2 usage or
-input error, 3 too few successful requests to decide (with
---fail-on-regression).`;
+input error (or runs of different requests without --force), 3 too few
+successful requests to decide (with --fail-on-regression), 4 a run failed
+(no request succeeded).`;
+
+/** What deno task baseline / optimized write, compared when no file is given. */
+const DEFAULT_PAIR = ["results/bench_baseline.csv", "results/bench_optimized.csv"] as const;
 
 /** Reads a JSON file, as a UsageError naming the flag. */
 async function readJson(path: string, flag: string): Promise<unknown> {
@@ -141,17 +174,22 @@ export async function compare(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length !== 2) {
+  if (positionals.length !== 2 && positionals.length !== 0) {
     throw new UsageError(
-      "compare needs two CSV files: tailgate compare results/latency_baseline.csv results/latency_optimized.csv",
+      `compare needs two CSV files, got ${positionals.length}: e.g. tailgate compare results/latency_baseline.csv results/latency_optimized.csv`,
     );
   }
-  const [pa, pb] = positionals as [string, string];
+  const [pa, pb] = (positionals.length === 2 ? positionals : DEFAULT_PAIR) as [string, string];
+  const mockPaths = strs(values, "mock-stats");
+  await checkPermissions({
+    read: [pa, pb, ...mockPaths.map((p) => [p, "--mock-stats"] as [string, string])],
+    write: flaggedPaths(values, ["html", "junit"]),
+  }, { task: "deno task compare" });
   const boot = bootstrapOptions(values);
   const failOnRegression = values["fail-on-regression"] === true;
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
-  const mock = await readMockStats(strs(values, "mock-stats"));
+  const mock = await readMockStats(mockPaths);
   const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
   await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [
     [pa, `run A ${pa}`],
@@ -169,6 +207,20 @@ export async function compare(args: string[]): Promise<number> {
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const a = ra.builder.summary();
   const b = rb.builder.summary();
+  const failed = failedRunLine(["A", pa], a, ["B", pb], b);
+  if (failed !== null) {
+    console.error(`tailgate compare: ${failed}`);
+    return 4;
+  }
+  const differences = requestDifferences(await sidecar(pa), await sidecar(pb));
+  if (differences.length > 0 && values.force !== true) {
+    throw new UsageError(
+      `A and B did not send the same requests: ${
+        differences.join("; ")
+      }; compare them anyway with --force`,
+    );
+  }
+  const warnings = differences.map((d) => `warning: ${d} (compared anyway: --force)`);
   const improvement = compareSummaries(a, b);
   const sa = ra.series!;
   const sb = rb.series!;
@@ -198,6 +250,7 @@ export async function compare(args: string[]): Promise<number> {
         ...(bootstrap === null ? { verdict_reason: why } : {}),
         attribution,
         sources,
+        warnings,
       },
       null,
       2,
@@ -205,6 +258,7 @@ export async function compare(args: string[]): Promise<number> {
   } else {
     const style = { color: useColor() };
     const out = [
+      ...warnings,
       `A = ${formatLine(ra)}`,
       `B = ${formatLine(rb)}`,
       "",
@@ -240,6 +294,7 @@ export async function compare(args: string[]): Promise<number> {
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
       notes: [
+        ...warnings,
         `A = ${pa} (${ra.format})`,
         `B = ${pb} (${rb.format})`,
         ...ra.notes.map((n) => `A: ${n}`),

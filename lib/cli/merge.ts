@@ -2,6 +2,8 @@
 import { MergeRefusedError, type MergeResult, mergeRuns } from "../records/merge.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
+import { checkPermissions } from "./_permissions.ts";
+import { metaPath } from "../records/run_meta.ts";
 
 const OPTIONS: OptionSpecs = {
   out: { type: "string", short: "o", arg: "FILE", help: "Merged CSV to write (required)" },
@@ -82,6 +84,10 @@ export async function merge(args: string[]): Promise<number> {
   if (positionals.length === 0) {
     throw new UsageError("merge needs input CSV files: tailgate merge w0.csv w1.csv -o all.csv");
   }
+  await checkPermissions({
+    read: positionals,
+    write: [[out, "--out"], [metaPath(out), "the sidecar of --out"]],
+  });
   let result: MergeResult;
   try {
     result = await mergeRuns(positionals, out, {

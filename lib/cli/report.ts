@@ -6,6 +6,7 @@ import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
+import { checkPermissions, flaggedPaths } from "./_permissions.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import {
@@ -72,6 +73,9 @@ export async function report(args: string[]): Promise<number> {
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const path = positionals[0]!;
+  await checkPermissions(
+    { read: [path], write: flaggedPaths(values, ["html", "junit"]) },
+  );
   await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [[
     path,
     `the input ${path}`,

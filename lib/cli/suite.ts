@@ -1,41 +1,65 @@
 /**
- * `tailgate suite` (what `deno task run` calls): flags, then
- * {@linkcode runSuite} (`lib/load/suite_run.ts`) against the built-in mock,
- * then the reports in results/.
+ * `tailgate suite [url]` (what `deno task run` calls): flags, then
+ * {@linkcode runSuite} (`lib/load/suite_run.ts`) against the built-in mock
+ * or the user's URL, then the verdict first and the reports in the out dir.
  *
  * @module
  */
+import { probeProtocol } from "../client/probe.ts";
+import { PROFILES } from "../client/types.ts";
 import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
-import { runSuite } from "../load/suite_run.ts";
+import { runSuite, type SuiteClient } from "../load/suite_run.ts";
+import { metaPath } from "../records/run_meta.ts";
+import { Redactor } from "../redact.ts";
 import {
+  durationOption,
   formatOptions,
   type OptionSpecs,
   parseCommandArgs,
   positiveInt,
   str,
   strs,
+  type Values,
 } from "./_args.ts";
 import { claimOutput } from "./_files.ts";
+import { translateHabits } from "./_habits.ts";
 import { ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
+import { checkPermissions } from "./_permissions.ts";
+import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
+import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
 import { suiteOutput } from "./_suite_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
 
+const { timeout: _timeout, ...URL_REQUEST_OPTIONS } = REQUEST_OPTIONS;
+
 const OPTIONS: OptionSpecs = {
-  requests: { type: "string", short: "n", arg: "N", default: "400", help: "Requests per profile" },
+  requests: { type: "string", short: "n", arg: "N", default: "400", help: "Requests per client" },
   concurrency: {
     type: "string",
     short: "c",
     arg: "C",
     default: "20",
-    help: "Requests in flight per profile",
+    help: "Requests in flight per client",
+  },
+  baseline: {
+    type: "string",
+    arg: "PROFILE",
+    default: "baseline",
+    help: `The baseline client (${PROFILES.join(", ")}; see tailgate bench --help)`,
+  },
+  candidate: {
+    type: "string",
+    arg: "PROFILE",
+    default: "optimized",
+    help: "The candidate client, compared with the baseline and gated on the SLA",
   },
   sla: {
     type: "string",
     multiple: true,
     arg: "RULE",
-    help: "SLA rule on the optimized run (repeatable; default p95<=800ms)",
+    help: "SLA rule on the candidate run (repeatable; default p95<=800ms)",
   },
   confidence: {
     type: "string",
@@ -45,17 +69,23 @@ const OPTIONS: OptionSpecs = {
   },
   interleave: {
     type: "boolean",
-    help: "Run the profiles in alternating blocks (ABAB…) instead of one after the other",
+    help:
+      "Run the clients in alternating blocks (ABAB…), the default against a URL; against the mock the default is one after the other",
+  },
+  sequential: {
+    type: "boolean",
+    help: "Run the clients one after the other, also against a URL",
   },
   block: {
     type: "string",
     arg: "N",
     default: "50",
-    help: "Requests per block with --interleave",
+    help: "Requests per block when interleaved",
   },
   "fail-on-regression": {
     type: "boolean",
-    help: "Exit 1 when optimized is significantly slower than baseline (P95)",
+    help: "Exit 1 when the candidate is significantly slower than the baseline (P95); with " +
+      "--ladder, when any step is",
   },
   "bootstrap-seed": {
     type: "string",
@@ -71,7 +101,18 @@ const OPTIONS: OptionSpecs = {
     default: "results",
     help: "Where the CSVs and reports go",
   },
-  quiet: { type: "boolean", short: "q", help: "Print only the verdict" },
+  verbose: {
+    type: "boolean",
+    short: "v",
+    help: "Also print the tables, the bootstrap details and the attribution",
+  },
+  quiet: { type: "boolean", short: "q", help: "Print only the verdicts" },
+  ...URL_REQUEST_OPTIONS,
+  timeout: {
+    type: "string",
+    arg: "DURATION",
+    help: "Per-request timeout (default 10s against a URL, 30s against the mock)",
+  },
   ladder: {
     type: "boolean",
     help: "Run the client ladder instead: no reuse, a small keep-alive pool, a pool sized to " +
@@ -86,25 +127,35 @@ const OPTIONS: OptionSpecs = {
 };
 
 /** Help text. */
-export const HELP = `Usage: tailgate suite [options]
+export const HELP = `Usage: tailgate suite [url] [options]
 
-Starts the built-in mock on 127.0.0.1 (one configuration for every run),
-runs the baseline profile (plain fetch) and the optimized profile (HTTP/2 +
-keep-alive pool sized to the concurrency) with identical requests, checks
-server-side that both runs sent the same requests, compares them (block
-bootstrap over time, verdict on P95), splits the difference into connection
-setup and everything else, and gates on the SLA for the optimized run.
+The A/B chain in one command: runs a baseline client and a candidate client
+(defaults: baseline and optimized; --baseline/--candidate PROFILE) with
+identical requests, checks that both sent the same requests, compares them
+(block bootstrap over time, verdict on P95), and gates the candidate on the
+SLA. It prints the verdicts first (--verbose adds the tables, the bootstrap
+details and the attribution).
 
-By default the profiles run one after the other. With --interleave they run
-in alternating blocks (baseline block 1, optimized block 1, baseline block
-2, …; each block drains before the next starts) against the same mock, so
-drift in the server or the machine hits both alike. Both clients stay open
-across blocks. The mock is not reset between blocks (its service times
-keep drawing fresh values); its cumulative /stats is read at every block
-boundary, and each block's share (requests, connections opened, request
-digest) is the difference, summed per profile.
+Without a url: against the built-in mock on 127.0.0.1 (one configuration
+for every run); the mock checks server-side that both clients sent the same
+requests, counts their connections, and the difference is split into
+connection setup and everything else.
 
-Writes <out-dir>/latency_baseline.csv, latency_optimized.csv,
+With a url (your own API): the same request options as bench (-m, -H,
+--secret-header, --body, --content-type, --timeout, --ca-cert). There is no
+server-side digest against a URL: identity is checked client-side (a digest
+of every request each client was handed), which the report says. The
+clients run interleaved by default (ABAB… blocks of --block requests, each
+block drained before the next): a real server drifts (load, caches, other
+tenants), and one after the other the drift lands on one client alone. On
+the mock with a slowdown injected mid-run, sequential runs called the
+unchanged client "regressed" (+186 ms at P95) while interleaved runs
+correctly found no significant difference (docs/suite.md, suite --interleave).
+--sequential runs one client after the other anyway.
+
+Writes <out-dir>/latency_baseline.csv (the baseline run),
+latency_optimized.csv (the candidate run, whatever its profile), each with a
+.meta.json naming its client, protocol and request digest,
 comparison_report.json and report.html (and --junit FILE when asked).
 
 With --ladder it runs four clients instead, each one client change away from
@@ -124,17 +175,94 @@ ${formatOptions(OPTIONS)}
 
 Exit codes: 0 SLA met, 1 SLA failed (or a regression with
 --fail-on-regression), 2 usage or input error, 3 inconclusive (not enough
-data to decide the SLA), 4 the run failed.`;
+data to decide the SLA), 4 the run failed (the candidate had no success, or
+the clients did not send identical requests).`;
+
+const REQUEST_FLAGS = ["method", "header", "secret-header", "body", "content-type", "ca-cert"];
+
+/** What `suite <url>` targets: the request and its redaction. */
+interface UrlTarget {
+  request: Awaited<ReturnType<typeof buildRequest>>;
+  redactor: Redactor;
+  caCerts: string[];
+}
+
+async function urlTarget(url: string, values: Values): Promise<UrlTarget> {
+  const bodyArg = str(values, "body");
+  const ca = str(values, "ca-cert");
+  await checkPermissions({
+    read: [
+      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
+      ...(ca === undefined ? [] : [[ca, "--ca-cert"]]),
+    ] as [string, string][],
+  });
+  const request = await buildRequest(url, {
+    method: str(values, "method"),
+    headers: strs(values, "header"),
+    secretHeaders: strs(values, "secret-header"),
+    body: bodyArg,
+    contentType: str(values, "content-type"),
+  });
+  const redactor = Redactor.forRequest(
+    request.url,
+    request.headers,
+    secretHeaderNames(strs(values, "secret-header")),
+  );
+  return { request, redactor, caCerts: ca === undefined ? [] : [await readCaCert(ca)] };
+}
+
+function profileOption(values: Values, flag: "baseline" | "candidate"): string {
+  const p = str(values, flag)!;
+  if (!(PROFILES as readonly string[]).includes(p)) {
+    throw new UsageError(`Unknown --${flag} profile "${p}": use one of ${PROFILES.join(", ")}`);
+  }
+  return p;
+}
 
 /** Runs the command; returns the exit code. */
 export async function suite(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs("suite", args, OPTIONS);
+  const { values, positionals } = parseCommandArgs(
+    "suite",
+    translateHabits(args, { durationFlag: false }),
+    OPTIONS,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
   }
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `suite takes at most one URL, got ${positionals.length} arguments ("${
+        positionals[1]
+      }"…): quote values that contain spaces`,
+    );
+  }
+  const urlArg = positionals[0];
+  const given = (f: string) => values[f] !== undefined;
+  if (urlArg === undefined) {
+    const stray = REQUEST_FLAGS.find(given);
+    if (stray) {
+      throw new UsageError(
+        `--${stray} applies to suite <url> only (the mock's requests are fixed): add a URL, or drop --${stray}`,
+      );
+    }
+  } else {
+    const stray = [...Object.keys(MOCK_OPTIONS), "ladder", "pool"].find(given);
+    if (stray) {
+      throw new UsageError(
+        `--${stray} configures the built-in mock, which suite <url> does not use: drop --${stray}, or drop the URL`,
+      );
+    }
+  }
+  if (values.interleave === true && values.sequential === true) {
+    throw new UsageError("Cannot combine --interleave with --sequential: keep one of them");
+  }
   const requests = positiveInt("--requests", str(values, "requests")!);
   const concurrency = positiveInt("--concurrency", str(values, "concurrency")!);
+  const profiles = {
+    baseline: profileOption(values, "baseline"),
+    optimized: profileOption(values, "candidate"),
+  };
   const ruleTexts = strs(values, "sla");
   const rules = parseRules(ruleTexts.length ? ruleTexts : ["p95<=800ms"]);
   const confidence = confidenceOption(str(values, "confidence")!);
@@ -142,12 +270,20 @@ export async function suite(args: string[]): Promise<number> {
     { ...values, confidence: confidence === "off" ? "95%" : String(confidence) },
     "bootstrap-seed",
   );
-  const interleave = values.interleave === true;
+  const interleave = values.interleave === true ||
+    (urlArg !== undefined && values.sequential !== true);
   const block = positiveInt("--block", str(values, "block")!);
   const failOnRegression = values["fail-on-regression"] === true;
   const outDir = str(values, "out-dir")!;
   const junitPath = str(values, "junit");
-  const mockConfig = mockConfigFromValues(values);
+  const mockConfig = urlArg === undefined ? mockConfigFromValues(values) : null;
+  const timeoutText = str(values, "timeout");
+  const timeoutMs = timeoutText !== undefined
+    ? durationOption("--timeout", timeoutText)
+    : urlArg === undefined
+    ? 30_000
+    : 10_000;
+  const target = urlArg === undefined ? null : await urlTarget(urlArg, values);
   const ladder = values.ladder === true;
   const poolText = str(values, "pool");
   if (poolText !== undefined && !ladder) {
@@ -162,8 +298,23 @@ export async function suite(args: string[]): Promise<number> {
     );
   }
   const quiet = values.quiet === true;
-  const log = (s: string) => quiet || console.log(s);
-  const timeoutMs = 30_000;
+  const verbose = values.verbose === true && !quiet;
+  const progress = (s: string) => verbose && console.log(s);
+  const files = {
+    baseline: `${outDir}/latency_baseline.csv`,
+    optimized: `${outDir}/latency_optimized.csv`,
+    report: `${outDir}/comparison_report.json`,
+    html: `${outDir}/report.html`,
+  };
+  await checkPermissions({
+    ...(target ? { net: [target.request.url] } : { listen: ["127.0.0.1"] }),
+    write: [
+      ...Object.values(files).map((f) => [f, "--out-dir"] as [string, string]),
+      [metaPath(files.baseline), "--out-dir"],
+      [metaPath(files.optimized), "--out-dir"],
+      ...(junitPath === undefined ? [] : [[junitPath, "--junit"] as [string, string]]),
+    ],
+  }, { task: "deno task run" });
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (err) {
@@ -171,9 +322,9 @@ export async function suite(args: string[]): Promise<number> {
       `Cannot create ${outDir}: ${(err as Error).message.split("\n")[0]}; choose --out-dir`,
     );
   }
-  const htmlPath = `${outDir}/report.html`;
-  await claimOutput(htmlPath, "report");
+  await claimOutput(files.html, "report");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
+  for (const p of [files.baseline, files.optimized]) await Deno.remove(metaPath(p)).catch(() => {});
   if (ladder) {
     return await ladderSuite({
       requests,
@@ -184,30 +335,72 @@ export async function suite(args: string[]): Promise<number> {
       confidence,
       bootstrap: boot,
       outDir,
-      htmlPath,
+      htmlPath: files.html,
       junitPath,
-      mockConfig,
+      mockConfig: mockConfig!,
       scenario: str(values, "scenario"),
       failOnRegression,
       timeoutMs,
-      log,
+      log: (line: string) => quiet || console.log(line),
     });
   }
 
-  const run = { requests, concurrency, interleave, block, outDir, timeoutMs, rules, confidence };
+  const decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>> = {};
   const outcome = await runSuite({
-    ...run,
-    startMock: () => {
-      const server = serveMock({ ...mockConfig, port: 0 });
-      log(
-        `mock: ${server.url} (seed ${mockConfig.seed}, rtt ${mockConfig.rttMs}ms, setup ${mockConfig.setupRtts} RTT)`,
-      );
-      return server;
+    ...(target ? { url: { request: target.request, caCerts: target.caCerts } } : {
+      startMock: () => {
+        const server = serveMock({ ...mockConfig!, port: 0 });
+        progress(
+          `mock: ${server.url} (seed ${mockConfig!.seed}, rtt ${mockConfig!.rttMs}ms, setup ${
+            mockConfig!.setupRtts
+          } RTT)`,
+        );
+        return server;
+      },
+    }),
+    chooseClients: async (apiUrl) => {
+      const probe = await probeProtocol(apiUrl, {
+        timeoutMs: Math.min(timeoutMs, 2000),
+        ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
+      });
+      const scheme = new URL(apiUrl).protocol === "https:" ? "https:" : "http:";
+      const out = {} as Record<"baseline" | "optimized", SuiteClient>;
+      for (const role of ["baseline", "optimized"] as const) {
+        const d = decideProtocol(profiles[role], true, scheme, probe, concurrency);
+        decisions[role] = d;
+        if (d.warning) console.error(`tailgate suite: ${d.warning}`);
+        out[role] = { profile: d.client, protocol: d.protocol };
+      }
+      return out;
     },
+    requests,
+    concurrency,
+    interleave,
+    block,
+    outDir,
+    timeoutMs,
+    rules,
+    confidence,
     bootstrap: boot,
     failOnRegression,
-    log,
+    log: progress,
   });
-  await suiteOutput(outcome, { ...run, htmlPath, junitPath, mockConfig, failOnRegression, log });
+  await suiteOutput(outcome, {
+    target,
+    decisions,
+    files,
+    junitPath,
+    mockConfig,
+    requests,
+    concurrency,
+    interleave,
+    block,
+    timeoutMs,
+    rules,
+    confidence,
+    failOnRegression,
+    quiet,
+    verbose,
+  });
   return outcome.exitCode;
 }

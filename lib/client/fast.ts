@@ -28,18 +28,11 @@ import type { Client, ClientOptions, HttpRequest, Outcome } from "./types.ts";
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
 import { classifyError } from "./_classify_error.ts";
+import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
 
 const READ_BUFFER = 64 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
-const MAX_CACHED_REQUESTS = 256;
-
-interface Target {
-  key: string;
-  hostname: string;
-  port: number;
-  tls: boolean;
-}
 
 interface Prepared {
   target: Target;
@@ -102,21 +95,7 @@ function checkHeaderText(s: string, what: string): void {
  * @throws {TypeError} for an unsupported URL or a header with CR/LF/NUL.
  */
 function prepare(req: HttpRequest): Prepared {
-  const url = new URL(req.url);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TypeError(
-      `Cannot send with the fast client: unsupported URL scheme "${url.protocol}"`,
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new TypeError(
-      "Cannot send with the fast client: credentials in the URL are not supported",
-    );
-  }
-  const tls = url.protocol === "https:";
-  const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);
-  let hostname = url.hostname;
-  if (hostname.startsWith("[") && hostname.endsWith("]")) hostname = hostname.slice(1, -1);
+  const { url, target } = urlTarget(req.url, "fast");
   const method = req.method.toUpperCase();
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/.test(method)) {
     throw new TypeError(
@@ -157,21 +136,10 @@ function prepare(req: HttpRequest): Prepared {
   for (let i = 0; i < head.length; i++) headBytes[i] = head.charCodeAt(i);
   if (body !== null) headBytes.set(body, head.length);
   return {
-    target: { key: `${tls ? "s" : ""}${hostname}:${port}`, hostname, port, tls },
+    target,
     bytes: headBytes,
     head: method === "HEAD",
   };
-}
-
-function cacheKey(req: HttpRequest): string | null {
-  if (req.body !== null && req.body.byteLength > 1024) return null;
-  let key = req.method + " " + req.url;
-  for (const [n, v] of req.headers) key += "\n" + n + ": " + v;
-  if (req.body !== null) {
-    key += "\n\n";
-    for (const b of req.body) key += String.fromCharCode(b);
-  }
-  return key;
 }
 
 /** The `fast` profile: see the module documentation. */
@@ -182,8 +150,7 @@ class FastClient implements Client {
   #idleTimeoutMs: number;
   #timeoutMs: number;
   #tlsOptions: { caCerts?: string[] };
-  #byObject = new WeakMap<HttpRequest, Prepared>();
-  #byFields = new Map<string, Prepared>();
+  #prepared = new PreparedCache(prepare);
   #idle = new Map<string, FastConn[]>();
   #idleCount = 0;
   #active = new Set<FastConn>();
@@ -208,22 +175,6 @@ class FastClient implements Client {
   /** Connections opened so far (successful connects, TLS handshakes included). */
   get connectionsOpened(): number {
     return this.#opened;
-  }
-
-  #prepared(req: HttpRequest): Prepared {
-    let p = this.#byObject.get(req);
-    if (p !== undefined) return p;
-    const key = cacheKey(req);
-    p = key === null ? undefined : this.#byFields.get(key);
-    if (p === undefined) {
-      p = prepare(req);
-      if (key !== null) {
-        if (this.#byFields.size >= MAX_CACHED_REQUESTS) this.#byFields.clear();
-        this.#byFields.set(key, p);
-      }
-    }
-    this.#byObject.set(req, p);
-    return p;
   }
 
   #startSweeper(): void {
@@ -305,7 +256,7 @@ class FastClient implements Client {
     if (this.#closed) return fail(startedMs, null, 0, 0, "aborted");
     let prep: Prepared;
     try {
-      prep = this.#prepared(req);
+      prep = this.#prepared.get(req);
     } catch {
       return fail(startedMs, null, 0, 0, "other");
     }

@@ -37,6 +37,7 @@ import type { Client, ClientOptions, HttpRequest, Outcome } from "./types.ts";
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
 import { classifyError } from "./_classify_error.ts";
+import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { encodeHeaderBlock, HpackDecoder } from "./_hpack.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
@@ -68,16 +69,8 @@ const STREAM_WINDOW = 16 * 1024 * 1024;
 const CONN_WINDOW = 2 ** 30;
 /** Largest compressed header block (HEADERS + CONTINUATION) accepted. */
 const MAX_HEADER_BLOCK = 256 * 1024;
-const MAX_CACHED_REQUESTS = 256;
 const MAX_STREAM_ID = 2 ** 31 - 1;
 const READ_BUFFER = 256 * 1024;
-
-interface Target {
-  key: string;
-  hostname: string;
-  port: number;
-  tls: boolean;
-}
 
 interface Prepared {
   target: Target;
@@ -219,17 +212,6 @@ class H2Conn {
   }
 }
 
-function cacheKey(req: HttpRequest): string | null {
-  if (req.body !== null && req.body.byteLength > 1024) return null;
-  let key = req.method + " " + req.url;
-  for (const [n, v] of req.headers) key += "\n" + n + ": " + v;
-  if (req.body !== null) {
-    key += "\n\n";
-    for (const b of req.body) key += String.fromCharCode(b);
-  }
-  return key;
-}
-
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Connection-specific headers, not allowed in HTTP/2 (RFC 9113, 8.2.2). */
 const CONNECTION_HEADERS = new Set([
@@ -248,21 +230,7 @@ const CONNECTION_HEADERS = new Set([
  * @throws {TypeError} for an unsupported URL or an invalid method or header.
  */
 function prepare(req: HttpRequest): Prepared {
-  const url = new URL(req.url);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TypeError(
-      `Cannot send with the fast-h2 client: unsupported URL scheme "${url.protocol}"`,
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new TypeError(
-      "Cannot send with the fast-h2 client: credentials in the URL are not supported",
-    );
-  }
-  const tls = url.protocol === "https:";
-  const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);
-  let hostname = url.hostname;
-  if (hostname.startsWith("[") && hostname.endsWith("]")) hostname = hostname.slice(1, -1);
+  const { url, target } = urlTarget(req.url, "fast-h2");
   const method = req.method.toUpperCase();
   if (!TOKEN.test(method)) {
     throw new TypeError(`Cannot encode the request: invalid method: ${JSON.stringify(req.method)}`);
@@ -298,7 +266,7 @@ function prepare(req: HttpRequest): Prepared {
   }
   const block = encodeHeaderBlock([
     [":method", method],
-    [":scheme", tls ? "https" : "http"],
+    [":scheme", target.tls ? "https" : "http"],
     [":authority", authority],
     [":path", `${url.pathname}${url.search}`],
     ...rest,
@@ -311,7 +279,7 @@ function prepare(req: HttpRequest): Prepared {
     frame.set(block, FRAME_HEADER_LENGTH);
   }
   return {
-    target: { key: `${tls ? "s" : ""}${hostname}:${port}`, hostname, port, tls },
+    target,
     block,
     frame,
     body,
@@ -325,8 +293,7 @@ class FastH2Client implements Client {
   readonly #maxConns: number;
   readonly #maxStreams: number;
   readonly #tlsOptions: { caCerts?: string[] };
-  #byObject = new WeakMap<HttpRequest, Prepared>();
-  #byFields = new Map<string, Prepared>();
+  #prepared = new PreparedCache(prepare);
   #pools = new Map<string, Pool>();
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
@@ -357,7 +324,7 @@ class FastH2Client implements Client {
     if (this.#closed) return fail("aborted");
     let prep: Prepared;
     try {
-      prep = this.#prepared(req);
+      prep = this.#prepared.get(req);
     } catch {
       return fail("other");
     }
@@ -372,22 +339,6 @@ class FastH2Client implements Client {
     this.#startSweeper();
     this.#dispatch(pool);
     return promise;
-  }
-
-  #prepared(req: HttpRequest): Prepared {
-    let p = this.#byObject.get(req);
-    if (p !== undefined) return p;
-    const key = cacheKey(req);
-    p = key === null ? undefined : this.#byFields.get(key);
-    if (p === undefined) {
-      p = prepare(req);
-      if (key !== null) {
-        if (this.#byFields.size >= MAX_CACHED_REQUESTS) this.#byFields.clear();
-        this.#byFields.set(key, p);
-      }
-    }
-    this.#byObject.set(req, p);
-    return p;
   }
 
   /** Starts queued requests on connections with a free stream; opens connections as needed. */

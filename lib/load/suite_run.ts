@@ -1,8 +1,9 @@
 /**
- * The suite's experiment: against one mock, run the baseline and the
- * optimized profile with identical requests (one after the other, or
- * interleaved in blocks), read the mock's `/stats` at each boundary, then
- * compare the runs and gate the optimized one on the SLA. The command
+ * The suite's experiment: against one mock (or the user's URL), run the
+ * baseline and the candidate client with identical requests (one after the
+ * other, or interleaved in blocks), read the mock's `/stats` at each
+ * boundary (against a URL: tally a client-side digest of every request
+ * each client sent), then compare the runs and gate the candidate on the SLA. The command
  * (`lib/cli/suite.ts`) parses flags, starts the mock through the one seam
  * between `lib/` and `mock/`, and prints and writes what this returns.
  * Why the placement and the design: [docs/architecture.md](../../docs/architecture.md).
@@ -10,6 +11,7 @@
  * @module
  */
 import { createClient } from "../client/mod.ts";
+import { RequestTally, tallied } from "../client/request_digest.ts";
 import type { Client, HttpRequest } from "../client/types.ts";
 import { collect } from "../records/collect.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
@@ -55,10 +57,29 @@ export function suiteRequest(url: string, i: number): HttpRequest {
   return { url, method: "POST", headers: [["content-type", "application/json"]], body };
 }
 
-/** The two profiles the suite compares, in run order. */
+/**
+ * The two roles the suite compares, in run order: the baseline and the
+ * candidate (keyed `optimized`, the default candidate, in files and JSON).
+ */
 export const SUITE_PROFILES = ["baseline", "optimized"] as const;
 /** One of {@linkcode SUITE_PROFILES}. */
 export type SuiteProfile = typeof SUITE_PROFILES[number];
+
+/** The client a role runs, as decided before the run. */
+export interface SuiteClient {
+  /** The client profile, e.g. `baseline`, `optimized`, `fast`. */
+  profile: string;
+  /** The protocol it speaks to this server (for `optimized`: what the probe found). */
+  protocol?: "h2" | "http/1.1";
+}
+
+/** The user's own URL as the target (no mock, no server-side stats). */
+export interface SuiteUrlTarget {
+  /** The request every client sends (as bench builds it). */
+  request: HttpRequest;
+  /** Extra CA certificates for https. */
+  caCerts?: string[];
+}
 
 /** A running mock, as the suite needs it. */
 export interface SuiteMock {
@@ -69,8 +90,15 @@ export interface SuiteMock {
 
 /** Options of {@linkcode runSuite}. */
 export interface SuiteOptions {
-  /** Starts the mock (one configuration for every run). */
-  startMock: () => SuiteMock;
+  /** Starts the mock (one configuration for every run); unused with `url`. */
+  startMock?: () => SuiteMock;
+  /** The user's URL instead of the mock. */
+  url?: SuiteUrlTarget;
+  /**
+   * Decides each role's client once the target URL is known (e.g. by a
+   * probe), before any request; default: profiles baseline and optimized.
+   */
+  chooseClients?: (apiUrl: string) => Promise<Record<SuiteProfile, SuiteClient>>;
   /** Requests per profile. */
   requests: number;
   /** Requests in flight per profile. */
@@ -97,6 +125,10 @@ export interface SuiteOptions {
 /** One profile's run and its results. */
 export interface ProfileRun {
   name: SuiteProfile;
+  /** The client that ran, as chosen before the run. */
+  client: SuiteClient;
+  /** Against a URL: what the client sent (count, bytes, digest sum). */
+  sent: { count: number; bytes: number; sha256_sum: string } | null;
   csvPath: string;
   /** Summary, records (for the charts) and the bootstrap's series. */
   keeper: RunKeeper;
@@ -106,17 +138,25 @@ export interface ProfileRun {
   blocks: MockStats[];
 }
 
+/** Whether both runs sent the same requests, and how that was checked. */
+export type SuiteConsistency = RequestConsistency & {
+  method: "server-side digest" | "client-side digest";
+  note?: string;
+};
+
 /** Everything the suite measured and decided. */
 export interface SuiteOutcome {
-  /** The mock's base URL. */
+  /** The mock's base URL, or the user's URL. */
   mockUrl: string;
+  /** Whether the target was the user's URL (no server-side stats). */
+  external: boolean;
   baseline: ProfileRun;
   optimized: ProfileRun;
   summaries: { baseline: Summary; optimized: Summary };
   improvement: ReturnType<typeof compareSummaries>;
   /** The SLA verdicts of the optimized run. */
   results: SlaResult[];
-  consistency: RequestConsistency;
+  consistency: SuiteConsistency;
   /** `null` when a profile has fewer than 2 successful requests. */
   bootstrap: BootstrapComparison | null;
   attribution: Attribution | null;
@@ -140,18 +180,42 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
     baseline: newRun("baseline", options.outDir),
     optimized: newRun("optimized", options.outDir),
   };
+  if (options.url) {
+    const url = options.url.request.url;
+    await chooseClients(runs, url, options);
+    await runProfiles(null, runs, options);
+    return { mockUrl: url, external: true, ...judgeSuite(runs.baseline, runs.optimized, options) };
+  }
+  if (!options.startMock) throw new TypeError("runSuite needs startMock or url");
   const server = options.startMock();
   try {
+    await chooseClients(runs, new URL("/api", server.url).href, options);
     await runProfiles(server.url, runs, options);
   } finally {
     await server.close();
   }
-  return { mockUrl: server.url, ...judgeSuite(runs.baseline, runs.optimized, options) };
+  return {
+    mockUrl: server.url,
+    external: false,
+    ...judgeSuite(runs.baseline, runs.optimized, options),
+  };
+}
+
+async function chooseClients(
+  runs: Record<SuiteProfile, ProfileRun>,
+  apiUrl: string,
+  options: SuiteOptions,
+): Promise<void> {
+  if (!options.chooseClients) return;
+  const chosen = await options.chooseClients(apiUrl);
+  for (const p of SUITE_PROFILES) runs[p].client = chosen[p];
 }
 
 function newRun(name: SuiteProfile, outDir: string): ProfileRun {
   return {
     name,
+    client: { profile: name },
+    sent: null,
     csvPath: `${outDir}/latency_${name}.csv`,
     keeper: new RunKeeper({ records: true, series: true }),
     mock: null,
@@ -159,21 +223,43 @@ function newRun(name: SuiteProfile, outDir: string): ProfileRun {
   };
 }
 
+/** `base` is the mock's URL, or `null` against the user's URL (no /stats). */
 async function runProfiles(
-  base: string,
+  base: string | null,
   runs: Record<SuiteProfile, ProfileRun>,
   options: SuiteOptions,
 ): Promise<void> {
   const { requests, concurrency, timeoutMs, block, log } = options;
-  const control = Deno.createHttpClient({});
-  const apiUrl = new URL("/api", base).href;
+  const control = base === null ? null : Deno.createHttpClient({});
+  const apiUrl = base === null ? options.url!.request.url : new URL("/api", base).href;
+  const userRequest = options.url?.request;
+  const requestFor = userRequest ? () => userRequest : (i: number) => suiteRequest(apiUrl, i);
+  const tallies: Record<SuiteProfile, RequestTally> = {
+    baseline: new RequestTally(),
+    optimized: new RequestTally(),
+  };
+  const open = (p: SuiteProfile): Client => {
+    const c = runs[p].client;
+    const caCerts = options.url?.caCerts ?? [];
+    const client = createClient(c.profile, {
+      concurrency,
+      timeoutMs,
+      ...(c.protocol ? { protocol: c.protocol } : {}),
+      ...(caCerts.length ? { caCerts } : {}),
+    });
+    return base === null ? tallied(client, tallies[p]) : client;
+  };
   /** Ends the mock's current run and returns its stats. */
-  const resetStats = async (): Promise<MockStats> =>
-    await (await fetch(new URL("/stats/reset", base), { method: "POST", client: control }))
-      .json();
+  const resetStats = async (): Promise<MockStats | null> =>
+    base === null ? null : await (await fetch(new URL("/stats/reset", base), {
+      method: "POST",
+      client: control!,
+    })).json();
   /** The mock's stats of the current run so far. */
-  const snapshot = async (): Promise<MockStats> =>
-    await (await fetch(new URL("/stats", base), { client: control })).json();
+  const snapshot = async (): Promise<MockStats | null> =>
+    base === null
+      ? null
+      : await (await fetch(new URL("/stats", base), { client: control! })).json();
   /** Sends requests `start` … `start + count − 1` with one profile; waits until all finished. */
   const runBlock = async (
     run: ProfileRun,
@@ -185,7 +271,7 @@ async function runProfiles(
     await collect(
       runClosed({
         client,
-        requestFor: (i) => suiteRequest(apiUrl, start + i),
+        requestFor: (i) => requestFor(start + i),
         idOffset: start,
         concurrency: Math.min(concurrency, count),
         requests: count,
@@ -199,8 +285,10 @@ async function runProfiles(
         await resetStats();
         const run = runs[profile];
         const csv = await CsvWriter.create(run.csvPath);
-        const client = createClient(profile, { concurrency, timeoutMs });
-        log(`running ${profile}: ${requests} requests, concurrency ${concurrency} …`);
+        const client = open(profile);
+        log(
+          `running ${profile} (${run.client.profile}): ${requests} requests, concurrency ${concurrency} …`,
+        );
         try {
           await runBlock(run, client, csv, 0, requests);
         } finally {
@@ -208,6 +296,7 @@ async function runProfiles(
           await client.close();
         }
         run.mock = await snapshot();
+        if (base === null) run.sent = await tallies[profile].result();
       }
       return;
     }
@@ -220,8 +309,8 @@ async function runProfiles(
       optimized: await CsvWriter.create(runs.optimized.csvPath),
     };
     const clients: Record<SuiteProfile, Client> = {
-      baseline: createClient("baseline", { concurrency, timeoutMs }),
-      optimized: createClient("optimized", { concurrency, timeoutMs }),
+      baseline: open("baseline"),
+      optimized: open("optimized"),
     };
     try {
       await resetStats();
@@ -233,7 +322,7 @@ async function runProfiles(
           const run = runs[profile];
           await runBlock(run, clients[profile], csvs[profile], start, size);
           const cur = await snapshot();
-          run.blocks.push(diffMockStats(prev, cur));
+          if (prev !== null && cur !== null) run.blocks.push(diffMockStats(prev, cur));
           prev = cur;
         }
       }
@@ -243,9 +332,12 @@ async function runProfiles(
         await clients[p].close();
       }
     }
-    for (const p of SUITE_PROFILES) runs[p].mock = sumMockStats(runs[p].blocks);
+    for (const p of SUITE_PROFILES) {
+      if (base === null) runs[p].sent = await tallies[p].result();
+      else runs[p].mock = sumMockStats(runs[p].blocks);
+    }
   } finally {
-    control.close();
+    control?.close();
   }
 }
 
@@ -268,18 +360,31 @@ export function judgeSuite(
     SuiteOptions,
     "rules" | "confidence" | "bootstrap" | "concurrency" | "interleave" | "failOnRegression"
   >,
-): Omit<SuiteOutcome, "mockUrl"> {
+): Omit<SuiteOutcome, "mockUrl" | "external"> {
   const { confidence, concurrency } = options;
   const baseSummary = base.keeper.builder.summary();
   const optSummary = opt.keeper.builder.summary();
   const sortedOpt = opt.keeper.builder.sortedLatencies().slice();
   const sortedBase = base.keeper.builder.sortedLatencies().slice();
   const results = options.rules.map((r) => evaluateSla(r, optSummary, sortedOpt, confidence));
-  const consistency = requestConsistency(
-    base.mock,
-    opt.mock,
-    options.interleave ? { baseline: base.blocks, optimized: opt.blocks } : undefined,
-  );
+  const consistency: SuiteConsistency = base.sent !== null && opt.sent !== null
+    ? {
+      method: "client-side digest",
+      identical: base.sent.count === opt.sent.count &&
+        base.sent.bytes === opt.sent.bytes && base.sent.sha256_sum === opt.sent.sha256_sum,
+      baseline: base.sent,
+      optimized: opt.sent,
+      note:
+        "against a URL there is no server-side digest: each client's requests were digested as they were handed to it (what the server received is not checked)",
+    }
+    : {
+      method: "server-side digest",
+      ...requestConsistency(
+        base.mock,
+        opt.mock,
+        options.interleave ? { baseline: base.blocks, optimized: opt.blocks } : undefined,
+      ),
+    };
   const seriesA = base.keeper.series()!;
   const seriesB = opt.keeper.series()!;
   const bootstrap = seriesA.length >= 2 && seriesB.length >= 2

@@ -287,9 +287,7 @@ export function formatBootstrap(
       paintVerdict(style, m.verdict),
     ]);
   }
-  const headline = `verdict (${cmp.primary.toUpperCase()}, * above): ${
-    paint(style, 1, paintVerdict(style, cmp.verdict))
-  } — ${abSentence(names, cmp)}`;
+  const headline = `verdict (* above): ${paint(style, 1, abSentence(names, cmp))}`;
   return [
     `block bootstrap over time: ${cmp.resamples} resamples, seed ${cmp.seed}, blocks of ${cmp.blockLength.a}/${cmp.blockLength.b} requests (lag-1 autocorrelation ${
       cmp.autocorrelation.a.toFixed(2)

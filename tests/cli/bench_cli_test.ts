@@ -84,7 +84,11 @@ const BENCH_CASES: [string, string[], string][] = [
   ["bad run id", [URL_OK, "--run-id", "a b"], "--run-id"],
   ["missing CA file", [URL_OK, "--ca-cert", "results/nope.pem"], "--ca-cert"],
   ["CA file that is not PEM", [URL_OK, "--ca-cert", "deno.json"], "PEM"],
-  ["unwritable --out (outside the granted dir)", [URL_OK, "--out", "/tmp/x/y.csv"], "--out"],
+  [
+    "unwritable --out (outside the granted dir)",
+    [URL_OK, "--out", "/tmp/x/y.csv"],
+    "--allow-write=/tmp/x",
+  ],
   ["--out is a directory", [URL_OK, "--out", "results"], "directory"],
   ["unwritable --json", [URL_OK, "--json", "/proc/tailgate.json"], "--json"],
   ["--out and --json the same", [URL_OK, "--json", OUT], "different files"],
@@ -92,6 +96,25 @@ const BENCH_CASES: [string, string[], string][] = [
   ["--streams 0", [URL_OK, "--client", "fast-h2", "--streams", "0"], "--streams"],
   ["--connections not a number", [URL_OK, "--client", "fast-h2", "--connections", "x"], "x"],
   ["--connections without fast-h2", [URL_OK, "--client", "fast", "--connections", "2"], "fast-h2"],
+  // Habits of hey, oha, wrk and k6: the error names the tailgate equivalent.
+  ["hey/oha -d with a JSON body", [URL_OK, "-d", '{"a":1}'], "a request body is --body"],
+  ["hey -q 50 as a rate", [URL_OK, "-q", "50"], "--rate 50"],
+  ["hey -o csv as a format", [URL_OK, "-o", "csv"], 'file named "csv"'],
+  ["wrk2 -R", [URL_OK, "-R", "100"], "--rate R"],
+  ["wrk -t threads", [URL_OK, "-t", "2"], "--shard"],
+  ["k6 --vus", [URL_OK, "--vus", "10"], "-c C"],
+  ["-z without a unit", [URL_OK, "-z", "10"], "missing unit"],
+  // Permissions: named with the flag to add, before anything is sent or created.
+  [
+    "no network permission for the target",
+    ["http://127.0.0.2:8081/"],
+    "--allow-net=127.0.0.2:8081",
+  ],
+  [
+    "no read permission for the body file",
+    [URL_OK, "--body", "@/etc/hostname"],
+    "--allow-read=/etc/hostname",
+  ],
 ];
 
 const DEFAULT_OUT_CASES = new Set([
@@ -275,4 +298,64 @@ Deno.test("bench exit codes and warm-up on real runs against the mock", async (t
     await server.close();
     for (const f of [OUT, `${OUT}.meta.json`]) await Deno.remove(`${ROOT}${f}`).catch(() => {});
   }
+});
+
+/** [name, args, a fragment the one error line must contain]: suite <url> and compare forms. */
+const OTHER_CASES: [string, string[], string][] = [
+  ["suite: two URLs", ["suite", URL_OK, "http://127.0.0.1:9/b"], "at most one URL"],
+  ["suite: unsupported scheme", ["suite", "ftp://127.0.0.1/x"], "Unsupported scheme"],
+  ["suite: a mock flag with a URL", ["suite", URL_OK, "--rtt-ms", "5"], "built-in mock"],
+  ["suite: a request flag without a URL", ["suite", "-H", "Accept: x"], "suite <url> only"],
+  [
+    "suite: unknown --candidate",
+    ["suite", "--candidate", "turbo"],
+    'Unknown --candidate profile "turbo"',
+  ],
+  ["suite: unknown --baseline", ["suite", "--baseline", "x"], 'Unknown --baseline profile "x"'],
+  [
+    "suite: --interleave with --sequential",
+    ["suite", "--interleave", "--sequential"],
+    "Cannot combine",
+  ],
+  ["suite: bad --timeout", ["suite", URL_OK, "--timeout", "5"], "--timeout"],
+  ["suite: hey -q 50", ["suite", "-q", "50"], "--rate 50"],
+  [
+    "suite: no network permission for the URL",
+    ["suite", "http://127.0.0.2:8081/"],
+    "--allow-net=127.0.0.2:8081",
+  ],
+  [
+    "suite: --out-dir not writable",
+    ["suite", URL_OK, "--out-dir", "/tmp/tailgate-no"],
+    "--allow-write=/tmp/tailgate-no",
+  ],
+  ["compare: one file", ["compare", "a.csv"], "two CSV files, got 1"],
+  [
+    "compare: unreadable input",
+    ["compare", "/etc/hostname", "/etc/hosts"],
+    "--allow-read=/etc/hostname",
+  ],
+];
+
+Deno.test("suite <url> and compare reject each new bad input with one line, exit 2, no trace, no file", async (t) => {
+  const before = new Set<string>();
+  for await (const e of Deno.readDir(`${ROOT}results`)) before.add(e.name);
+  for (const [name, args, fragment] of OTHER_CASES) {
+    await t.step(name, async () => {
+      const r = await run(args);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+      assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
+      assert.match(lines[0]!, new RegExp(`^tailgate ${args[0]}: `));
+      assert.ok(lines[0]!.includes(fragment), `"${fragment}" in: ${lines[0]}`);
+      assert.ok(!/\n\s+at |Stack backtrace|error: Uncaught/.test(r.stderr), "no stack trace");
+    });
+  }
+  await t.step("no file left behind", async () => {
+    const after: string[] = [];
+    for await (const e of Deno.readDir(`${ROOT}results`)) {
+      if (!before.has(e.name)) after.push(e.name);
+    }
+    assert.deepEqual(after, []);
+  });
 });

@@ -10,8 +10,26 @@ Deno.test("suite exits 0 when the SLA holds and writes the report contract", asy
       { writeDirs: [dir] },
     );
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /p95<=800ms .* PASS/);
-    assert.match(r.stdout, /request consistency \(server-side digest\): identical/);
+    const lines = r.stdout.trim().split("\n");
+    assert.ok(lines.length <= 15, `the verdict in at most 15 lines:\n${r.stdout}`);
+    assert.match(
+      lines[1]!,
+      /^SLA {2}PASS {2}p95<=800ms on optimized: P95 \S+, 95% upper bound \S+ <= 800ms \(n=60\)$/,
+    );
+    assert.match(
+      lines[2]!,
+      /^A\/B {2}(optimized is (faster|slower) than baseline by|no significant difference at P95)/,
+    );
+    assert.match(
+      r.stdout,
+      /^connections opened \(counted by the mock\): baseline \d+, optimized 1$/m,
+    );
+    assert.match(r.stdout, /^requests: identical \(server-side digest\)$/m);
+    assert.doesNotMatch(
+      r.stdout,
+      /p99\.9|bootstrap over time|attribution \(tailgate mock model\)/,
+      "details only with --verbose",
+    );
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     for (const side of ["baseline", "optimized"]) {
       for (const k of SUMMARY_KEYS) assert.ok(k in report[side], `${side}.${k}`);
@@ -41,7 +59,10 @@ Deno.test("suite exits 1 when the SLA fails", async () => {
       { writeDirs: [dir] },
     );
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /p95<=1ms .* FAIL/);
+    assert.match(
+      r.stdout,
+      /^SLA {2}FAIL {2}p95<=1ms on optimized: P95 \S+, 95% lower bound \S+ breaks <= 1\.0ms/m,
+    );
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     assert.equal(report.sla.passed, false);
   } finally {
@@ -127,7 +148,7 @@ Deno.test("suite reports confidence, the bootstrap verdict and attribution, and 
   const dir = await Deno.makeTempDir();
   try {
     const r = await runCli(
-      ["suite", "-n", "80", "-c", "4", "--out-dir", dir, ...FAST_MOCK_FLAGS],
+      ["suite", "-n", "80", "-c", "4", "--out-dir", dir, "--verbose", ...FAST_MOCK_FLAGS],
       { writeDirs: [dir] },
     );
     assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -136,7 +157,7 @@ Deno.test("suite reports confidence, the bootstrap verdict and attribution, and 
     assert.match(r.stdout, /^95% CI +\[.+\] +\[.+\]$/m);
     assert.match(
       r.stdout,
-      /comparison \(block bootstrap on P95\): (improved|regressed|no significant difference)/,
+      /verdict \(\* above\): (optimized is (faster|slower) than baseline|no significant difference)/,
     );
     assert.match(r.stdout, /attribution \(tailgate mock model\)/);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
@@ -169,7 +190,10 @@ Deno.test("suite exits 3 when the sample is too small to decide, and 0 with --co
       { writeDirs: [dir] },
     );
     assert.equal(r.code, 3, r.stderr + r.stdout);
-    assert.match(r.stdout, /p95<=800ms .*n=20, needs n>=59 .*INCONCLUSIVE/);
+    assert.match(
+      r.stdout,
+      /^SLA {2}INCONCLUSIVE {2}p95<=800ms on optimized: .*\(n=20; needs n>=59\)$/m,
+    );
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     assert.equal(report.sla.passed, false);
     assert.equal(report.sla.verdict, "inconclusive");

@@ -23,13 +23,14 @@ Deno.test("suite --interleave runs ABAB blocks with identical requests per block
       dir,
       "--junit",
       `${dir}/verdicts.xml`,
+      "--verbose",
       ...FAST_MOCK_FLAGS,
     ], { writeDirs: [dir] });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /interleaved: 6 blocks of 20 requests/);
-    assert.match(r.stdout, /request consistency \(server-side digest, per block\): identical/);
+    assert.match(r.stdout, /requests: identical \(server-side digest, per block\)/);
     assert.match(r.stdout, /== summary \(interleaved, blocks of 20\) ==/);
-    assert.match(r.stdout, /comparison \(block bootstrap on P95\): /);
+    assert.match(r.stdout, /verdict \(\* above\): /);
 
     const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
     assert.equal(report.config.mode, "interleaved");

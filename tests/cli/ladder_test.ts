@@ -43,6 +43,8 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
       String(BLOCK),
       "--pool",
       String(POOL),
+      "--junit",
+      `${dir}/verdicts.xml`,
     ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /interleaved: 4 blocks of 30 requests per rung, concurrency 6/);
@@ -78,20 +80,32 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
     assert.equal(small.settings.max_idle, POOL);
     assert.equal(keep.settings.max_idle, C);
     assert.ok(["fast-h2", "optimized"].includes(h2.profile));
-    // Connections from the mock's /stats: one per request without reuse; the small pool opens
-    // C in the first block and at least C − POOL in each later one (more when several responses
-    // finish at once and find the pool full), yet far fewer than one per request; the full
-    // pool C; HTTP/2 one.
-    assert.equal(noReuse.connections, N);
-    assert.ok(small.connections >= C + (C - POOL) * (N / BLOCK - 1), `${small.connections}`);
-    assert.ok(small.connections < N / 2, `${small.connections}`);
-    assert.equal(keep.connections, C);
-    assert.equal(h2.connections, 1);
-    // The fast engine's own count agrees with the server's.
+    // Connections, as the client counted them: one per request without reuse; the small pool
+    // opens C in the first block and at least C − POOL in each later one (more when several
+    // responses finish at once and find the pool full), yet far fewer than one per request; the
+    // full pool C; HTTP/2 one.
     assert.equal(noReuse.connections_client, N);
-    assert.equal(small.connections_client, small.connections);
+    const smallOpened = small.connections_client;
+    assert.ok(smallOpened >= C + (C - POOL) * (N / BLOCK - 1), `${smallOpened}`);
+    assert.ok(smallOpened < N / 2, `${smallOpened}`);
     assert.equal(keep.connections_client, C);
     if (h2.profile === "fast-h2") assert.equal(h2.connections_client, 1);
+    // The mock's /stats agree, except that on a busy machine the kernel may hand a new connection
+    // the local port of a closed one, which the mock takes for the old connection (never more).
+    const agree = (mock: number, client: number) =>
+      assert.ok(mock <= client && mock >= client * 0.8, `mock ${mock}, client ${client}`);
+    agree(noReuse.connections, N);
+    agree(small.connections, smallOpened);
+    agree(keep.connections, C);
+    assert.ok(h2.connections <= 1);
+    // Per block: the full pool opens all it needs in block 1, the small pool keeps reopening.
+    assert.equal(keep.connections_per_block.length, N / BLOCK);
+    assert.deepEqual(keep.connections_per_block.slice(1), [0, 0, 0]);
+    assert.ok(small.connections_per_block.slice(1).every((n: number) => n > 0));
+    assert.equal(
+      small.connections_per_block.reduce((x: number, y: number) => x + y, 0),
+      small.connections,
+    );
 
     const [s1, s2, s3] = report.steps;
     assert.deepEqual([s1.from, s1.to], ["no-reuse", "small-pool"]);
@@ -109,9 +123,9 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
     assert.equal(s1.verdict_p50, "improved", JSON.stringify(s1));
     assert.ok(s1.delta_p50_ms < -10, `ΔP50 ${s1.delta_p50_ms}`);
     // Against the mock, every step is split into connection setup and the rest.
-    assert.equal(s1.attribution.baseline.connections_opened, N);
+    assert.equal(s1.attribution.baseline.connections_opened, noReuse.connections);
     assert.ok(s1.attribution.setup_delta_ms.max < 0);
-    assert.equal(s2.attribution.candidate.connections_opened, C);
+    assert.equal(s2.attribution.candidate.connections_opened, keep.connections);
     assert.equal(report.request_consistency.identical, true);
 
     // The CSVs: every rung sent ids 0..N-1.
@@ -120,6 +134,20 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
       assert.deepEqual(
         recs.map((x) => x.id).sort((a, b) => a - b),
         Array.from({ length: N }, (_, i) => i),
+      );
+    }
+    // JUnit: the SLA of the gated rung, and one comparison per step.
+    const xml = await Deno.readTextFile(`${dir}/verdicts.xml`);
+    assert.match(xml, /<testcase classname="tailgate\.sla\.http2" name="p95&lt;=800ms"/);
+    for (
+      const [a, b] of [["no-reuse", "small-pool"], ["small-pool", "keep-alive"], [
+        "keep-alive",
+        "http2",
+      ]]
+    ) {
+      assert.match(
+        xml,
+        new RegExp(`<testcase classname="tailgate\\.compare" name="${b} vs ${a} \\(p95\\)"`),
       );
     }
     const html = await Deno.readTextFile(`${dir}/report.html`);

@@ -29,9 +29,19 @@ Deno.test("checkPermissions() names the missing permission and the exact flag", 
       "No read permission for runs/a.csv: add --allow-read=runs/a.csv (or run through deno task bench)",
     ],
     [
-      "writing an output names its directory",
+      "reading outside the project: no task covers it",
+      { read: [["/data/a.csv", "--body @"]] },
+      "No read permission for --body @/data/a.csv: add --allow-read=/data/a.csv",
+    ],
+    [
+      "writing outside results/ names the directory, no task",
       { write: ["out/run.csv"] },
-      "No write permission for out/run.csv: add --allow-write=out (or run through deno task bench)",
+      "No write permission for out/run.csv: add --allow-write=out",
+    ],
+    [
+      "writing under results/: the task covers it",
+      { write: [["results/x/run.csv", "--out"]] },
+      "No write permission for --out results/x/run.csv: add --allow-write=results/x (or run through deno task bench)",
     ],
   ];
   for (const [name, needs, message] of cases) {

@@ -33,18 +33,18 @@ Deno.test("decideProtocol() makes optimized speak what the server offers, and sa
     assert.equal(d.protocol, "http/1.1");
     assert.equal(
       d.line,
-      "protocol: HTTP/1.1 keep-alive, up to 10 connections (optimized: the server does not speak HTTP/2 with prior knowledge (it replied in HTTP/1.x))",
+      "protocol: HTTP/1.1 keep-alive, up to 10 connections (optimized chose it: the server does not speak HTTP/2 with prior knowledge (it replied in HTTP/1.x))",
     );
     assert.equal(d.warning, null);
   });
   await t.step("h2c server over http", () => {
     const d = decideProtocol("optimized", true, "http:", H2C, 10);
     assert.equal(d.protocol, "h2");
-    assert.match(d.line, /^protocol: HTTP\/2 with prior knowledge \(h2c\) \(optimized: /);
+    assert.match(d.line, /^protocol: HTTP\/2 with prior knowledge \(h2c\) \(optimized chose it: /);
   });
   await t.step("ALPN h2 over https", () => {
     const d = decideProtocol("optimized", true, "https:", ALPN_H2, 10);
-    assert.match(d.line, /^protocol: HTTP\/2 by ALPN \(optimized: offered h2/);
+    assert.match(d.line, /^protocol: HTTP\/2 by ALPN \(optimized chose it: offered h2/);
   });
 });
 
@@ -55,10 +55,13 @@ Deno.test("decideProtocol() keeps the default fast on HTTP/1.1 servers and gives
   const d2 = decideProtocol("fast", false, "http:", H2C_ONLY, 5);
   assert.equal(d2.client, "optimized");
   assert.equal(d2.protocol, "h2");
-  assert.match(d2.line, /default client fast speaks HTTP\/1\.1 only.*so optimized is used/);
+  assert.match(d2.line, /default client fast speaks HTTP\/1\.1 only.*optimized is used instead/);
   const d3 = decideProtocol("fast", true, "http:", H2C_ONLY, 5);
   assert.equal(d3.client, "fast", "an explicit --client is never overridden");
-  assert.match(d3.warning ?? "", /speaks only HTTP\/2.*--client optimized/);
+  assert.match(
+    d3.warning ?? "",
+    /fast speaks HTTP\/1\.1 only, and .*does not answer HTTP\/1\.1: expect protocol errors, or use --client optimized/,
+  );
 });
 
 Deno.test("decideProtocol() records baseline as fetch does: ALPN on https, HTTP/1.1 on http", () => {

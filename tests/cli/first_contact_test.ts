@@ -86,7 +86,10 @@ async function assertBenchWorks(url: string, label: string): Promise<void> {
     const ro = await rows(`${ROOT}${outOpt}`);
     assert.equal(ro.length, 200);
     assert.ok(ro.every((r) => r.status === 200), "every row status 200");
-    assert.match(o.stdout, /protocol: HTTP\/1\.1 keep-alive, up to 10 connections \(optimized: /);
+    assert.match(
+      o.stdout,
+      /protocol: HTTP\/1\.1 keep-alive, up to 10 connections \(optimized chose it: /,
+    );
     const meta = JSON.parse(await Deno.readTextFile(`${ROOT}${outOpt}.meta.json`));
     assert.equal(meta.config.protocol.protocol, "http/1.1");
     assert.equal(meta.config.protocol.client, "optimized");
