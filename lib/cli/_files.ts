@@ -7,6 +7,7 @@
  */
 import { resolve } from "node:path";
 import { dirname } from "../path.ts";
+import { metaPath } from "../records/run_meta.ts";
 import { sameFile } from "../records/same_file.ts";
 import { WriteError } from "../records/write_error.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -109,4 +110,19 @@ export async function refuseOverwrites(
       }
     }
   }
+}
+
+/**
+ * Refuses `--json` at the `--out` CSV or at its sidecar `<out>.meta.json`:
+ * overwriting the sidecar would make `merge` refuse the CSV later.
+ */
+export async function refuseSidecarOverwrite(
+  jsonPath: string | null,
+  outPath: string | null,
+): Promise<void> {
+  if (outPath === null || jsonPath === null || jsonPath === "-") return;
+  await refuseOverwrites([[jsonPath, "--json"]], [
+    [outPath, `the --out CSV ${outPath}`],
+    [metaPath(outPath), `the sidecar of --out ${outPath}`],
+  ]);
 }
