@@ -18,7 +18,9 @@
  *   vs fast-h2 `--connections 1 --streams 20`): p50 and p99 from h2load's
  *   `--log-file` and from the tailgate CSV's summary.
  * - `--memory [--requests 1000000]`: one fast-h2 CLI run of N requests (CSV
- *   on) against nginx, its RSS sampled every second: peak and growth.
+ *   on) against nginx, its RSS sampled every second: peak and growth; then
+ *   the engine alone in this process (no runner, no CSV), heap and RSS
+ *   every tenth of the run, to tell a leak in the engine from GC sizing.
  *
  * Options: `--rounds 3`, `--duration 4s`, `--shapes 20x1,2x10,1x20`,
  * `--nginx-workers 1`. Writes results/bench-h2.json (results/bench-h2-latency.json,
@@ -27,6 +29,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { createFastH2Client } from "../lib/client/fast_h2.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
 
@@ -416,13 +419,58 @@ async function memoryMode(url: string) {
       fmtInt(n * 8 / 1024 / 1024)
     } MiB of it is the exact-percentile latency store, 8 bytes a request)`,
   );
+  const engine = await engineMemory(url, n);
   await writeReport("results/bench-h2-memory.json", {
     mode: "memory",
     requests: n,
     summary: j.summary,
     peak_rss_mib: peak,
     samples,
+    engine_only: engine,
   });
+}
+
+/**
+ * The engine alone, in this process: 20 loops calling the client directly
+ * (no runner, no CSV, no summary), heap and RSS every tenth of the run. A
+ * leak in fast-h2 (per-stream state, a growing map, retained buffers) shows
+ * here as a heap that does not come back down.
+ */
+async function engineMemory(url: string, n: number) {
+  console.log(`\nthe fast-h2 engine alone, in-process, ${fmtInt(n)} requests, 20 x 1`);
+  const client = createFastH2Client({
+    concurrency: 20,
+    timeoutMs: 10_000,
+    connections: 20,
+    streams: 1,
+  });
+  const req = { url, method: "GET", headers: [] as [string, string][], body: null };
+  const every = Math.max(1, Math.floor(n / 10));
+  const samples: { requests: number; heap_mib: number; rss_mib: number }[] = [];
+  let started = 0;
+  let done = 0;
+  let errors = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    while (started < n) {
+      started++;
+      const o = await client.send(req);
+      if (o.error !== "") errors++;
+      if (++done % every === 0) {
+        const m = Deno.memoryUsage();
+        samples.push({ requests: done, heap_mib: m.heapUsed / 2 ** 20, rss_mib: m.rss / 2 ** 20 });
+      }
+    }
+  }));
+  await client.close();
+  for (const x of samples) {
+    console.log(
+      `  ${fmtInt(x.requests).padStart(9)} requests  heap ${x.heap_mib.toFixed(1)} MiB  RSS ${
+        x.rss_mib.toFixed(1)
+      } MiB`,
+    );
+  }
+  console.log(`  ${fmtInt(errors)} errors`);
+  return { requests: n, errors, samples };
 }
 
 async function writeReport(path: string, body: Record<string, unknown>) {
