@@ -22,6 +22,10 @@
  *   the engine alone in this process (no runner, no CSV), heap and RSS
  *   every tenth of the run, to tell a leak in the engine from GC sizing.
  *
+ * - `--engine`: the engine's own CPU per request, in-process (20 loops
+ *   calling the client, no runner, no CSV; `node:process` cpuUsage()) for
+ *   each shape, beside h2load's (`times`), in alternating rounds.
+ *
  * Options: `--rounds 3`, `--duration 4s`, `--shapes 20x1,2x10,1x20`,
  * `--nginx-workers 1`. Writes results/bench-h2.json (results/bench-h2-latency.json,
  * results/bench-h2-memory.json).
@@ -29,6 +33,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { createFastH2Client } from "../lib/client/fast_h2.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
@@ -42,6 +47,7 @@ const { values } = parseArgs({
     "nginx-workers": { type: "string", default: "1" },
     latency: { type: "boolean", default: false },
     memory: { type: "boolean", default: false },
+    engine: { type: "boolean", default: false },
     requests: { type: "string", default: "1000000" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -51,7 +57,8 @@ if (values.help) {
   console.log(
     "Usage: deno task bench:h2 [--rounds 3] [--duration 4s] [--shapes 20x1,2x10,1x20]\n" +
       "       deno task bench:h2 --latency\n" +
-      "       deno task bench:h2 --memory [--requests 1000000]",
+      "       deno task bench:h2 --memory [--requests 1000000]\n" +
+      "       deno task bench:h2 --engine [--rounds 3] [--shapes 20x1,2x10,1x20]",
   );
   Deno.exit(0);
 }
@@ -473,6 +480,72 @@ async function engineMemory(url: string, n: number) {
   return { requests: n, errors, samples };
 }
 
+/** Runs `n` requests through the engine in-process as C×M; returns req/s and CPU µs per request. */
+async function engineRun(url: string, c: number, m: number, n: number) {
+  const client = createFastH2Client({
+    concurrency: c * m,
+    timeoutMs: 10_000,
+    connections: c,
+    streams: m,
+  });
+  const req = { url, method: "GET", headers: [] as [string, string][], body: null };
+  const loop = async (count: number) => {
+    let started = 0;
+    let errors = 0;
+    await Promise.all(Array.from({ length: c * m }, async () => {
+      while (started < count) {
+        started++;
+        if ((await client.send(req)).error !== "") errors++;
+      }
+    }));
+    return errors;
+  };
+  await loop(Math.min(n, 5_000)); // connections up, JIT warm
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const errors = await loop(n);
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await client.close();
+  return { rps: n / s, cpu_us_per_request: (cpu.user + cpu.system) / n, errors };
+}
+
+async function engineMode(url: string) {
+  const rounds = Number(values.rounds);
+  const shapes = values.shapes!.split(",").map(parseShape);
+  const n = 100_000;
+  console.log(
+    `CPU per request: the fast-h2 engine in-process (no runner, no CSV) vs h2load, ${
+      fmtInt(n)
+    } requests each; load ${load()}`,
+  );
+  console.log("round  shape   engine req/s  engine us/req  h2load req/s  h2load us/req  load");
+  const rows: Record<string, unknown>[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const [c, m] of shapes) {
+      const before = load();
+      const e = await engineRun(url, c, m, n);
+      const h = await h2load(
+        ["-c", String(c), "-m", String(m), "-t", String(Math.min(2, c)), "-n", String(n), url],
+        120_000,
+      );
+      const hUs = usPerRequest(h);
+      rows.push({
+        round,
+        shape: `${c}x${m}`,
+        engine: e,
+        h2load: { ...h, cpu_us_per_request: hUs },
+      });
+      console.log(
+        `${String(round).padStart(5)}  ${`${c}x${m}`.padEnd(6)} ${fmtInt(e.rps).padStart(12)}  ${
+          fmt(e.cpu_us_per_request, 1).padStart(13)
+        }  ${fmtInt(h.rps).padStart(12)}  ${fmt(hUs, 1).padStart(13)}  ${before}`,
+      );
+    }
+  }
+  await writeReport("results/bench-h2-engine.json", { mode: "engine", requests: n, rows });
+}
+
 async function writeReport(path: string, body: Record<string, unknown>) {
   await Deno.mkdir("results", { recursive: true });
   const report = {
@@ -497,6 +570,7 @@ try {
   const url = `http://127.0.0.1:${nginx.ports[1]}/`;
   if (values.latency) await latencyMode(url);
   else if (values.memory) await memoryMode(url);
+  else if (values.engine) await engineMode(url);
   else await throughputMode(url);
 } finally {
   await nginx.stop();
