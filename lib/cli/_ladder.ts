@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { LADDER_IDLE_TIMEOUT_MS, type LadderOutcome, runLadder } from "../load/ladder_run.ts";
+import {
+  LADDER_IDLE_TIMEOUT_MS,
+  ladderHttp2Profile,
+  type LadderOutcome,
+  runLadder,
+} from "../load/ladder_run.ts";
+import type { ProbeResult } from "../client/probe.ts";
+import type { HttpRequest } from "../client/types.ts";
+import type { Redactor } from "../redact.ts";
 import { suiteRequest } from "../load/suite_run.ts";
 import type { HtmlLadder } from "../report/html.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
@@ -20,8 +28,20 @@ import { type mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
 import { slaRows } from "./_verdicts.ts";
 
+/** The user's URL as the ladder's target (`suite <url> --ladder`). */
+export interface LadderTarget {
+  request: HttpRequest;
+  caCerts: string[];
+  /** Masks secrets in what is printed and written. */
+  redactor: Redactor;
+  /** What the protocol probe found (whether the HTTP/2 rung can run). */
+  probe: ProbeResult | null;
+}
+
 /** What `suite --ladder` was asked for. */
 export interface LadderCommand {
+  /** The user's URL, or `null` for the built-in mock. */
+  target: LadderTarget | null;
   requests: number;
   concurrency: number;
   block: number;
@@ -32,7 +52,8 @@ export interface LadderCommand {
   outDir: string;
   htmlPath: string;
   junitPath: string | undefined;
-  mockConfig: ReturnType<typeof mockConfigFromValues>;
+  /** The mock's configuration; `null` against a URL. */
+  mockConfig: ReturnType<typeof mockConfigFromValues> | null;
   /** The `--scenario` name, when given. */
   scenario: string | undefined;
   failOnRegression: boolean;
@@ -42,17 +63,30 @@ export interface LadderCommand {
 
 /** Runs the ladder against the mock, prints and writes it; returns the exit code. */
 export async function ladderSuite(cmd: LadderCommand): Promise<number> {
-  const { mockConfig: mc, log } = cmd;
-  const outcome = await runLadder({
-    startMock: () => {
-      const server = serveMock({ ...mc, port: 0 });
+  const { mockConfig: mc, target, log } = cmd;
+  const http2 = target === null || target.probe?.protocol === "h2" ? ladderHttp2Profile() : null;
+  if (target) {
+    log(`target: ${target.redactor.url(target.request.url)} (${target.request.method})`);
+    if (http2 === null) {
       log(
-        `mock: ${server.url} (${
-          cmd.scenario ? `scenario ${cmd.scenario}, ` : ""
-        }seed ${mc.seed}, rtt ${mc.rttMs}ms, setup ${mc.setupRtts} RTT)`,
+        `no HTTP/2 rung: ${
+          target.probe?.reason ?? "the server was not probed"
+        }; the ladder ends at keep-alive`,
       );
-      return server;
-    },
+    }
+  }
+  const outcome = await runLadder({
+    ...(target ? { url: { request: target.request, caCerts: target.caCerts } } : {
+      startMock: () => {
+        const server = serveMock({ ...mc!, port: 0 });
+        log(
+          `mock: ${server.url} (${cmd.scenario ? `scenario ${cmd.scenario}, ` : ""}seed ${
+            mc!.seed
+          }, rtt ${mc!.rttMs}ms, setup ${mc!.setupRtts} RTT)`,
+        );
+        return server;
+      },
+    }),
     requestFor: suiteRequest,
     requests: cmd.requests,
     concurrency: cmd.concurrency,
@@ -64,12 +98,15 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     confidence: cmd.confidence,
     bootstrap: cmd.bootstrap,
     log,
+    http2Profile: http2,
   });
   const { ladder, runs } = outcome;
   const top = runs[runs.length - 1]!;
-  const connections = runs.map((r) => openedConnections(r.mock));
+  // Against the mock its /stats count what it charged; against a URL the engines count.
+  const connections = runs.map((r) =>
+    outcome.external ? r.clientConnections : openedConnections(r.mock)
+  );
   const reportPath = `${cmd.outDir}/comparison_report.json`;
-  const http2 = top.spec.profile;
   const notes = ladderNotes(outcome, cmd);
   await writeJson(reportPath, {
     ladder: ladder.rungs.map((r, k) => {
@@ -81,7 +118,10 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
         settings: run.spec.settings,
         ...stats,
         connections: connections[k],
-        connections_per_block: run.blocks.map((b) => openedConnections(b)),
+        connections_source: outcome.external ? "client" : "mock /stats",
+        connections_per_block: outcome.external
+          ? null
+          : run.blocks.map((b) => openedConnections(b)),
         connections_client: run.clientConnections,
         sla_rules: sla,
         csv: run.csvPath,
@@ -99,7 +139,14 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
       rules: outcome.results,
     },
     request_consistency: outcome.consistency,
-    mock: {
+    target: target
+      ? {
+        url: target.redactor.url(target.request.url),
+        method: target.request.method,
+        protocol_probe: target.probe,
+      }
+      : null,
+    mock: target ? null : {
       scenario: cmd.scenario ?? null,
       config: mc,
       ...Object.fromEntries(runs.map((r) => [r.spec.name, r.mock])),
@@ -111,13 +158,15 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
       block: cmd.block,
       pool_size: cmd.poolSize,
       timeout_ms: cmd.timeoutMs,
-      http2_engine: http2,
+      http2_engine: top.spec.name === "http2" ? top.spec.profile : null,
     },
     notes,
   });
 
   const html = renderHtmlReport({
-    title: `tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}`,
+    title: `tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}${
+      target ? ` against ${target.redactor.url(target.request.url)}` : ""
+    }`,
     generatedAt: new Date().toISOString(),
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
@@ -152,9 +201,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   );
   for (const n of notes) log(`note: ${n}`);
   log(
-    `request consistency (server-side digest, per block, each step): ${
-      outcome.consistency.identical ? "identical" : "DIFFERENT"
-    }`,
+    `request consistency (${outcome.consistency.method}${
+      outcome.external ? "" : ", per block"
+    }, each step): ${outcome.consistency.identical ? "identical" : "DIFFERENT"}`,
   );
   log("");
   log(`SLA gate: rung ${runs.length}, ${top.spec.name}`);
@@ -181,18 +230,29 @@ function ladderNotes(outcome: LadderOutcome, cmd: LadderCommand): string[] {
   const notes: string[] = [];
   const runs = outcome.runs;
   const top = runs[runs.length - 1]!;
-  if (top.spec.profile !== "fast-h2") {
+  if (top.spec.name !== "http2") {
+    notes.push(
+      `No HTTP/2 rung: the server does not offer HTTP/2 (${
+        cmd.target?.probe?.reason ?? "not probed"
+      }), so the ladder stops at HTTP/1.1 keep-alive.`,
+    );
+  } else if (top.spec.profile !== "fast-h2") {
     notes.push(
       `The HTTP/2 rung ran on "${top.spec.profile}" (fetch's HTTP/2): this build has no fast-h2 engine, so the last step also changes the implementation, not only the protocol.`,
     );
   }
   const keep = runs.find((r) => r.spec.name === "keep-alive");
-  const opened = openedConnections(keep?.mock ?? null);
+  const opened = keep?.clientConnections ?? openedConnections(keep?.mock ?? null);
   if (opened !== null && opened > cmd.concurrency) {
     notes.push(
-      `The keep-alive rung opened ${opened} connections for a concurrency of ${cmd.concurrency}: connections were lost between its blocks (closed by the server, or idle longer than the ladder's ${
-        LADDER_IDLE_TIMEOUT_MS / 1000
-      } s); use a smaller --block.`,
+      `The keep-alive rung opened ${opened} connections for a concurrency of ${cmd.concurrency}: connections were lost between its blocks (closed by the server, or idle longer than ${
+        outcome.external ? "the engine's 4 s" : `the ladder's ${LADDER_IDLE_TIMEOUT_MS / 1000} s`
+      }); use a smaller --block.`,
+    );
+  }
+  if (outcome.external) {
+    notes.push(
+      "Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and no step is split into connection setup and the rest.",
     );
   }
   for (const r of runs) {

@@ -168,7 +168,10 @@ missing). Per rung: connections opened (mock /stats), P50/P95/P99, the SLA;
 per step: the change of P50/P95/P99 with its block-bootstrap interval, a
 verdict, and the part connection setup explains. Writes latency_<rung>.csv,
 comparison_report.json (keys ladder and steps) and report.html; the exit
-code follows the SLA of the last rung.
+code follows the SLA of the last rung. suite <url> --ladder runs the same
+rungs against your URL: connections as the engines count them, requests
+checked by client-side digests, no attribution, and no HTTP/2 rung when the
+server does not offer HTTP/2.
 
 Options:
 ${formatOptions(OPTIONS)}
@@ -247,7 +250,7 @@ export async function suite(args: string[]): Promise<number> {
       );
     }
   } else {
-    const stray = [...Object.keys(MOCK_OPTIONS), "ladder", "pool"].find(given);
+    const stray = Object.keys(MOCK_OPTIONS).find(given);
     if (stray) {
       throw new UsageError(
         `--${stray} configures the built-in mock, which suite <url> does not use: drop --${stray}, or drop the URL`,
@@ -326,7 +329,17 @@ export async function suite(args: string[]): Promise<number> {
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   for (const p of [files.baseline, files.optimized]) await Deno.remove(metaPath(p)).catch(() => {});
   if (ladder) {
+    // Against a URL the HTTP/2 rung runs only when the server offers HTTP/2.
+    const probe = target
+      ? await probeProtocol(target.request.url, {
+        timeoutMs: Math.min(timeoutMs, 2000),
+        ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
+      })
+      : null;
     return await ladderSuite({
+      target: target
+        ? { request: target.request, caCerts: target.caCerts, redactor: target.redactor, probe }
+        : null,
       requests,
       concurrency,
       block,
@@ -337,7 +350,7 @@ export async function suite(args: string[]): Promise<number> {
       outDir,
       htmlPath: files.html,
       junitPath,
-      mockConfig: mockConfig!,
+      mockConfig,
       scenario: str(values, "scenario"),
       failOnRegression,
       timeoutMs,
