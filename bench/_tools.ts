@@ -294,3 +294,81 @@ export function parseAutocannon(
     errors: Number(j.errors ?? 0) + Number(j.timeouts ?? 0) + Number(j.non2xx ?? 0),
   };
 }
+
+/** What `tailgate bench --json` wrote, as the benchmarks read it. */
+export interface TailgateRun {
+  rps: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  p999_ms: number | null;
+  requests: number | null;
+  errors: number | null;
+  /** The CSV it wrote (deleted by {@linkcode tailgateBench} unless `keepCsv`). */
+  csv: string | null;
+  /** The whole `--json` document. */
+  json: Record<string, unknown>;
+}
+
+/**
+ * Runs `tailgate bench URL ARGS` through the CLI in a fresh process, exactly
+ * as a user does (CSV on unless ARGS say `--no-csv`), and reads its `--json`.
+ * The CSV goes to /tmp and is deleted after, unless `keepCsv`.
+ */
+export async function tailgateBench(
+  url: string,
+  args: string[],
+  limitMs: number,
+  keepCsv = false,
+): Promise<TailgateRun> {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const repo = new URL("..", import.meta.url).pathname;
+  const base = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-bench-" });
+  const csv = args.includes("--no-csv") ? null : `${base}.csv`;
+  const json = `${base}.json`;
+  try {
+    const r = await run(
+      "deno",
+      [
+        "run",
+        "--allow-net=127.0.0.1",
+        `--allow-read=${repo},/tmp`,
+        "--allow-write=/tmp",
+        main,
+        "bench",
+        url,
+        "--quiet",
+        "--json",
+        json,
+        ...(csv === null ? [] : ["--out", csv]),
+        ...args,
+      ],
+      limitMs,
+    );
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(await Deno.readTextFile(json));
+    } catch {
+      throw new Error(
+        `tailgate bench wrote no JSON (exit ${r.code}): ${
+          (r.stderr || r.stdout).trim().slice(-300)
+        }`,
+      );
+    }
+    const s = doc.summary as Record<string, number | null>;
+    return {
+      rps: s.throughput_rps ?? null,
+      p50_ms: s.p50_ms ?? null,
+      p99_ms: s.p99_ms ?? null,
+      p999_ms: s.p999_ms ?? null,
+      requests: s.count ?? null,
+      errors: s.errors ?? null,
+      csv: keepCsv ? csv : null,
+      json: doc,
+    };
+  } finally {
+    await Deno.remove(base).catch(() => {});
+    await Deno.remove(json).catch(() => {});
+    if (csv !== null && !keepCsv) await Deno.remove(csv).catch(() => {});
+    if (csv !== null && !keepCsv) await Deno.remove(`${csv}.meta.json`).catch(() => {});
+  }
+}

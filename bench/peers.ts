@@ -1,15 +1,20 @@
 /**
  * Side-by-side peer benchmark (`deno task bench:peers`).
  *
- * Default mode, in one run (about 3-4 minutes): starts nginx on loopback
- * (bench/nginx.conf: an HTTP/1.1 port and an h2c port, `return 200`) and the
- * tailgate mock with no added latency (its own process), then runs wrk,
- * h2load (--h1 and h2c), autocannon (npx), hey, and tailgate's `fast`, `h1`,
- * `optimized` (h2c) and `baseline` profiles against each target with the same
- * concurrency and duration. Prints req/s, p50 and p99 with the ratio to wrk,
- * then the measurement-overhead check at a fixed 1,000 req/s, and writes
- * everything to results/bench-peers.json. A peer that is not installed is
- * skipped with a note.
+ * Default mode (about 6 minutes): starts nginx on loopback (bench/nginx.conf:
+ * an HTTP/1.1 port and an h2c port, `return 200`), then runs 3 alternating
+ * rounds of: wrk (-t1 and -t2), h2load --h1 and h2c (-t1 and -t2),
+ * autocannon (npx; 1 thread and -w 2), hey, `fast` in-process (the runner
+ * with no CSV: the CLI's ceiling), and tailgate's `fast`, `h1`, `baseline`
+ * and `optimized` (h2c) profiles run through the CLI exactly as users run
+ * them (`deno run main.ts bench URL --client P -c 20 -d 5s`, CSV on). When
+ * `fast-h2` is a profile, it runs against h2load as `-c 20 -m 1` and
+ * `-c 2 -m 10` on the h2c port. Each tool's best configuration per round;
+ * the median over rounds with the spread. Writes results/bench-peers.json.
+ * A peer that is not installed is skipped with a note.
+ *
+ * `--quick`: one round of 2 s runs, nginx only, no autocannon: a smoke run
+ * (writes results/bench-peers-quick.json).
  *
  * Other modes:
  * - `--memory [--requests N]`: one `fast` run of N requests (default
@@ -20,45 +25,32 @@
  *   /tmp and times `tailgate report` on it in a fresh process (3 runs).
  *   Writes results/bench-report.json.
  *
- * Options: `--duration 8s`, `--concurrency 20`, `--target nginx,mock`,
- * `--only wrk,fast,...`, `--nginx-workers 1`.
+ * Options: `--rounds 3`, `--duration 5s`, `--concurrency 20`, `--target
+ * nginx[,mock]`, `--only wrk,fast,...`, `--nginx-workers 1`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import type { Client, HttpRequest } from "../lib/client/mod.ts";
-import { createClient } from "../lib/client/mod.ts";
-import { newOpenLoopCounters, runClosed, runOpen } from "../lib/load/runner.ts";
+import { createClient, PROFILES } from "../lib/client/mod.ts";
+import { runClosed } from "../lib/load/runner.ts";
 import { SummaryBuilder } from "../lib/stats/summary.ts";
 import { CsvWriter } from "../lib/records/csv_writer.ts";
 import { CSV_HEADER, recordToCsvLine } from "../lib/record.ts";
 import { parseDuration } from "../lib/duration.ts";
+import { type Config, type Measured, type Row, type RowResult, runRounds } from "./_rounds.ts";
 import {
   parseAutocannon,
   parseH2load,
   parseHey,
   parseWrk,
-  type PeerResult,
   run,
   type Started,
   startMock,
   startNginx,
+  tailgateBench,
   which,
 } from "./_tools.ts";
-
-const AUTOCANNON = "autocannon@8.0.0";
-const TOOLS = [
-  "wrk",
-  "h2load-h1",
-  "h2load-h2c",
-  "autocannon",
-  "hey",
-  "fast",
-  "h1",
-  "optimized",
-  "baseline",
-] as const;
-type Tool = typeof TOOLS[number];
 
 interface Target {
   name: string;
@@ -66,12 +58,16 @@ interface Target {
   h2cUrl: string;
 }
 
+const AUTOCANNON = "autocannon@8.0.0";
+
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    duration: { type: "string", default: "8s" },
+    duration: { type: "string", default: "5s" },
     concurrency: { type: "string", default: "20" },
-    target: { type: "string", default: "nginx,mock" },
+    rounds: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    target: { type: "string", default: "nginx" },
     only: { type: "string" },
     "nginx-workers": { type: "string", default: "1" },
     memory: { type: "boolean", default: false },
@@ -84,15 +80,17 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    "Usage: deno task bench:peers [--duration 8s] [--concurrency 20] [--target nginx,mock]\n" +
-      "         [--only wrk,fast,...] [--nginx-workers 1]\n" +
+    "Usage: deno task bench:peers [--quick] [--rounds 3] [--duration 5s] [--concurrency 20]\n" +
+      "         [--target nginx,mock] [--only wrk,fast,...] [--nginx-workers 1]\n" +
       "       deno task bench:peers --memory [--requests 10000000]\n" +
       "       deno task bench:peers --report-timing [--rows 1000000]",
   );
   Deno.exit(0);
 }
 
-const durationMs = parseDuration(values.duration!);
+const quick = values.quick === true;
+const durationMs = parseDuration(quick ? "2s" : values.duration!);
+const rounds = quick ? 1 : Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const nginxWorkers = Number(values["nginx-workers"]);
 const fmt = (n: number | null, d = 2) => n === null ? "-" : n.toFixed(d);
@@ -102,11 +100,11 @@ function request(url: string): HttpRequest {
   return { url, method: "GET", headers: [], body: null };
 }
 
-/** Runs a tailgate profile through the real closed-loop runner. */
-async function runProfile(client: Client, url: string, ms: number) {
+/** `fast` through the in-process closed-loop runner: the ceiling the CLI is held to. */
+async function inProcess(profile: string, url: string, ms: number): Promise<Measured> {
+  const client: Client = createClient(profile, { concurrency, timeoutMs: 10_000 });
   const b = new SummaryBuilder();
   const req = request(url);
-  const t0 = performance.now();
   for await (
     const r of runClosed({
       client,
@@ -116,11 +114,10 @@ async function runProfile(client: Client, url: string, ms: number) {
       durationMs: ms,
     })
   ) b.add(r);
-  const elapsed = (performance.now() - t0) / 1000;
   await client.close();
   const s = b.summary();
   return {
-    rps: s.count / elapsed,
+    rps: s.throughput_rps,
     p50_ms: s.p50_ms,
     p99_ms: s.p99_ms,
     requests: s.count,
@@ -128,235 +125,170 @@ async function runProfile(client: Client, url: string, ms: number) {
   };
 }
 
-function makeClient(tool: Tool): Client {
-  const opts = { concurrency, timeoutMs: 10_000 };
-  return createClient(tool, opts);
-}
-
-async function measure(tool: Tool, target: Target, have: Set<string>): Promise<PeerResult> {
-  const secs = Math.round(durationMs / 1000);
-  const base: PeerResult = {
-    target: target.name,
-    tool,
-    protocol: tool === "h2load-h2c" || tool === "optimized" ? "h2c" : "h1",
-    rps: null,
-    p50_ms: null,
-    p99_ms: null,
-    requests: null,
-    errors: null,
-    ratio_to_wrk: null,
-    note: "",
-  };
-  const url = base.protocol === "h2c" ? target.h2cUrl : target.h1Url;
-  const limit = durationMs + 30_000;
-  const binary = tool.startsWith("h2load") ? "h2load" : tool === "autocannon" ? "npx" : tool;
-  if (["wrk", "h2load", "npx", "hey"].includes(binary) && !have.has(binary)) {
-    return { ...base, note: `skipped: ${binary} is not installed` };
-  }
+async function h2load(args: string[], url: string): Promise<Measured> {
+  const log = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-h2load-" });
   try {
-    switch (tool) {
-      case "wrk": {
-        const r = await run(
-          "wrk",
-          ["-t2", `-c${concurrency}`, `-d${secs}s`, "--latency", url],
-          limit,
-        );
-        return { ...base, ...parseWrk(r.stdout), note: "2 threads" };
-      }
-      case "h2load-h1":
-      case "h2load-h2c": {
-        const log = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-h2load-" });
-        try {
-          const args = ["-t2", `-c${concurrency}`, "-m1", `-D${secs}`, `--log-file=${log}`, url];
-          if (tool === "h2load-h1") args.unshift("--h1");
-          const r = await run("h2load", args, limit);
-          return {
-            ...base,
-            ...parseH2load(r.stdout, await Deno.readTextFile(log)),
-            note: `2 threads, ${concurrency} connections x 1 stream; percentiles from --log-file`,
-          };
-        } finally {
-          await Deno.remove(log).catch(() => {});
-        }
-      }
-      case "autocannon": {
-        const r = await run(
-          "npx",
-          ["--yes", AUTOCANNON, "-c", String(concurrency), "-d", String(secs), "-j", url],
-          limit + 60_000,
-        );
-        return { ...base, ...parseAutocannon(r.stdout), note: "1 thread; latencies in whole ms" };
-      }
-      case "hey": {
-        const r = await run("hey", ["-z", `${secs}s`, "-c", String(concurrency), url], limit);
-        return { ...base, ...parseHey(r.stdout) };
-      }
-      default: {
-        const res = await runProfile(makeClient(tool), url, durationMs);
-        return { ...base, ...res, note: "in-process, lib/runner.ts runClosed" };
-      }
-    }
-  } catch (err) {
-    return { ...base, note: `failed: ${(err as Error).message}` };
+    const r = await run("h2load", [...args, `--log-file=${log}`, url], durationMs + 30_000);
+    return parseH2load(r.stdout, await Deno.readTextFile(log));
+  } finally {
+    await Deno.remove(log).catch(() => {});
   }
 }
 
-function printTable(title: string, rows: PeerResult[]) {
+/** The rows for one target: every peer in each configuration worth trying, tailgate through its CLI. */
+function targetRows(target: Target, have: Set<string>): Row[] {
+  const secs = Math.max(1, Math.round(durationMs / 1000));
+  const c = String(concurrency);
+  const limit = durationMs + 30_000;
+  const missing = (bin: string) => have.has(bin) ? undefined : `skipped: ${bin} is not installed`;
+  const cli = (profile: string, extra: string[] = []): Config["run"] => () =>
+    tailgateBench(
+      profile === "optimized" || profile === "fast-h2" ? target.h2cUrl : target.h1Url,
+      ["--client", profile, "-c", c, "-d", `${secs}s`, ...extra],
+      limit + 30_000,
+    );
+  const rows: Row[] = [
+    {
+      tool: "wrk",
+      protocol: "h1",
+      configs: ["-t1", "-t2"].map((t) => ({
+        name: t,
+        run: async () =>
+          parseWrk(
+            (await run("wrk", [t, `-c${c}`, `-d${secs}s`, "--latency", target.h1Url], limit))
+              .stdout,
+          ),
+      })),
+      note: "best of -t1 / -t2 each round",
+      skip: missing("wrk"),
+    },
+    {
+      tool: "h2load-h1",
+      protocol: "h1",
+      configs: ["-t1", "-t2"].map((t) => ({
+        name: t,
+        run: () => h2load(["--h1", t, `-c${c}`, "-m1", `-D${secs}`], target.h1Url),
+      })),
+      note: `best of -t1 / -t2; ${c} connections x 1; percentiles from --log-file`,
+      skip: missing("h2load"),
+    },
+    {
+      tool: "h2load-h2c",
+      protocol: "h2c",
+      configs: ["-t1", "-t2"].map((t) => ({
+        name: t,
+        run: () => h2load([t, `-c${c}`, "-m1", `-D${secs}`], target.h2cUrl),
+      })),
+      note: `best of -t1 / -t2; ${c} connections x 1 stream`,
+      skip: missing("h2load"),
+    },
+    {
+      tool: "autocannon",
+      protocol: "h1",
+      configs: [["1 thread", []], ["-w 2", ["-w", "2"]]].map(([name, extra]) => ({
+        name: name as string,
+        run: async () =>
+          parseAutocannon(
+            (await run(
+              "npx",
+              ["--yes", AUTOCANNON, "-c", c, "-d", String(secs), ...(extra as string[]), "-j"]
+                .concat(target.h1Url),
+              limit + 60_000,
+            )).stdout,
+          ),
+      })),
+      note: "best of 1 thread / 2 workers; latencies in whole ms",
+      skip: quick ? "skipped in --quick (npx start-up)" : missing("npx"),
+    },
+    {
+      tool: "hey",
+      protocol: "h1",
+      configs: [{
+        name: "default",
+        run: async () =>
+          parseHey((await run("hey", ["-z", `${secs}s`, "-c", c, target.h1Url], limit)).stdout),
+      }],
+      note: "",
+      skip: missing("hey"),
+    },
+    {
+      tool: "fast (in-process)",
+      protocol: "h1",
+      configs: [{ name: "runClosed", run: () => inProcess("fast", target.h1Url, durationMs) }],
+      note: "lib/load/runner.ts runClosed in this process, no CSV: the CLI's ceiling",
+    },
+    ...["fast", "h1", "baseline", "optimized"].map((profile): Row => ({
+      tool: profile,
+      protocol: profile === "optimized" ? "h2c" : "h1",
+      configs: [{ name: "CLI, CSV on", run: cli(profile) }],
+      note: "deno run main.ts bench, CSV on",
+    })),
+  ];
+  if ((PROFILES as readonly string[]).includes("fast-h2")) {
+    // The HTTP/2 engine, against h2load in the same two shapes.
+    rows.push(
+      {
+        tool: "fast-h2 c20x1",
+        protocol: "h2c",
+        configs: [{
+          name: "CLI, CSV on",
+          run: cli("fast-h2", ["--connections", c, "--streams", "1"]),
+        }],
+        note: `--connections ${c} --streams 1 (vs h2load -c${c} -m1)`,
+      },
+      {
+        tool: "h2load-h2c c2x10",
+        protocol: "h2c",
+        configs: ["-t1", "-t2"].map((t) => ({
+          name: t,
+          run: () => h2load([t, "-c2", "-m10", `-D${secs}`], target.h2cUrl),
+        })),
+        note: "2 connections x 10 streams",
+        skip: missing("h2load"),
+      },
+      {
+        tool: "fast-h2 c2x10",
+        protocol: "h2c",
+        configs: [{
+          name: "CLI, CSV on",
+          run: cli("fast-h2", ["--connections", "2", "--streams", "10"]),
+        }],
+        note: "--connections 2 --streams 10 (vs h2load -c2 -m10)",
+      },
+    );
+  }
+  const only = values.only ? new Set(values.only.split(",")) : null;
+  return rows.filter((r) => only === null || only.has(r.tool) || only.has(r.tool.split(" ")[0]!));
+}
+
+function printTable(title: string, rows: RowResult[]) {
   console.log(`\n${title}`);
   console.log(
-    "tool          proto      req/s   p50 ms   p99 ms   vs wrk   errors  note",
+    "tool               proto   median req/s   spread (min-max)      p50 ms   p99 ms   vs wrk  best config  note",
   );
+  const wrk = rows.find((r) => r.tool === "wrk")?.median_rps ?? null;
   for (const r of rows) {
+    const ratio = wrk && r.median_rps !== null ? `${(r.median_rps / wrk).toFixed(2)}x` : "-";
+    const best = Object.entries(r.best).map(([k, v]) => `${k}×${v}`).join(" ");
     console.log(
-      `${r.tool.padEnd(13)} ${r.protocol.padEnd(5)} ${fmtInt(r.rps).padStart(10)} ${
-        fmt(r.p50_ms, 3).padStart(8)
-      } ${fmt(r.p99_ms, 3).padStart(8)} ${
-        (r.ratio_to_wrk === null ? "-" : r.ratio_to_wrk.toFixed(2) + "x").padStart(8)
-      } ${fmtInt(r.errors).padStart(8)}  ${r.note}`,
+      `${r.tool.padEnd(18)} ${r.protocol.padEnd(5)} ${fmtInt(r.median_rps).padStart(14)}   ${
+        `${fmtInt(r.min_rps)}-${fmtInt(r.max_rps)}`.padEnd(20)
+      } ${fmt(r.median_p50_ms, 3).padStart(8)} ${fmt(r.median_p99_ms, 3).padStart(8)} ${
+        ratio.padStart(8)
+      }  ${best.padEnd(11)}  ${r.note}`,
     );
   }
-}
-
-/** Whether a URL answers 2xx within a second. */
-async function alive(url: string): Promise<boolean> {
-  const client = createClient("fast", { concurrency: 1, timeoutMs: 1000 });
-  const o = await client.send(request(url));
-  await client.close();
-  return o.error === "";
-}
-
-/** p50/p99 of `fast` at a fixed rate through the open-model runner. */
-async function pacedFast(url: string, rate: number, ms: number) {
-  const client = createClient("fast", { concurrency: 50, timeoutMs: 10_000 });
-  const service = new SummaryBuilder();
-  const scheduled = new SummaryBuilder();
-  const counters = newOpenLoopCounters();
-  const req = request(url);
-  for await (
-    const r of runOpen({
-      client,
-      requestFor: () => req,
-      rate,
-      maxInFlight: 50,
-      requests: Infinity,
-      durationMs: ms,
-      warmupMs: 1000,
-      counters,
-    })
-  ) {
-    scheduled.add(r);
-    // Service time: start of the request to its last byte (no schedule lag).
-    service.add({
-      ...r,
-      scheduledMs: r.startedMs,
-      latencyMs: r.latencyMs - (r.startedMs - r.scheduledMs),
-    });
-  }
-  await client.close();
-  return { service: service.summary(), scheduled: scheduled.summary(), counters };
-}
-
-async function overheadCheck(url: string, have: Set<string>) {
-  const secs = 5;
-  const rate = 1000;
-  const out: Record<string, unknown> = { rate_rps: rate, duration_s: secs, url };
-  console.log(`\nMeasurement overhead at a fixed ${rate} req/s on nginx (${secs}s each)`);
-  if (have.has("wrk")) {
-    const r = parseWrk(
-      (await run("wrk", ["-t1", "-c1", `-d${secs}s`, "--latency", url], 60_000)).stdout,
-    );
-    out.wrk_c1 = r;
-    console.log(
-      `wrk -t1 -c1 (closed loop, one connection; the latency floor)   p50 ${
-        fmt(r.p50_ms, 3)
-      } ms  p99 ${fmt(r.p99_ms, 3)} ms`,
-    );
-  }
-  let reference: number | null = null;
-  if (have.has("wrk")) {
-    // wrk paced by a Lua delay(): 10 connections x one request per 10 ms = 1,000 req/s.
-    const script = new URL("./wrk_delay.lua", import.meta.url).pathname;
-    const r = parseWrk(
-      (await run(
-        "wrk",
-        ["-t1", "-c10", `-d${secs}s`, "--latency", "-s", script, url, "--", "10"],
-        60_000,
-      )).stdout,
-    );
-    out.wrk_paced = r;
-    reference = r.p50_ms;
-    console.log(
-      `wrk paced (Lua delay, 10 connections; the reference)            p50 ${
-        fmt(r.p50_ms, 3)
-      } ms  p99 ${fmt(r.p99_ms, 3)} ms  (${fmtInt(r.rps)} req/s)`,
-    );
-  }
-  if (have.has("h2load")) {
-    const log = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-h2load-" });
-    try {
-      const clients = 10;
-      const r = await run(
-        "h2load",
-        ["--h1", `-c${clients}`, `--rps=${rate / clients}`, `-D${secs}`, `--log-file=${log}`, url],
-        60_000,
-      );
-      const p = parseH2load(r.stdout, await Deno.readTextFile(log));
-      out.h2load_paced = p;
-      console.log(
-        `h2load --h1 --rps (paced, ${clients} connections; wrk2-style)        p50 ${
-          fmt(p.p50_ms, 3)
-        } ms  p99 ${fmt(p.p99_ms, 3)} ms`,
-      );
-    } finally {
-      await Deno.remove(log).catch(() => {});
-    }
-  }
-  const f = await pacedFast(url, rate, secs * 1000);
-  out.fast_open = {
-    service_p50_ms: f.service.p50_ms,
-    service_p99_ms: f.service.p99_ms,
-    scheduled_p50_ms: f.scheduled.p50_ms,
-    scheduled_p99_ms: f.scheduled.p99_ms,
-    count: f.service.count,
-    errors: f.service.errors,
-    late: f.counters.late,
-    dropped: f.counters.dropped,
-    max_start_lag_ms: f.counters.maxStartLagMs,
-  };
-  console.log(
-    `tailgate fast, runOpen ${rate}/s, start->last byte               p50 ${
-      fmt(f.service.p50_ms, 3)
-    } ms  p99 ${fmt(f.service.p99_ms, 3)} ms`,
-  );
-  console.log(
-    `tailgate fast, runOpen ${rate}/s, scheduled->last byte (CO-corrected) p50 ${
-      fmt(f.scheduled.p50_ms, 3)
-    } ms  p99 ${
-      fmt(f.scheduled.p99_ms, 3)
-    } ms  (late ${f.counters.late}, dropped ${f.counters.dropped})`,
-  );
-  if (reference !== null && f.service.p50_ms !== null) {
-    const ratio = f.service.p50_ms / reference;
-    out.fast_p50_over_wrk_paced_p50 = ratio;
-    out.check = `fast p50 / wrk paced p50 = ${ratio.toFixed(2)}x (target <= 1.2x): ${
-      ratio <= 1.2 ? "met" : "MISSED"
-    }`;
-    console.log(out.check);
-  }
-  return out;
 }
 
 async function peersMode() {
   const started = performance.now();
-  const only = values.only ? new Set(values.only.split(",")) : null;
-  const tools = TOOLS.filter((t) => only === null || only.has(t));
   const have = new Set<string>();
   for (const b of ["wrk", "h2load", "hey", "npx", "nginx"]) if (await which(b)) have.add(b);
   const notes: string[] = [];
   for (const b of ["wrk", "h2load", "hey", "npx"]) {
     if (!have.has(b)) notes.push(`${b} is not installed: its rows are skipped`);
   }
-  if (have.has("npx") && tools.includes("autocannon")) {
+  if (have.has("npx") && !quick) {
     // Fetch autocannon once before timing anything.
     const r = await run("npx", ["--yes", AUTOCANNON, "--version"], 120_000);
     if (r.code !== 0) {
@@ -365,82 +297,49 @@ async function peersMode() {
     }
   }
   for (const n of notes) console.log(`note: ${n}`);
-  const targets = values.target!.split(",");
-  const servers: Started[] = [];
-  const all: PeerResult[] = [];
-  let overhead: Record<string, unknown> | null = null;
-  try {
-    for (const name of targets) {
-      let target: Target;
-      if (name === "nginx") {
-        if (!have.has("nginx")) {
-          console.log("note: nginx is not installed: skipping the nginx target");
-          continue;
-        }
-        const s = await startNginx(nginxWorkers);
-        servers.push(s);
-        target = {
-          name: `nginx (${nginxWorkers} worker, return 200)`,
-          h1Url: `http://127.0.0.1:${s.ports[0]}/`,
-          h2cUrl: `http://127.0.0.1:${s.ports[1]}/`,
-        };
-      } else if (name === "mock") {
-        const s = await startMock();
-        servers.push(s);
-        const url = `http://127.0.0.1:${s.ports[0]}/api`;
-        target = { name: "tailgate mock (0 ms added, own process)", h1Url: url, h2cUrl: url };
-      } else {
-        throw new TypeError(`Unknown target "${name}": use nginx or mock`);
+  const targets = quick ? ["nginx"] : values.target!.split(",");
+  const all: (RowResult & { target: string })[] = [];
+  const ratios: Record<string, string>[] = [];
+  for (const name of targets) {
+    let server: Started;
+    let target: Target;
+    if (name === "nginx") {
+      if (!have.has("nginx")) {
+        console.log("note: nginx is not installed: skipping the nginx target");
+        continue;
       }
-      const rows: PeerResult[] = [];
-      for (const tool of tools) {
-        if (name === "mock" && !(await alive(target.h1Url))) {
-          // A peer can leave the mock dead or wedged; restart it so later rows are not all errors.
-          console.log(`note: the mock stopped answering before ${tool}; restarting it`);
-          notes.push(`the mock stopped answering before ${tool} and was restarted`);
-          await servers.pop()!.stop();
-          const s = await startMock();
-          servers.push(s);
-          const url = `http://127.0.0.1:${s.ports[0]}/api`;
-          target = { ...target, h1Url: url, h2cUrl: url };
-        }
-        const res = await measure(tool, target, have);
-        if (res.requests !== null && res.errors !== null && res.errors > res.requests / 2) {
-          res.note = `INVALID: ${fmtInt(res.errors)} of ${
-            fmtInt(res.requests)
-          } requests failed; ${res.note}`;
-        }
-        rows.push(res);
-        console.log(
-          `  ${target.name} / ${tool}: ${fmtInt(res.rps)} req/s ${
-            res.note.startsWith("skipped") ? res.note : ""
-          }`,
-        );
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      const wrk = rows.find((r) => r.tool === "wrk")?.rps ?? null;
-      for (const r of rows) {
-        const valid = !r.note.startsWith("INVALID");
-        r.ratio_to_wrk = wrk && r.rps !== null && valid ? r.rps / wrk : null;
-      }
-      printTable(
-        `${target.name}: c=${concurrency}, ${
-          durationMs / 1000
-        }s each, ${navigator.hardwareConcurrency} CPUs shared by client and server`,
-        rows,
-      );
-      all.push(...rows);
-      if (name === "nginx" && (only === null || only.has("overhead"))) {
-        overhead = await overheadCheck(target.h1Url, have);
-      }
-      await servers.pop()!.stop();
+      server = await startNginx(nginxWorkers);
+      target = {
+        name: `nginx (${nginxWorkers} worker, return 200)`,
+        h1Url: `http://127.0.0.1:${server.ports[0]}/`,
+        h2cUrl: `http://127.0.0.1:${server.ports[1]}/`,
+      };
+    } else if (name === "mock") {
+      server = await startMock();
+      const url = `http://127.0.0.1:${server.ports[0]}/api`;
+      target = { name: "tailgate mock (0 ms added, own process)", h1Url: url, h2cUrl: url };
+    } else {
+      throw new TypeError(`Unknown target "${name}": use nginx or mock`);
     }
-  } finally {
-    for (const s of servers) await s.stop();
+    let rows: RowResult[];
+    try {
+      console.log(`\n${target.name}: ${rounds} round(s), tools alternating`);
+      rows = await runRounds(targetRows(target, have), rounds, 300, (l) => console.log(l));
+    } finally {
+      await server.stop();
+    }
+    printTable(
+      `${target.name}: c=${concurrency}, ${
+        durationMs / 1000
+      }s per run, median of ${rounds} round(s); ${navigator.hardwareConcurrency} CPUs shared by client and server`,
+      rows,
+    );
+    all.push(...rows.map((r) => ({ ...r, target: target.name })));
+    if (name === "nginx") ratios.push(...checkTargets(target.name, rows));
   }
   // Imported here so the --memory run does not carry node compat and http-parser-js.
   const { runParserBench } = await import("./parser_bench.ts");
-  const parser = runParserBench(100_000).map(([name, ours, theirs]) => ({
+  const parser = runParserBench(quick ? 10_000 : 100_000).map(([name, ours, theirs]) => ({
     case: name,
     tailgate_ns: ours,
     http_parser_js_ns: theirs,
@@ -453,48 +352,49 @@ async function peersMode() {
       } ns`,
     );
   }
-  const ratios = checkTargets(all);
   const report = {
     date: new Date().toISOString(),
     command: "deno task bench:peers " + Deno.args.join(" "),
     machine: { cpus: navigator.hardwareConcurrency, deno: Deno.version.deno, os: Deno.build.os },
     concurrency,
     duration_s: durationMs / 1000,
+    rounds,
     nginx_workers: nginxWorkers,
+    method:
+      "tailgate runs through its CLI (deno run main.ts bench ... with the CSV on); each peer in each configuration listed, its best per round; tools alternate, order rotated each round; medians over rounds with min-max spread",
     results: all,
-    overhead_1000rps: overhead,
     parser,
     targets: ratios,
     notes,
     elapsed_s: (performance.now() - started) / 1000,
   };
   await Deno.mkdir("results", { recursive: true });
-  await Deno.writeTextFile("results/bench-peers.json", JSON.stringify(report, null, 2) + "\n");
-  console.log(`\nwrote results/bench-peers.json (${report.elapsed_s.toFixed(0)} s)`);
+  const out = quick ? "results/bench-peers-quick.json" : "results/bench-peers.json";
+  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+  console.log(`\nwrote ${out} (${report.elapsed_s.toFixed(0)} s)`);
 }
 
-function checkTargets(rows: PeerResult[]) {
+function checkTargets(target: string, rows: RowResult[]): Record<string, string>[] {
   const out: Record<string, string>[] = [];
-  const targets = [...new Set(rows.map((r) => r.target))];
-  console.log("\nTargets (req/s ratios on nginx):");
-  // The mock saturates long before any client does, so the targets are judged on nginx only.
-  for (const t of targets.filter((x) => x.startsWith("nginx"))) {
-    const get = (tool: string) => rows.find((r) => r.target === t && r.tool === tool)?.rps ?? null;
-    const check = (label: string, a: number | null, b: number | null, goal: number) => {
-      if (a === null || b === null) return;
-      const ratio = a / b;
-      const line = `${label} = ${ratio.toFixed(2)}x (target >= ${goal}x): ${
-        ratio >= goal ? "met" : "MISSED"
-      }`;
-      console.log(`  ${t}: ${line}`);
-      out.push({ target: t, check: line });
-    };
-    check("fast / wrk", get("fast"), get("wrk"), 1.0);
-    check("fast / autocannon", get("fast"), get("autocannon"), 1.5);
-    check("optimized / h2load h2c", get("optimized"), get("h2load-h2c"), 0.3);
-    check("baseline / hey", get("baseline"), get("hey"), 1.0);
-    check("h1 / hey", get("h1"), get("hey"), 1.0);
-  }
+  console.log("\nTargets (median req/s ratios):");
+  const get = (tool: string) => rows.find((r) => r.tool === tool)?.median_rps ?? null;
+  const check = (label: string, a: number | null, b: number | null, goal: number) => {
+    if (a === null || b === null) return;
+    const ratio = a / b;
+    const line = `${label} = ${ratio.toFixed(2)}x (target >= ${goal}x): ${
+      ratio >= goal ? "met" : "MISSED"
+    }`;
+    console.log(`  ${line}`);
+    out.push({ target, check: line });
+  };
+  check("fast CLI (CSV on) / wrk best of -t1,-t2", get("fast"), get("wrk"), 0.9);
+  check("fast CLI (CSV on) / fast in-process", get("fast"), get("fast (in-process)"), 0.95);
+  check("fast CLI / autocannon", get("fast"), get("autocannon"), 1.5);
+  check("optimized / h2load h2c", get("optimized"), get("h2load-h2c"), 0.3);
+  check("baseline / hey", get("baseline"), get("hey"), 1.0);
+  check("h1 / hey", get("h1"), get("hey"), 1.0);
+  check("fast-h2 c20x1 / h2load -c20 -m1", get("fast-h2 c20x1"), get("h2load-h2c"), 0.5);
+  check("fast-h2 c2x10 / h2load -c2 -m10", get("fast-h2 c2x10"), get("h2load-h2c c2x10"), 0.5);
   return out;
 }
 

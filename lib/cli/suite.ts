@@ -150,7 +150,7 @@ block drained before the next): a real server drifts (load, caches, other
 tenants), and one after the other the drift lands on one client alone. On
 the mock with a slowdown injected mid-run, sequential runs called the
 unchanged client "regressed" (+186 ms at P95) while interleaved runs
-correctly found no significant difference (docs/cli.md, suite --interleave).
+correctly found no significant difference (docs/suite.md, suite --interleave).
 --sequential runs one client after the other anyway.
 
 Writes <out-dir>/latency_baseline.csv (the baseline run),

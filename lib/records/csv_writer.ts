@@ -12,8 +12,9 @@
 import { dirname } from "../path.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
 
-const encoder = new TextEncoder();
 const FLUSH_BYTES = 64 * 1024;
+/** Room for the longest possible row, so a row is never split across buffers. */
+const ROW_ROOM = 1024;
 const NEWLINE = 10;
 
 /** Where a {@linkcode CsvWriter} puts its bytes; a `Deno.FsFile` is one. */
@@ -71,7 +72,9 @@ function countNewlines(data: Uint8Array, end: number): number {
  */
 export class CsvWriter {
   #sink: CsvSink;
-  #buf = "";
+  /** Rows as bytes (a CSV row is ASCII), written out in 64 KiB batches. */
+  #buf = new Uint8Array(FLUSH_BYTES + ROW_ROOM);
+  #len = 0;
   #bufLines = 0;
   /** Bytes on disk; always ends on a whole row. */
   #written = 0;
@@ -121,8 +124,7 @@ export class CsvWriter {
    */
   static fromSink(path: string, sink: CsvSink): CsvWriter {
     const w = new CsvWriter(path, sink);
-    w.#buf = CSV_HEADER + "\n";
-    w.#bufLines = 1;
+    w.#put(CSV_HEADER);
     try {
       w.flushSync();
     } catch (err) {
@@ -134,6 +136,24 @@ export class CsvWriter {
     return w;
   }
 
+  /** Appends one line (ASCII: digits, commas and error kinds) and its newline. */
+  #put(line: string): void {
+    const n = line.length;
+    if (this.#len + n + 1 > this.#buf.length) this.#grow(n + 1);
+    const buf = this.#buf;
+    let pos = this.#len;
+    for (let i = 0; i < n; i++) buf[pos++] = line.charCodeAt(i);
+    buf[pos++] = NEWLINE;
+    this.#len = pos;
+    this.#bufLines++;
+  }
+
+  #grow(need: number): void {
+    const next = new Uint8Array(this.#len + need + FLUSH_BYTES);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+
   /**
    * Appends one record; flushes when the buffer passes 64 KiB.
    *
@@ -142,10 +162,9 @@ export class CsvWriter {
   write(r: RequestRecord): void {
     if (this.#failed) throw this.#failed;
     if (this.#closed) throw new TypeError(`Cannot write to ${this.path}: the writer is closed`);
-    this.#buf += recordToCsvLine(r) + "\n";
-    this.#bufLines++;
+    this.#put(recordToCsvLine(r));
     this.rows++;
-    if (this.#buf.length >= FLUSH_BYTES) this.flushSync();
+    if (this.#len >= FLUSH_BYTES) this.flushSync();
   }
 
   /**
@@ -155,10 +174,10 @@ export class CsvWriter {
    */
   flushSync(): void {
     if (this.#failed) throw this.#failed;
-    if (this.#buf.length === 0) return;
-    const data = encoder.encode(this.#buf);
+    if (this.#len === 0) return;
+    const data = this.#buf.subarray(0, this.#len);
     const lines = this.#bufLines;
-    this.#buf = "";
+    this.#len = 0;
     this.#bufLines = 0;
     let off = 0;
     try {

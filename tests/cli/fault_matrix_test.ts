@@ -160,14 +160,14 @@ Deno.test("fault matrix: reset on Deno.serve (h1 after the headers, h2 RST_STREA
   // fetch profiles: the body read fails ("error reading a body from connection", or h2
   // "stream error received"); fast: the connection closed short of content-length. Either way
   // reset, and every HTTP/1.1 profile keeps the status 200 of the headers that arrived. The
-  // h2 stream is reset before fetch hands over a response: optimized has no status to keep.
+  // h2 stream is reset before a response is handed over: optimized and fast-h2 keep no status.
   await faultRow({
     row: "reset (Deno.serve)",
     mock: { resetRate: 1 },
     n: N,
     c: C,
     timeoutMs: 2000,
-    expect: (p) => p === "optimized" ? all("reset[0]") : all("reset[200]"),
+    expect: (p) => h2cOnly(p) ? all("reset[0]") : all("reset[200]"),
     server: () => N,
   });
 });
@@ -195,7 +195,7 @@ Deno.test("fault matrix: cut mid-body is reset for every profile", async () => {
     n: N,
     c: C,
     timeoutMs: 2000,
-    expect: (p) => p === "optimized" ? all("reset[0]") : all("reset[200]"),
+    expect: (p) => h2cOnly(p) ? all("reset[0]") : all("reset[200]"),
     server: () => N,
   });
 });

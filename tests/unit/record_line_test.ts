@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { recordToCsvLine, type RequestRecord } from "../../lib/record.ts";
+
+const BASE: RequestRecord = {
+  id: 7,
+  scheduledMs: 0,
+  startedMs: 0,
+  latencyMs: 0,
+  ttfbMs: null,
+  status: 200,
+  bytes: 2,
+  error: "",
+  warmup: false,
+  worker: 1,
+};
+
+/** The reference: toFixed(3) with trailing zeros trimmed. */
+function reference(n: number): string {
+  const s = n.toFixed(3);
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+Deno.test("recordToCsvLine() writes times to the microsecond, trailing zeros trimmed, as toFixed(3)", () => {
+  const values = [
+    0,
+    0.001,
+    0.01,
+    0.1,
+    0.0625, // an exact half at the fourth decimal: rounds up, as toFixed does
+    1.0005, // not an exact half in binary: rounds down, as toFixed does
+    0.9995,
+    9.9996,
+    12.5,
+    208.718,
+    30016.75,
+    1795735820016.5,
+    1796170000000.1235,
+    1e21,
+  ];
+  let seed = 7;
+  for (let i = 0; i < 5000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    values.push((seed / 2147483648) * 10 ** ((i % 16) - 3));
+  }
+  for (const v of values) {
+    const line = recordToCsvLine({
+      ...BASE,
+      startedMs: v,
+      latencyMs: v,
+      ttfbMs: v,
+      scheduledMs: v,
+    });
+    const f = reference(v);
+    assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1`, `value ${v}`);
+  }
+});
