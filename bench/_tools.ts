@@ -142,8 +142,11 @@ async function stopChild(child: Deno.ChildProcess, signal: Deno.Signal): Promise
   clearTimeout(timer);
 }
 
-/** Starts `tailgate serve` with no added latency in its own process. */
-export async function startMock(): Promise<Started> {
+/**
+ * Starts `tailgate serve` in its own process, serving every request in a
+ * fixed `serviceMs` (default: no added latency).
+ */
+export async function startMock(serviceMs = 0.001): Promise<Started> {
   const port = freePort();
   const main = new URL("../main.ts", import.meta.url).pathname;
   const child = new Deno.Command("deno", {
@@ -159,7 +162,7 @@ export async function startMock(): Promise<Started> {
       "--setup-rtts",
       "0",
       "--service-median-ms",
-      "0.001",
+      String(serviceMs),
       "--service-sigma",
       "0",
       "--slow-rate",

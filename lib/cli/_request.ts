@@ -8,7 +8,9 @@ import type { HttpRequest } from "../client/types.ts";
 import { redactUrl } from "../redact.ts";
 import { reason } from "./_files.ts";
 import { UsageError } from "./_usage_error.ts";
-import type { OptionSpecs } from "./_args.ts";
+import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
+import { checkPermissions, type PermissionHints } from "./_permissions.ts";
+import { Redactor } from "../redact.ts";
 
 /** The request flags `bench` and `suite <url>` share: method, headers, body, timeout, CA. */
 export const REQUEST_OPTIONS: OptionSpecs = {
@@ -174,4 +176,44 @@ export async function readCaCert(path: string): Promise<string> {
     );
   }
   return pem;
+}
+
+/** A request built from the flags, with its redaction and CA certificates. */
+export interface FlaggedRequest {
+  request: HttpRequest;
+  redactor: Redactor;
+  caCerts: string[];
+}
+
+/**
+ * The request of `bench <url>` and `suite <url>` from their flags: checks
+ * the read permission of `--body @FILE` and `--ca-cert` first (naming the
+ * flag to add), then builds and validates the request and its redactor.
+ */
+export async function requestFromFlags(
+  url: string,
+  values: Values,
+  hints: PermissionHints = {},
+): Promise<FlaggedRequest> {
+  const bodyArg = str(values, "body");
+  const ca = str(values, "ca-cert");
+  await checkPermissions({
+    read: [
+      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
+      ...(ca === undefined ? [] : [[ca, "--ca-cert"]]),
+    ] as [string, string][],
+  }, hints);
+  const request = await buildRequest(url, {
+    method: str(values, "method"),
+    headers: strs(values, "header"),
+    secretHeaders: strs(values, "secret-header"),
+    body: bodyArg,
+    contentType: str(values, "content-type"),
+  });
+  const redactor = Redactor.forRequest(
+    request.url,
+    request.headers,
+    secretHeaderNames(strs(values, "secret-header")),
+  );
+  return { request, redactor, caCerts: ca === undefined ? [] : [await readCaCert(ca)] };
 }

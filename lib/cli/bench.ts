@@ -13,9 +13,9 @@ import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
 import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
-import { Redactor } from "../redact.ts";
+import type { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
-import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
+import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_IN_FLIGHT,
@@ -26,7 +26,7 @@ import {
 } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
 import { checkWritable, reason } from "./_files.ts";
-import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
+import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
 import { useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -166,9 +166,10 @@ protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on
 http://); one line says which protocol the run spoke and why, and the JSON
 and the CSV's .meta.json record it.
 ${formatProfiles()}
-The default is fast because it measures closest to the server: on loopback
-the fetch-based profiles add about 1-2 ms at P50 and about 10 ms at P99,
-while fast tracks hey and wrk (bench/peers.ts, deno task bench:peers). On a
+The default is fast because it adds the least latency of its own: against
+a server with a known fixed delay the fetch-based profiles read higher at
+P50 and more at P99, while fast reads as hey and wrk do (deno task
+bench:fidelity and bench:peers; numbers in docs/performance.md). On a
 server that speaks only HTTP/2 the default becomes optimized, and says so.
 
 Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a
@@ -231,24 +232,7 @@ export async function bench(args: string[]): Promise<number> {
   const explicitClient = str(values, "client") !== undefined;
   if (!explicitClient) values.client = DEFAULT_CLIENT;
   const plan0 = planRun(values);
-  const bodyArg = str(values, "body");
-  await checkPermissions({
-    read: [
-      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
-      ...(str(values, "ca-cert") === undefined ? [] : [[str(values, "ca-cert")!, "--ca-cert"]]),
-    ] as [string, string][],
-  }, TASK_HINT);
-  const request = await buildRequest(positionals[0]!, {
-    method: str(values, "method"),
-    headers: strs(values, "header"),
-    secretHeaders: strs(values, "secret-header"),
-    body: str(values, "body"),
-    contentType: str(values, "content-type"),
-  });
-  const secretNames = secretHeaderNames(strs(values, "secret-header"));
-  const redactor = Redactor.forRequest(request.url, request.headers, secretNames);
-  const caPath = str(values, "ca-cert");
-  const caCerts = caPath === undefined ? [] : [await readCaCert(caPath)];
+  const { request, redactor, caCerts } = await requestFromFlags(positionals[0]!, values, TASK_HINT);
   // 2. Output paths, before any file is created.
   const outPath = values["no-csv"] ? null : str(values, "out") ??
     `results/bench-${new Date().toISOString().replace(/[:.]/g, "-")}.csv`;
@@ -308,7 +292,9 @@ export async function bench(args: string[]): Promise<number> {
     request_digest: await requestDigest({
       ...request,
       url: redactor.url(request.url),
-      headers: redactor.headers(request.headers).map(([n, v]) => [n, v] as [string, string]),
+      headers: redactor.headers(request.headers).map((
+        [n, v]: readonly [string, string],
+      ) => [n, v] as [string, string]),
     }),
   };
   let meta: RunMeta | null = null;

@@ -3,6 +3,7 @@ import { MergeRefusedError, type MergeResult, mergeRuns } from "../records/merge
 import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 import { checkPermissions } from "./_permissions.ts";
+import { translateHabits } from "./_habits.ts";
 import { metaPath } from "../records/run_meta.ts";
 
 const OPTIONS: OptionSpecs = {
@@ -72,7 +73,11 @@ function describe(result: MergeResult): string {
 
 /** Runs the command; returns the exit code. */
 export async function merge(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs("merge", args, OPTIONS);
+  const { values, positionals } = parseCommandArgs(
+    "merge",
+    translateHabits(args, { durationFlag: false }),
+    OPTIONS,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;

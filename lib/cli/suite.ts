@@ -10,7 +10,6 @@ import { PROFILES } from "../client/types.ts";
 import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import { metaPath } from "../records/run_meta.ts";
-import { Redactor } from "../redact.ts";
 import {
   durationOption,
   formatOptions,
@@ -27,7 +26,7 @@ import { ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
-import { buildRequest, readCaCert, REQUEST_OPTIONS, secretHeaderNames } from "./_request.ts";
+import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
 import { suiteOutput } from "./_suite_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
@@ -183,37 +182,6 @@ the clients did not send identical requests).`;
 
 const REQUEST_FLAGS = ["method", "header", "secret-header", "body", "content-type", "ca-cert"];
 
-/** What `suite <url>` targets: the request and its redaction. */
-interface UrlTarget {
-  request: Awaited<ReturnType<typeof buildRequest>>;
-  redactor: Redactor;
-  caCerts: string[];
-}
-
-async function urlTarget(url: string, values: Values): Promise<UrlTarget> {
-  const bodyArg = str(values, "body");
-  const ca = str(values, "ca-cert");
-  await checkPermissions({
-    read: [
-      ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
-      ...(ca === undefined ? [] : [[ca, "--ca-cert"]]),
-    ] as [string, string][],
-  });
-  const request = await buildRequest(url, {
-    method: str(values, "method"),
-    headers: strs(values, "header"),
-    secretHeaders: strs(values, "secret-header"),
-    body: bodyArg,
-    contentType: str(values, "content-type"),
-  });
-  const redactor = Redactor.forRequest(
-    request.url,
-    request.headers,
-    secretHeaderNames(strs(values, "secret-header")),
-  );
-  return { request, redactor, caCerts: ca === undefined ? [] : [await readCaCert(ca)] };
-}
-
 function profileOption(values: Values, flag: "baseline" | "candidate"): string {
   const p = str(values, flag)!;
   if (!(PROFILES as readonly string[]).includes(p)) {
@@ -286,7 +254,7 @@ export async function suite(args: string[]): Promise<number> {
     : urlArg === undefined
     ? 30_000
     : 10_000;
-  const target = urlArg === undefined ? null : await urlTarget(urlArg, values);
+  const target = urlArg === undefined ? null : await requestFromFlags(urlArg, values);
   const ladder = values.ladder === true;
   const poolText = str(values, "pool");
   if (poolText !== undefined && !ladder) {

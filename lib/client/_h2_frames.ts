@@ -382,11 +382,14 @@ export class FrameReader {
   #maxFrameSize: number;
   #start = 0;
   #end = 0;
+  /** The whole buffer as a view, handed out by space() when it is empty (no view per read). */
+  #whole: Uint8Array;
 
   /** @param maxFrameSize the largest payload accepted (our SETTINGS_MAX_FRAME_SIZE). */
   constructor(maxFrameSize: number, bufferSize: number = 4 * (maxFrameSize + 9)) {
     this.#maxFrameSize = maxFrameSize;
     this.buffer = new Uint8Array(Math.max(bufferSize, maxFrameSize + FRAME_HEADER_LENGTH));
+    this.#whole = this.buffer;
   }
 
   /** The free part of the buffer to read into (compacting it first if needed). */
@@ -394,6 +397,7 @@ export class FrameReader {
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
+      return this.#whole;
     } else if (this.buffer.length - this.#end < 4096 + FRAME_HEADER_LENGTH) {
       this.buffer.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;

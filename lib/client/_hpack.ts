@@ -10,7 +10,12 @@
  * The decoder keeps each connection's dynamic table in step with the
  * server's encoder. {@linkcode HpackDecoder.decodeStatus} is its hot path: it
  * walks a block, updates the table, and returns `:status` without building
- * strings for fields that are neither needed nor indexed.
+ * strings for fields that are neither needed nor indexed. Servers send the
+ * same block over and over (nginx re-sends `server`, `date`, `content-type`
+ * and `content-length` as literals with indexing on every response), so a
+ * block that refers to no dynamic entry is remembered with its effect (the
+ * status, the entries it inserts): a repeat is recognised by its octets and
+ * replayed without decoding a string.
  *
  * @module
  */
@@ -86,6 +91,23 @@ export const STATIC_TABLE: readonly (readonly [string, string])[] = [
 ];
 const STATIC_COUNT = STATIC_TABLE.length - 1;
 
+/** Blocks remembered per decoder; nginx changes its block once a second (`date`). */
+const BLOCK_CACHE_SIZE = 8;
+/** Longer blocks are not remembered (comparing them would cost as much as decoding). */
+const MAX_CACHED_BLOCK = 512;
+
+/**
+ * A header block that refers to no dynamic entry and updates no table size,
+ * so its effect depends on its octets alone: the status it carries and the
+ * entries it inserts, in order.
+ */
+interface CachedBlock {
+  octets: Uint8Array;
+  status: number;
+  names: string[];
+  values: string[];
+}
+
 /** The default and advertised header table size (SETTINGS_HEADER_TABLE_SIZE). */
 export const DEFAULT_TABLE_SIZE = 4096;
 
@@ -136,6 +158,13 @@ export class HpackDecoder {
   #pos = 0;
   #scratch = new Uint8Array(4096);
   #listSize = 0;
+  // Blocks whose effect is known (see CachedBlock), and the recording of the current walk.
+  #cache: CachedBlock[] = [];
+  #cacheNext = 0;
+  #lastHit: CachedBlock | null = null;
+  #cacheable = false;
+  #insertedNames: string[] = [];
+  #insertedValues: string[] = [];
 
   /**
    * @param limit the table size we allow (what our SETTINGS_HEADER_TABLE_SIZE says).
@@ -190,7 +219,51 @@ export class HpackDecoder {
    * @throws {RangeError} when the header list is larger than allowed.
    */
   decodeStatus(block: Uint8Array, start = 0, end: number = block.length): number {
-    return this.#walk(block, start, end, null);
+    const length = end - start;
+    if (length > MAX_CACHED_BLOCK) return this.#walk(block, start, end, null);
+    const hit = this.#lookup(block, start, length);
+    if (hit !== null) {
+      // Its list size was checked when it was first decoded.
+      for (let i = 0; i < hit.names.length; i++) this.#insert(hit.names[i]!, hit.values[i]!);
+      return hit.status;
+    }
+    this.#cacheable = true;
+    this.#insertedNames.length = 0;
+    this.#insertedValues.length = 0;
+    let status: number;
+    try {
+      status = this.#walk(block, start, end, null);
+    } catch (err) {
+      this.#cacheable = false;
+      throw err;
+    }
+    if (this.#cacheable) {
+      this.#cacheable = false;
+      const entry: CachedBlock = {
+        octets: block.slice(start, end),
+        status,
+        names: this.#insertedNames.slice(),
+        values: this.#insertedValues.slice(),
+      };
+      if (this.#cache.length < BLOCK_CACHE_SIZE) this.#cache.push(entry);
+      else this.#cache[this.#cacheNext] = entry;
+      this.#cacheNext = (this.#cacheNext + 1) % BLOCK_CACHE_SIZE;
+      this.#lastHit = entry;
+    }
+    return status;
+  }
+
+  /** A remembered block with these octets, the last one matched tried first. */
+  #lookup(src: Uint8Array, start: number, length: number): CachedBlock | null {
+    const last = this.#lastHit;
+    if (last !== null && sameOctets(last.octets, src, start, length)) return last;
+    for (const entry of this.#cache) {
+      if (entry !== last && sameOctets(entry.octets, src, start, length)) {
+        this.#lastHit = entry;
+        return entry;
+      }
+    }
+    return null;
   }
 
   #walk(src: Uint8Array, start: number, end: number, fields: HeaderField[] | null): number {
@@ -204,6 +277,7 @@ export class HpackDecoder {
         // Indexed header field.
         const index = this.#int(src, end, 7);
         if (index === 0) throw corrupt("index 0");
+        if (index > STATIC_COUNT) this.#cacheable = false;
         const name = this.#nameAt(index);
         const value = this.#valueAt(index);
         this.#account(name.length + value.length);
@@ -215,6 +289,7 @@ export class HpackDecoder {
       if ((b & 0xe0) === 0x20) {
         // Dynamic table size update: only at the start of a block.
         if (!first) throw corrupt("table size update after a header field");
+        this.#cacheable = false;
         const size = this.#int(src, end, 5);
         if (size > this.#limit) {
           throw corrupt(`table size update to ${size} exceeds the limit ${this.#limit}`);
@@ -227,6 +302,7 @@ export class HpackDecoder {
       const indexing = (b & 0xc0) === 0x40;
       // Literal: 6-bit index prefix with incremental indexing, 4-bit otherwise.
       const nameIndex = this.#int(src, end, indexing ? 6 : 4);
+      if (nameIndex > STATIC_COUNT) this.#cacheable = false;
       const name = nameIndex === 0 ? this.#string(src, end, true)! : this.#nameAt(nameIndex);
       const want = indexing || fields !== null || name === ":status";
       const value = this.#string(src, end, want);
@@ -234,7 +310,13 @@ export class HpackDecoder {
       if (value !== null) {
         if (fields !== null) fields.push([name, value]);
         else if (name === ":status") status = parseStatus(value);
-        if (indexing) this.#insert(name, value);
+        if (indexing) {
+          this.#insert(name, value);
+          if (this.#cacheable) {
+            this.#insertedNames.push(name);
+            this.#insertedValues.push(value);
+          }
+        }
       }
     }
     return status;
@@ -349,6 +431,12 @@ export class HpackDecoder {
     this.#mask = cap - 1;
     this.#head = this.#count - 1;
   }
+}
+
+function sameOctets(a: Uint8Array, src: Uint8Array, start: number, length: number): boolean {
+  if (a.length !== length) return false;
+  for (let i = 0; i < length; i++) if (a[i] !== src[start + i]) return false;
+  return true;
 }
 
 function parseStatus(value: string): number {

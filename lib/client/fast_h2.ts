@@ -79,6 +79,8 @@ interface Prepared {
   /** A whole HEADERS frame (stream id 0, to patch) when the block fits 16 KiB. */
   frame: Uint8Array | null;
   body: Uint8Array | null;
+  /** The pool of its origin, once known (a client's pools live as long as it does). */
+  pool: Pool | null;
 }
 
 /** One request: queued, then a stream. */
@@ -108,6 +110,13 @@ interface Pool {
   target: Target;
   conns: H2Conn[];
   queue: H2Stream[];
+  /** The connection that finished a stream last: the next request's first choice. */
+  freed: H2Conn | null;
+}
+
+/** An outcome for a request that never got onto a connection. */
+function failed(startedMs: number, error: ErrorKind): Promise<Outcome> {
+  return Promise.resolve({ startedMs, endMs: now(), ttfbMs: null, status: 0, bytes: 0, error });
 }
 
 function outcome(s: H2Stream, error: ErrorKind): Outcome {
@@ -182,34 +191,67 @@ class H2Conn {
     this.scheduleFlush();
   }
 
+  /**
+   * Flushes at the end of this turn, so that every frame queued in it (the
+   * requests started by the responses of one read) goes out in one write.
+   */
   scheduleFlush(): void {
     if (this.flushScheduled || this.flushing || this.conn === null) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    queueMicrotask(this.#flushTask);
   }
 
-  async flush(): Promise<void> {
-    if (this.flushing || this.closed || this.conn === null) return;
+  // Bound once per connection: no closure per flush.
+  readonly #flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Bytes of `spare` being written, and how many of them are out. */
+  #outLen = 0;
+  #outOff = 0;
+
+  /** Starts writing the buffered frames (the buffers swap; one write in flight at a time). */
+  flush(): void {
+    if (this.flushing || this.closed || this.conn === null || this.wlen === 0) return;
     this.flushing = true;
-    try {
-      while (this.wlen > 0 && !this.closed) {
-        const buf = this.wbuf;
-        const len = this.wlen;
-        this.wbuf = this.spare;
-        this.spare = buf;
-        this.wlen = 0;
-        let off = 0;
-        while (off < len) off += await this.conn.write(buf.subarray(off, len));
-      }
-    } catch (err) {
-      this.client.fail(this, this.closed ? "aborted" : classifyError(err), null);
-    } finally {
-      this.flushing = false;
-    }
+    const buf = this.wbuf;
+    this.wbuf = this.spare;
+    this.spare = buf;
+    this.#outLen = this.wlen;
+    this.#outOff = 0;
+    this.wlen = 0;
+    this.conn.write(buf.subarray(0, this.#outLen)).then(this.#onWritten, this.#onWriteError);
   }
+
+  readonly #onWritten = (n: number): void => {
+    this.#outOff += n;
+    if (this.closed || this.conn === null) {
+      this.flushing = false;
+      return;
+    }
+    if (this.#outOff < this.#outLen) {
+      this.conn.write(this.spare.subarray(this.#outOff, this.#outLen)).then(
+        this.#onWritten,
+        this.#onWriteError,
+      );
+      return;
+    }
+    this.flushing = false;
+    // Frames queued while the write was out.
+    if (this.wlen > 0) this.flush();
+  };
+
+  readonly #onWriteError = (err: unknown): void => {
+    this.flushing = false;
+    this.client.fail(this, this.closed ? "aborted" : classifyError(err), null);
+  };
+}
+
+/** The body octets of a padded DATA frame (its payload without the padding). */
+function dataLength(r: FrameReader): number {
+  const [from, to] = unpadded(r.buffer, r.payloadStart, r.payloadEnd, FrameType.DATA, r.flags);
+  return to - from;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -283,6 +325,7 @@ function prepare(req: HttpRequest): Prepared {
     block,
     frame,
     body,
+    pool: null,
   };
 }
 
@@ -319,26 +362,40 @@ class FastH2Client implements Client {
 
   send(req: HttpRequest): Promise<Outcome> {
     const startedMs = now();
-    const fail = (error: ErrorKind): Promise<Outcome> =>
-      Promise.resolve({ startedMs, endMs: now(), ttfbMs: null, status: 0, bytes: 0, error });
-    if (this.#closed) return fail("aborted");
+    if (this.#closed) return failed(startedMs, "aborted");
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
     } catch {
-      return fail("other");
+      return failed(startedMs, "other");
     }
     const s = new H2Stream(prep, startedMs, startedMs + this.#timeoutMs);
     const promise = new Promise<Outcome>((resolve) => s.resolve = resolve);
-    let pool = this.#pools.get(prep.target.key);
-    if (pool === undefined) {
-      pool = { target: prep.target, conns: [], queue: [] };
-      this.#pools.set(prep.target.key, pool);
+    let pool = prep.pool;
+    if (pool === null) {
+      pool = this.#pools.get(prep.target.key) ?? null;
+      if (pool === null) {
+        pool = { target: prep.target, conns: [], queue: [], freed: null };
+        this.#pools.set(prep.target.key, pool);
+        this.#startSweeper();
+      }
+      prep.pool = pool;
+    }
+    // Fast path: nothing waits and the connection that just finished a stream has room.
+    const freed = pool.freed;
+    if (pool.queue.length === 0 && freed !== null && this.#hasRoom(freed)) {
+      this.#start(freed, s);
+      return promise;
     }
     pool.queue.push(s);
-    this.#startSweeper();
     this.#dispatch(pool);
     return promise;
+  }
+
+  /** Whether `c` can take another stream now. */
+  #hasRoom(c: H2Conn): boolean {
+    return c.ready && !c.closed && !c.draining &&
+      c.streams.size < Math.min(c.peerMaxStreams, this.#maxStreams);
   }
 
   /** Starts queued requests on connections with a free stream; opens connections as needed. */
@@ -482,14 +539,14 @@ class FastH2Client implements Client {
           writeWindowUpdate(c.wbuf, c.reserve(13), 0, c.recvUnacked);
           c.recvUnacked = 0;
         }
+        const octets = r.flags & Flag.PADDED ? dataLength(r) : length;
         const s = c.streams.get(id);
         if (s === undefined) return;
-        const [from, to] = unpadded(r.buffer, r.payloadStart, r.payloadEnd, type, r.flags);
         if (s.ttfbMs === null) {
           this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR);
           return;
         }
-        s.bytes += to - from;
+        s.bytes += octets;
         if (r.flags & Flag.END_STREAM) {
           this.#finish(c, s, errorForStatus(s.status));
           return;
@@ -503,7 +560,11 @@ class FastH2Client implements Client {
       }
       case FrameType.HEADERS: {
         if (id === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
-        const [from, to] = unpadded(r.buffer, r.payloadStart, r.payloadEnd, type, r.flags);
+        let from = r.payloadStart;
+        let to = r.payloadEnd;
+        if (r.flags & (Flag.PADDED | Flag.PRIORITY)) {
+          [from, to] = unpadded(r.buffer, r.payloadStart, r.payloadEnd, type, r.flags);
+        }
         const endStream = (r.flags & Flag.END_STREAM) !== 0;
         if (r.flags & Flag.END_HEADERS) {
           this.#onHeaderBlock(c, id, r.buffer, from, to, endStream);
@@ -762,6 +823,7 @@ class FastH2Client implements Client {
     if (s.done) return;
     s.done = true;
     c.streams.delete(s.id);
+    c.pool.freed = c;
     s.resolve(outcome(s, error));
     if (c.draining && c.streams.size === 0) this.#closeConn(c);
     if (c.pool.queue.length > 0) this.#dispatch(c.pool);
@@ -801,6 +863,7 @@ class FastH2Client implements Client {
     const pool = c.pool;
     const i = pool.conns.indexOf(c);
     if (i >= 0) pool.conns.splice(i, 1);
+    if (pool.freed === c) pool.freed = null;
     if (c.conn === null) return;
     const conn = c.conn;
     // Let a pending flush (RST_STREAM, GOAWAY) go out before closing.

@@ -17,7 +17,7 @@ import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
 import type { Summary } from "../stats/summary.ts";
-import { abSentence } from "./verdict.ts";
+import { abSentence, resolvable } from "./verdict.ts";
 
 /** One run's headline numbers for the summary table. */
 export interface HtmlRunSummary {
@@ -29,6 +29,8 @@ export interface HtmlRunSummary {
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;
+  /** Whether the sample is too small to tell P99 from the maximum (fewer than 100 successes). */
+  p99IsMax?: boolean;
   maxMs: number | null;
   throughputRps: number;
 }
@@ -52,6 +54,7 @@ export function htmlRunSummary(name: string, source: string, s: Summary): HtmlRu
     p50Ms: s.p50_ms,
     p95Ms: s.p95_ms,
     p99Ms: s.p99_ms,
+    p99IsMax: s.p99_ms !== null && !resolvable(99, s.successes),
     maxMs: s.max_ms,
     throughputRps: s.throughput_rps,
   };
@@ -168,7 +171,9 @@ function runsTable(runs: readonly HtmlRunSummary[]): string {
       esc(r.source ?? "")
     }</td><td>${r.count}</td><td>${r.errors}</td><td>${ms(r.p50Ms)}</td><td>${
       ms(r.p95Ms)
-    }</td><td>${ms(r.p99Ms)}</td><td>${ms(r.maxMs)}</td><td>${r.throughputRps.toFixed(1)}</td></tr>`
+    }</td><td>${ms(r.p99Ms)}${
+      r.p99IsMax ? ' <span title="fewer than 100 successes: P99 is the maximum">(= max)</span>' : ""
+    }</td><td>${ms(r.maxMs)}</td><td>${r.throughputRps.toFixed(1)}</td></tr>`
   ).join("\n");
   return `<table id="runs"><thead><tr><th>Run</th><th>Source</th><th>Requests</th><th>Errors</th><th>P50</th><th>P95</th><th>P99</th><th>Max</th><th>req/s</th></tr></thead>
 <tbody>

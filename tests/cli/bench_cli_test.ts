@@ -330,6 +330,7 @@ const OTHER_CASES: [string, string[], string][] = [
     "--allow-write=/tmp/tailgate-no",
   ],
   ["compare: one file", ["compare", "a.csv"], "two CSV files, got 1"],
+  ["merge: -o csv as a format", ["merge", "a.csv", "-o", "csv"], 'file named "csv"'],
   [
     "compare: unreadable input",
     ["compare", "/etc/hostname", "/etc/hosts"],

@@ -196,6 +196,12 @@ Deno.test("an installed tailgate runs suite <url> and writes the four files", as
   try {
     const install = await sh(Deno.execPath(), ["task", "install"], { DENO_INSTALL_ROOT: dir });
     assert.equal(install.code, 0, install.stderr);
+    // A sidecar left by an earlier run must not survive beside the new CSV.
+    await Deno.mkdir(`${dir}/out`);
+    await Deno.writeTextFile(
+      `${dir}/out/latency_optimized.csv.meta.json`,
+      JSON.stringify({ config: { url: "http://elsewhere.example/" } }),
+    );
     const r = await sh(`${dir}/bin/tailgate`, [
       "suite",
       `${server.url}/`,
@@ -221,6 +227,16 @@ Deno.test("an installed tailgate runs suite <url> and writes the four files", as
     const report = JSON.parse(await Deno.readTextFile(`${dir}/out/comparison_report.json`));
     assert.equal(report.request_consistency.identical, true);
     assert.equal(report.request_consistency.method, "client-side digest");
+    const metas = await Promise.all(
+      ["baseline", "optimized"].map(async (role) =>
+        JSON.parse(await Deno.readTextFile(`${dir}/out/latency_${role}.csv.meta.json`))
+      ),
+    );
+    assert.deepEqual(metas.map((m) => m.config.client), ["baseline", "optimized"]);
+    assert.deepEqual(metas.map((m) => m.config.url), [`${server.url}/`, `${server.url}/`]);
+    assert.equal(metas[0].config.request_digest, metas[1].config.request_digest);
+    assert.equal(metas[1].config.protocol.protocol, "http/1.1");
+    assert.equal(report.config.mode, "interleaved", "interleaved by default against a URL");
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });
@@ -276,5 +292,44 @@ Deno.test("compare of a good run against a run with 100% connection errors exits
     await server.close();
     await removeRun(`${ROOT}${good}`);
     await removeRun(`${ROOT}${bad}`);
+  }
+});
+
+Deno.test("a redirect to a host not granted stops bench with the flag to add, never a request error", async () => {
+  const target = serveHttp1();
+  const redirect = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(null, { status: 302, headers: { location: `${target.url}/` } }),
+  );
+  const out = `results/${TAG}_redirect.csv`;
+  try {
+    const r = await sh(Deno.execPath(), [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=.",
+      "--allow-write=results",
+      "main.ts",
+      "bench",
+      `http://127.0.0.1:${redirect.addr.port}/`,
+      "--client",
+      "baseline",
+      "-n",
+      "20",
+      "-c",
+      "2",
+      "--out",
+      out,
+      "-q",
+    ]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `tailgate bench: No network permission for 127.0.0.2:${target.port}: add --allow-net=127.0.0.2:${target.port}`,
+    );
+    assert.doesNotMatch(r.stdout, /errors +other/, "not recorded as a request error");
+  } finally {
+    await redirect.shutdown();
+    await target.close();
+    await removeRun(`${ROOT}${out}`);
   }
 });

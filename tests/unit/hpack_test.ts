@@ -299,6 +299,64 @@ Deno.test("HpackDecoder.decode() grows its table past 64 entries", () => {
   assert.deepEqual(d.decode(Uint8Array.from([0xff, 0x86, 0x01])), [["k0", "v0"]]);
 });
 
+/** nginx 1.22's response block: :status 200, then server, date, content-type, content-length indexed. */
+const NGINX_BLOCK =
+  "88 76 89 aa 63 55 e5 80 ae 21 2e 1f 61 96 e4 59 3e 94 00 94 be 52 28 20 09 c5 00" +
+  "0b 80 6a e3 2c a9 8b 46 ff 5f 87 49 7c a5 8a e8 19 aa 5c 01 32";
+
+/** nginx's block for another date: literals with indexing, static names, Huffman when shorter. */
+function nginxBlock(date: string): Uint8Array {
+  const out = [0x88];
+  for (const [index, value] of [[54, "nginx/1.22.1"], [33, date], [31, "text/plain"], [28, "2"]]) {
+    const octets = new TextEncoder().encode(value as string);
+    const coded = new Uint8Array(huffmanEncodedLength(octets));
+    huffmanEncode(octets, coded, 0);
+    if (coded.length < octets.length) {
+      out.push(0x40 | (index as number), 0x80 | coded.length, ...coded);
+    } else out.push(0x40 | (index as number), octets.length, ...octets);
+  }
+  return Uint8Array.from(out);
+}
+
+Deno.test("HpackDecoder.decodeStatus() replays a repeated block exactly as decoding it", () => {
+  const a = hex(NGINX_BLOCK);
+  assert.deepEqual(new HpackDecoder().decode(a)[2], ["date", "Wed, 02 Dec 2026 00:04:33 GMT"]);
+  assert.deepEqual(nginxBlock("Wed, 02 Dec 2026 00:04:33 GMT"), a);
+  // The same block one second later: another date of the same length.
+  const b = nginxBlock("Wed, 02 Dec 2026 00:04:34 GMT");
+  // A small table so that replays evict as the walk does.
+  const ours = new HpackDecoder(200);
+  const check = new HpackDecoder(200);
+  const sizeUpdate = Uint8Array.of(0x3f, 0xa9, 0x01); // 200
+  ours.decodeStatus(sizeUpdate);
+  check.decode(sizeUpdate);
+  for (let i = 0; i < 50; i++) {
+    const block = i % 7 < 4 ? a : b;
+    // Inside a larger buffer, as the frame reader hands it over.
+    const framed = new Uint8Array(block.length + 20);
+    framed.set(block, 9);
+    assert.equal(ours.decodeStatus(framed, 9, 9 + block.length), 200, `block ${i}`);
+    check.decode(block);
+    assert.deepEqual(ours.tableEntries(), check.tableEntries(), `block ${i}`);
+    assert.equal(ours.tableSize, check.tableSize);
+  }
+});
+
+Deno.test("HpackDecoder.decodeStatus() re-reads a block that refers to the dynamic table", () => {
+  const d = new HpackDecoder();
+  // Index 62: the newest dynamic entry, whatever it is at the time.
+  const newest = Uint8Array.of(0xbe);
+  d.decode(encodeLiteralWithIndexing(":status", "204"));
+  assert.equal(d.decodeStatus(newest), 204);
+  d.decode(encodeLiteralWithIndexing(":status", "503"));
+  assert.equal(d.decodeStatus(newest), 503);
+  // A literal naming a dynamic entry: name ":status" from index 62, value "302".
+  const named = Uint8Array.of(0x0f, 0x2f, 3, 0x33, 0x30, 0x32);
+  assert.equal(d.decodeStatus(named), 302);
+  d.decode(encodeLiteralWithIndexing("x-a", "1"));
+  assert.equal(d.decodeStatus(named), 0);
+});
+
 /** A literal with incremental indexing and a new name, no Huffman (short strings only). */
 function encodeLiteralWithIndexing(name: string, value: string): Uint8Array {
   const te = new TextEncoder();

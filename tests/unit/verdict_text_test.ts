@@ -112,3 +112,67 @@ Deno.test("formatSummary() and formatComparison() mark p99.9 at n=400 as the max
   assert.match(table, /p50 .* \d+\.\d% faster/);
   assert.doesNotMatch(table, / [+-]\d+\.\d%/, "no signed percentages");
 });
+
+Deno.test("renderHtmlReport() opens with the headline banner, static legends and readable notes", async () => {
+  const { renderHtmlReport } = await import("../../lib/report/html.ts");
+  const { buildChartData } = await import("../../lib/report/series.ts");
+  const html = renderHtmlReport({
+    title: "t",
+    generatedAt: "2026-01-01T00:00:00Z",
+    runs: [],
+    charts: buildChartData([]),
+    headline: [
+      { text: "SLA: PASS  p95<=800ms on optimized", verdict: "pass" },
+      { text: "A/B: optimized is faster than baseline by 92ms at P95", verdict: "improved" },
+    ],
+    notes: ["attribution:\n  connection setup: -2280ms"],
+  });
+  const banner = html.indexOf('id="headline"');
+  assert.ok(banner > 0 && banner < html.indexOf('id="runs"'), "the banner comes before the tables");
+  assert.match(html, /class="v-pass"><span class="verdict">SLA: PASS {2}p95&#60;=800ms/);
+  assert.match(html, /class="v-improved"><span class="verdict">A\/B: optimized is faster/);
+  assert.equal(
+    (html.match(/legend: \{ live: false \}/g) ?? []).length,
+    3,
+    "every chart's legend is static",
+  );
+  assert.match(html, /ul\.notes li \{ white-space: pre-wrap;/);
+  assert.match(html, /<li>attribution:\n {2}connection setup/);
+});
+
+Deno.test("htmlRunSummary() marks a P99 that fewer than 100 successes cannot resolve", async () => {
+  const { htmlRunSummary, renderHtmlReport } = await import("../../lib/report/html.ts");
+  const { buildChartData } = await import("../../lib/report/series.ts");
+  const rec = (i: number) => ({
+    id: i,
+    scheduledMs: i,
+    startedMs: i,
+    latencyMs: 10 + i,
+    ttfbMs: 1,
+    status: 200,
+    bytes: 1,
+    error: "" as const,
+    endMs: i + 10,
+    worker: 0,
+    warmup: false,
+  });
+  const small = htmlRunSummary(
+    "a",
+    "a.csv",
+    summarize(Array.from({ length: 50 }, (_, i) => rec(i))),
+  );
+  const big = htmlRunSummary(
+    "b",
+    "b.csv",
+    summarize(Array.from({ length: 100 }, (_, i) => rec(i))),
+  );
+  assert.equal(small.p99IsMax, true);
+  assert.equal(big.p99IsMax, false);
+  const html = renderHtmlReport({
+    title: "t",
+    generatedAt: "x",
+    runs: [small, big],
+    charts: buildChartData([]),
+  });
+  assert.equal((html.match(/\(= max\)/g) ?? []).length, 1);
+});
