@@ -116,11 +116,15 @@ export async function runRounds(
     const all = results.get(row) ?? [];
     const best: RoundResult[] = [];
     for (let round = 0; round < rounds; round++) {
-      const candidates = all.filter((r) => r.round === round && !invalid(r) && r.rps !== null);
-      candidates.sort((a, b) => b.rps! - a.rps!);
+      // The best configuration by req/s; a tool that reports no rate (the bare fetch script)
+      // has one configuration, which is then the best.
+      const candidates = all.filter((r) =>
+        r.round === round && !invalid(r) && (r.rps !== null || r.p50_ms !== null)
+      );
+      candidates.sort((a, b) => (b.rps ?? 0) - (a.rps ?? 0));
       if (candidates[0]) best.push(candidates[0]);
     }
-    const rps = best.map((r) => r.rps!);
+    const rps = best.map((r) => r.rps).filter((r): r is number => r !== null);
     const counts: Record<string, number> = {};
     for (const b of best) counts[b.config] = (counts[b.config] ?? 0) + 1;
     return {

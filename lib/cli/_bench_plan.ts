@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { HttpRequest } from "../client/types.ts";
-import { PROFILES } from "../client/types.ts";
+import { createClient } from "../client/mod.ts";
+import { requestDigest } from "../client/request_digest.ts";
+import { type Client, type ClientOptions, type HttpRequest, PROFILES } from "../client/types.ts";
 import type { BenchPlan } from "../load/bench_run.ts";
 import { parseShard, type Shard, shardSchedule, shardShare } from "../load/shard.ts";
 import type { Redactor } from "../redact.ts";
@@ -20,6 +21,8 @@ import {
   strs,
   type Values,
 } from "./_args.ts";
+import { reason } from "./_files.ts";
+import type { ProtocolDecision } from "./_protocol.ts";
 import { UsageError } from "./_usage_error.ts";
 import { confidenceOption, parseRules } from "./_verdicts.ts";
 
@@ -177,8 +180,29 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   };
 }
 
-/** The run-wide configuration (totals, not this shard's share), secrets redacted. */
-export function runConfig(
+/**
+ * The run-wide configuration (totals, not this shard's share), secrets
+ * redacted, with the protocol decision and the digest of the request.
+ */
+export async function runConfig(
+  plan: Plan,
+  request: HttpRequest,
+  redactor: Redactor,
+  values: Values,
+  protocol: ProtocolDecision["record"],
+): Promise<Record<string, unknown>> {
+  return {
+    ...flagConfig(plan, request, redactor, values),
+    protocol,
+    request_digest: await requestDigest({
+      ...request,
+      url: redactor.url(request.url),
+      headers: redactor.headers(request.headers).map(([n, v]) => [n, v] as [string, string]),
+    }),
+  };
+}
+
+function flagConfig(
   plan: Plan,
   request: HttpRequest,
   redactor: Redactor,
@@ -211,4 +235,44 @@ export function runConfig(
     out: plan.outPath,
     json: plan.jsonPath,
   };
+}
+
+/** The client of a planned run; a bad CA certificate or option is a usage error. */
+export function benchClient(
+  plan: Plan,
+  protocol: NonNullable<ClientOptions["protocol"]>,
+  redactor: Redactor,
+): Client {
+  try {
+    const clientOptions: ClientOptions = {
+      concurrency: plan.model === "open" ? plan.maxInFlight : plan.concurrency,
+      timeoutMs: plan.timeoutMs,
+      insecure: plan.insecure,
+    };
+    if (plan.caCerts.length) clientOptions.caCerts = plan.caCerts;
+    clientOptions.protocol = protocol;
+    if (plan.connections !== undefined) clientOptions.connections = plan.connections;
+    if (plan.streams !== undefined) clientOptions.streams = plan.streams;
+    return createClient(plan.profile, clientOptions);
+  } catch (err) {
+    throw new UsageError(
+      `Cannot set up the ${plan.profile} client: ${
+        redactor.text(reason(err))
+      }; check --ca-cert and --client`,
+    );
+  }
+}
+
+/** `--out` (a timestamped CSV in results/ by default, `null` with `--no-csv`) and `--json`. */
+export function outputPaths(values: Values): { outPath: string | null; jsonPath: string | null } {
+  const outPath = values["no-csv"] ? null : str(values, "out") ??
+    `results/bench-${new Date().toISOString().replace(/[:.]/g, "-")}.csv`;
+  if (values["no-csv"] && str(values, "out") !== undefined) {
+    throw new UsageError("Cannot combine --out with --no-csv: keep one of them");
+  }
+  const jsonPath = str(values, "json") ?? null;
+  if (outPath !== null && outPath === jsonPath) {
+    throw new UsageError(`--out and --json both point at ${outPath}: give them different files`);
+  }
+  return { outPath, jsonPath };
 }

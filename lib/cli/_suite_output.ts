@@ -28,6 +28,7 @@ import { writeOutput } from "./_files.ts";
 import type { mockConfigFromValues } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
 import type { ProtocolDecision } from "./_protocol.ts";
+import type { SuiteFiles } from "./_suite_files.ts";
 import { meanVerdict, slaRows } from "./_verdicts.ts";
 
 /** What the suite was asked for and decided, as the output records it. */
@@ -35,7 +36,7 @@ export interface SuiteOutputContext {
   /** The user's URL (its request and redaction), or `null` for the mock. */
   target: { request: HttpRequest; redactor: Redactor } | null;
   decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>>;
-  files: { baseline: string; optimized: string; report: string; html: string };
+  files: SuiteFiles;
   junitPath: string | undefined;
   mockConfig: ReturnType<typeof mockConfigFromValues> | null;
   requests: number;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createClient, PROFILES } from "../client/mod.ts";
+import { type Client, PROFILES } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
@@ -17,9 +17,11 @@ import type { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import {
+  benchClient,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUESTS,
+  outputPaths,
   type Plan,
   planRun,
   runConfig,
@@ -27,7 +29,7 @@ import {
 import { benchReport } from "./_bench_text.ts";
 import { checkWritable, reason } from "./_files.ts";
 import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
-import { useColor } from "./_output.ts";
+import { stderrStream, useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
 import { translateHabits } from "./_habits.ts";
@@ -39,7 +41,6 @@ import {
   type ProtocolDecision,
 } from "./_protocol.ts";
 import { probeProtocol } from "../client/probe.ts";
-import { requestDigest } from "../client/request_digest.ts";
 
 const TASK_HINT = { task: "deno task bench" };
 
@@ -234,15 +235,7 @@ export async function bench(args: string[]): Promise<number> {
   const plan0 = planRun(values);
   const { request, redactor, caCerts } = await requestFromFlags(positionals[0]!, values, TASK_HINT);
   // 2. Output paths, before any file is created.
-  const outPath = values["no-csv"] ? null : str(values, "out") ??
-    `results/bench-${new Date().toISOString().replace(/[:.]/g, "-")}.csv`;
-  if (values["no-csv"] && str(values, "out") !== undefined) {
-    throw new UsageError("Cannot combine --out with --no-csv: keep one of them");
-  }
-  const jsonPath = str(values, "json") ?? null;
-  if (outPath !== null && outPath === jsonPath) {
-    throw new UsageError(`--out and --json both point at ${outPath}: give them different files`);
-  }
+  const { outPath, jsonPath } = outputPaths(values);
   const write: [string, string][] = [];
   if (jsonPath !== null && jsonPath !== "-") write.push([jsonPath, "--json"]);
   if (outPath !== null) write.push([outPath, "--out"]);
@@ -267,36 +260,8 @@ export async function bench(args: string[]): Promise<number> {
   if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
   const plan: Plan = { ...plan0, profile: decision.client, caCerts, outPath, jsonPath };
   // 3. The client (a bad CA certificate fails here, still before any file).
-  let client;
-  try {
-    const clientOptions: Parameters<typeof createClient>[1] = {
-      concurrency: plan.model === "open" ? plan.maxInFlight : plan.concurrency,
-      timeoutMs: plan.timeoutMs,
-      insecure: plan.insecure,
-    };
-    if (caCerts.length) clientOptions.caCerts = caCerts;
-    clientOptions.protocol = decision.protocol;
-    if (plan.connections !== undefined) clientOptions.connections = plan.connections;
-    if (plan.streams !== undefined) clientOptions.streams = plan.streams;
-    client = createClient(plan.profile, clientOptions);
-  } catch (err) {
-    throw new UsageError(
-      `Cannot set up the ${plan.profile} client: ${
-        redactor.text(reason(err))
-      }; check --ca-cert and --client`,
-    );
-  }
-  const config = {
-    ...runConfig(plan, request, redactor, values),
-    protocol: decision.record,
-    request_digest: await requestDigest({
-      ...request,
-      url: redactor.url(request.url),
-      headers: redactor.headers(request.headers).map((
-        [n, v]: readonly [string, string],
-      ) => [n, v] as [string, string]),
-    }),
-  };
+  const client = benchClient(plan, decision.protocol, redactor);
+  const config = await runConfig(plan, request, redactor, values, decision.record);
   let meta: RunMeta | null = null;
   if (outPath !== null) meta = await buildRunMeta(config, plan.shard, plan.runId);
   return await execute(plan, request, client, redactor, config, meta, decision);
@@ -305,7 +270,7 @@ export async function bench(args: string[]): Promise<number> {
 async function execute(
   plan: Plan,
   request: Parameters<typeof runBench>[0]["request"],
-  client: ReturnType<typeof createClient>,
+  client: Client,
   redactor: Redactor,
   config: Record<string, unknown>,
   meta: RunMeta | null,
@@ -314,11 +279,7 @@ async function execute(
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
   const progress = new ProgressLine({
-    stream: {
-      isTerminal: () => Deno.stderr.isTerminal(),
-      writeSync: (p) => Deno.stderr.writeSync(p),
-      columns: () => Deno.consoleSize().columns,
-    },
+    stream: stderrStream(),
     enabled: !plan.quiet,
     total: plan.requests === Infinity ? null : plan.requests + warmupCount,
     durationMs: plan.durationMs === undefined ? null : plan.durationMs + warmupMs,

@@ -9,7 +9,6 @@ import { probeProtocol } from "../client/probe.ts";
 import { PROFILES } from "../client/types.ts";
 import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
-import { metaPath } from "../records/run_meta.ts";
 import {
   durationOption,
   formatOptions,
@@ -20,13 +19,12 @@ import {
   strs,
   type Values,
 } from "./_args.ts";
-import { claimOutput } from "./_files.ts";
 import { translateHabits } from "./_habits.ts";
 import { ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
-import { checkPermissions } from "./_permissions.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
+import { claimSuiteFiles } from "./_suite_files.ts";
 import { suiteOutput } from "./_suite_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
@@ -271,31 +269,7 @@ export async function suite(args: string[]): Promise<number> {
   const quiet = values.quiet === true;
   const verbose = values.verbose === true && !quiet;
   const progress = (s: string) => verbose && console.log(s);
-  const files = {
-    baseline: `${outDir}/latency_baseline.csv`,
-    optimized: `${outDir}/latency_optimized.csv`,
-    report: `${outDir}/comparison_report.json`,
-    html: `${outDir}/report.html`,
-  };
-  await checkPermissions({
-    ...(target ? { net: [target.request.url] } : { listen: ["127.0.0.1"] }),
-    write: [
-      ...Object.values(files).map((f) => [f, "--out-dir"] as [string, string]),
-      [metaPath(files.baseline), "--out-dir"],
-      [metaPath(files.optimized), "--out-dir"],
-      ...(junitPath === undefined ? [] : [[junitPath, "--junit"] as [string, string]]),
-    ],
-  }, { task: "deno task run" });
-  try {
-    await Deno.mkdir(outDir, { recursive: true });
-  } catch (err) {
-    throw new UsageError(
-      `Cannot create ${outDir}: ${(err as Error).message.split("\n")[0]}; choose --out-dir`,
-    );
-  }
-  await claimOutput(files.html, "report");
-  if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
-  for (const p of [files.baseline, files.optimized]) await Deno.remove(metaPath(p)).catch(() => {});
+  const files = await claimSuiteFiles(outDir, junitPath, target?.request.url ?? null);
   if (ladder) {
     // Against a URL the HTTP/2 rung runs only when the server offers HTTP/2.
     const probe = target
