@@ -110,7 +110,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       sla: confidence === "off" ? "off" : confidence,
       sla_bounds: confidence === "off"
         ? "point estimate (no bounds)"
-        : "one-sided order-statistic bounds at this level (lib/confidence.ts)",
+        : "one-sided order-statistic bounds at this level (lib/stats/confidence.ts)",
       p95_intervals: p95,
     },
     bootstrap,

@@ -145,3 +145,11 @@ Deno.test(`lib/ imports mock/ only through ${SEAM}`, () => {
   assert.ok(crossings.length > 0, "the seam exists");
   assert.deepEqual([...new Set(crossings)], [SEAM]);
 });
+
+Deno.test("no file in lib/cli/ is over 350 lines (a command is flags plus one call)", () => {
+  const long = lib.filter((f) => f.startsWith("lib/cli/"))
+    .map((f) => [f, sources.get(f)!.split("\n").length - 1] as const)
+    .filter(([, n]) => n > 350)
+    .map(([f, n]) => `${f}: ${n} lines`);
+  assert.deepEqual(long, []);
+});
