@@ -15,6 +15,8 @@ import { HELP as MERGE_HELP, merge } from "./lib/cli/merge.ts";
 import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
 import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
 import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
+import { CsvWriteError } from "./lib/records/csv_writer.ts";
+import { WriteError } from "./lib/records/write_error.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
 import { TOOL } from "./lib/version.ts";
 import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
@@ -85,6 +87,11 @@ export async function main(args: string[]): Promise<number> {
     if (isPermissionError(err)) {
       console.error(`tailgate ${name}: ${permissionMessage(err)}`);
       return 2;
+    }
+    if (err instanceof WriteError || err instanceof CsvWriteError) {
+      // A disk that filled up or a device that refuses writes: the run itself failed.
+      console.error(`tailgate ${name}: ${err.message}`);
+      return 4;
     }
     throw err;
   }

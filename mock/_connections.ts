@@ -1,13 +1,13 @@
 /**
  * Connection accounting for the mock, pure (time is passed in).
  *
- * Deno.serve gives the handler no connection id, only the peer's address, so
- * a connection is identified by its (remote address, remote port) pair: a
- * pair not seen before is a new connection. Limits: when the client's OS
- * reuses an ephemeral port for a later connection (after cycling through
- * its ~28k ports) that connection is taken for the old one, so keys are kept
- * in a bounded LRU of {@linkcode MAX_TRACKED} entries; an evicted key seen
- * again counts as new.
+ * A connection is identified by the connection itself: the server hands
+ * every request an object made once per accepted connection (see
+ * `_serve_conns.ts` and `_raw_http1.ts`), and state is kept in a WeakMap on
+ * it. Never by the peer's address and port: clients reuse ephemeral ports
+ * under churn, so 6,000 fresh connections can arrive from 5,300 distinct
+ * ports. A request with no connection object (e.g. `app.request()` in tests
+ * without one) counts as an unknown peer.
  *
  * HTTP version: Deno.serve does not expose it either. A connection is
  * taken as HTTP/2 when two requests on it overlap in time (HTTP/1.1 clients
@@ -18,9 +18,6 @@
  *
  * @module
  */
-
-/** Connections remembered at most. */
-export const MAX_TRACKED = 65_536;
 
 /** HTTP versions the mock can tell apart. */
 export type HttpVersion = "HTTP/1.1" | "HTTP/2";
@@ -38,8 +35,8 @@ interface Conn {
 
 /** What entering a request decided. */
 export interface ConnectionEntry {
-  /** Connection key, `null` when the peer is unknown. */
-  key: string | null;
+  /** The connection, `null` when the peer is unknown. */
+  key: object | null;
   /** Whether this request opened the connection. */
   isNew: boolean;
   /** How long this request waits for the connection's setup to finish, in ms. */
@@ -79,7 +76,7 @@ function bucketLabel(i: number): string {
 
 /** Tracks connections across runs and counts them per run. */
 export class ConnectionTracker {
-  #conns = new Map<string, Conn>();
+  #conns = new WeakMap<object, Conn>();
   #epoch = 0;
   #opened = 0;
   #seen = 0;
@@ -91,11 +88,11 @@ export class ConnectionTracker {
   #requestVersions: Record<HttpVersion, number> = { "HTTP/1.1": 0, "HTTP/2": 0 };
 
   /**
-   * Registers a request arriving at monotonic time `now` from `peer`
-   * (`null` when unknown). A new connection is ready `setupMs` after its
+   * Registers a request arriving at monotonic time `now` on connection
+   * `peer` (the server's per-connection object; `null` when unknown). A new connection is ready `setupMs` after its
    * first request arrives; every request on it before then waits the rest.
    */
-  enter(peer: string | null, now: number, setupMs: number, hasHost: boolean): ConnectionEntry {
+  enter(peer: object | null, now: number, setupMs: number, hasHost: boolean): ConnectionEntry {
     if (peer === null) {
       this.#unknown++;
       return { key: null, isNew: false, setupWaitMs: 0, version: null };
@@ -111,10 +108,8 @@ export class ConnectionTracker {
         version: "HTTP/1.1",
       };
       this.#opened++;
-    } else {
-      this.#conns.delete(peer); // re-insert below: most recently used last
+      this.#conns.set(peer, conn);
     }
-    this.#conns.set(peer, conn);
     if (conn.epoch !== this.#epoch) {
       conn.epoch = this.#epoch;
       conn.requests = 0;
@@ -133,7 +128,6 @@ export class ConnectionTracker {
     this.#requests++;
     this.#requestVersions[conn.version]++;
     if (conn.requests > this.#max) this.#max = conn.requests;
-    this.#evict();
     return {
       key: peer,
       isNew,
@@ -143,7 +137,7 @@ export class ConnectionTracker {
   }
 
   /** Marks a request on `key` as finished. */
-  leave(key: string | null): void {
+  leave(key: object | null): void {
     if (key === null) return;
     const conn = this.#conns.get(key);
     if (conn && conn.inFlight > 0) conn.inFlight--;
@@ -185,14 +179,5 @@ export class ConnectionTracker {
   #bump(i: number, d: number): void {
     while (this.#buckets.length <= i) this.#buckets.push(0);
     this.#buckets[i] = (this.#buckets[i] ?? 0) + d;
-  }
-
-  #evict(): void {
-    // Bounded: at most one insertion happened since the last call.
-    while (this.#conns.size > MAX_TRACKED) {
-      const oldest = this.#conns.keys().next();
-      if (oldest.done) break;
-      this.#conns.delete(oldest.value);
-    }
   }
 }

@@ -4,7 +4,7 @@
  * any response byte and write malformed responses.
  *
  * Scope: plain TCP, HTTP/1.0 and 1.1, keep-alive, `content-length` and
- * chunked request bodies, no pipelining beyond reading ahead, no TLS, no
+ * chunked request bodies, pipelined requests answered in order, no TLS, no
  * HTTP/2. The status line and headers are written together with the first
  * body byte, so a body stream that fails before its first byte becomes a
  * connection closed with nothing written (a true "reset before any byte";
@@ -31,7 +31,12 @@ export interface RawServeOptions {
   maxHeadBytes?: number;
 }
 
-type Handler = (req: Request, remoteAddr: Deno.NetAddr) => Promise<Response> | Response;
+/** `connection` is one object per accepted connection: its identity for the stats. */
+type Handler = (
+  req: Request,
+  remoteAddr: Deno.NetAddr,
+  connection: object,
+) => Promise<Response> | Response;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -282,6 +287,7 @@ async function serveConn(
 ): Promise<void> {
   const r = new ConnReader(conn);
   const remote = conn.remoteAddr as Deno.NetAddr;
+  const identity = {};
   // Bounded by the connection: each iteration serves one request or returns.
   while (true) {
     const rawHead = await r.readUntil(CRLFCRLF, options.maxHeadBytes ?? 64 * 1024);
@@ -329,7 +335,9 @@ async function serveConn(
     const url = target.startsWith("/") ? `http://${host}${target}` : target;
     const gone = new AbortController();
     // Watch for the client leaving while the handler runs (a read that returns data just buffers it).
-    const watch = r.fill().then((more) => {
+    // With a pipelined request already buffered there is nothing to watch: reading more would wait
+    // for bytes a pipelining client only sends after its answers.
+    const watch = r.buffered > 0 ? Promise.resolve() : r.fill().then((more) => {
       if (!more) gone.abort();
     });
     let req: Request;
@@ -341,7 +349,7 @@ async function serveConn(
       await writeAll(conn, plain(400, "Malformed request"));
       return;
     }
-    const res = await handler(req, remote);
+    const res = await handler(req, remote, identity);
     const fault = wireFaults.get(res);
     if (fault?.kind === "malformed" && fault.bytes) {
       await res.body?.cancel().catch(() => {});

@@ -12,7 +12,12 @@
  * - `GET /stats` — what the server saw in this run (`?reset=1` also starts a new run).
  * - `POST /stats/reset` — starts a new run and returns the finished run's stats.
  * - `GET`/`POST /admin/faults` — reads or changes the fault schedule (JSON of
- *   rates, e.g. `{"resetRate":0.1}`); off when the server is public.
+ *   rates, e.g. `{"resetRate":0.1}`, sent as `application/json`).
+ *
+ * Resetting and `/admin` are off when the server is public, and refuse
+ * (403) a request from a web page of another origin (`Origin` not this
+ * server, or `Sec-Fetch-Site: cross-site`), so a page open in a local
+ * browser cannot change the mock.
  *
  * Faults (each a rate, at most one per request, drawn from the seeded
  * stream): 500 after the service time, 503 and 429 at once, reset, cut,
@@ -83,9 +88,11 @@ const FAULT_SETTING_KEYS: readonly (keyof FaultSettings)[] = [
   "slowBodyMs",
 ];
 
-/** What the server passes to `app.fetch` as env: the peer of the request's connection. */
+/** What the server passes to `app.fetch` as env: the request's connection and its peer. */
 export interface MockBindings {
   remoteAddr?: Deno.Addr;
+  /** One object per connection (made when it was accepted): what connection stats count. */
+  connection?: object;
 }
 
 /** The Hono env type of the mock app. */
@@ -111,7 +118,7 @@ export interface MockStats {
 
 /** The mock app and its controls. */
 export interface MockApp {
-  /** The Hono app; serve it with `app.fetch(request, { remoteAddr })`. */
+  /** The Hono app; serve it with `app.fetch(request, { remoteAddr, connection })`. */
   app: Hono<MockEnv>;
   /** The active configuration (fault settings change with {@linkcode MockApp.setFaults}). */
   readonly config: Readonly<MockConfig>;
@@ -145,12 +152,8 @@ const WORDS = [
   "tail",
 ];
 
-function peerKey(env: MockBindings | undefined): string | null {
-  const addr = env?.remoteAddr;
-  if (!addr || (addr.transport !== "tcp" && addr.transport !== "udp")) return null;
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+function peerKey(env: MockBindings | undefined): object | null {
+  return env?.connection ?? null;
 }
 
 async function readLimited(req: Request, limit: number): Promise<Uint8Array | null> {
@@ -260,6 +263,25 @@ function parseFaultUpdate(raw: Uint8Array): Partial<FaultSettings> | string {
     update[k as keyof FaultSettings] = v;
   }
   return update;
+}
+
+/**
+ * Why a control request must be refused: it comes from a web page of another
+ * origin (its `Origin` is not this server, or the browser marks it
+ * cross-site). `null` for same-origin and non-browser callers.
+ */
+function foreignCaller(req: Request): string | null {
+  const site = req.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin" && site !== "none") {
+    return `a ${site} request from a web page`;
+  }
+  const origin = req.headers.get("origin");
+  if (origin === null) return null;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch { /* "null" or garbage: foreign */ }
+  return host === new URL(req.url).host ? null : `a request from another origin (${origin})`;
 }
 
 /**
@@ -421,14 +443,37 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.post("/api", api);
   app.get("/api", api);
   app.get("/health", (c) => c.json({ ok: true }));
+  // Controls that change state answer only same-origin callers: a web page open in a local
+  // browser must not reset the stats or change the faults (CSRF).
+  app.use("/admin/*", async (c, next) => {
+    const why = foreignCaller(c.req.raw);
+    if (why !== null) return c.json({ error: `Forbidden: ${why}` }, 403);
+    await next();
+  });
   app.get("/stats", (c) => {
     const reset1 = c.req.query("reset");
-    return c.json(reset1 === "1" || reset1 === "true" ? reset() : stats());
+    if (reset1 !== "1" && reset1 !== "true") return c.json(stats());
+    const why = admin ? foreignCaller(c.req.raw) : "resetting the stats is off on a public mock";
+    if (why !== null) return c.json({ error: `Forbidden: ${why}` }, 403);
+    return c.json(reset());
   });
-  app.post("/stats/reset", (c) => c.json(reset()));
   if (admin) {
+    app.post("/stats/reset", (c) => {
+      const why = foreignCaller(c.req.raw);
+      if (why !== null) return c.json({ error: `Forbidden: ${why}` }, 403);
+      return c.json(reset());
+    });
     app.get("/admin/faults", (c) => c.json(faultSettings(config)));
     app.post("/admin/faults", async (c) => {
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (type !== "application/json") {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return c.json({
+          error: `Unsupported media type: send the fault settings as application/json, got "${
+            type || "none"
+          }"`,
+        }, 415);
+      }
       const raw = await readLimited(c.req.raw, 64 * 1024);
       if (raw === null) {
         return c.json({ error: "Request body too large: limit is 65536 bytes" }, 413);

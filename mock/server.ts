@@ -1,8 +1,10 @@
 /**
  * Serves the mock app on a real socket. Two transports, one app:
- * - `Deno.serve` (default): HTTP/1.1 and h2c (prior knowledge) on plain TCP,
- *   ALPN `h2`/`http/1.1` with TLS. Cannot write malformed HTTP, and on
- *   HTTP/1.1 a "reset" fault arrives after the response headers.
+ * - Deno's HTTP server (default, `_serve_conns.ts`): HTTP/1.1 and h2c
+ *   (prior knowledge) on plain TCP, ALPN `h2`/`http/1.1` with TLS, served
+ *   per accepted connection so each request knows its connection. Cannot
+ *   write malformed HTTP, and on HTTP/1.1 a "reset" fault arrives after the
+ *   response headers.
  * - raw HTTP/1.1 (`raw: true`): a small server over `Deno.listen` that owns
  *   the socket, so resets happen before any byte and malformed responses
  *   are possible. Plain HTTP/1.1 only.
@@ -11,6 +13,7 @@
  */
 import { createMockApp, InjectedFault, type MockApp, type MockOptions } from "./app.ts";
 import { serveRawHttp1 } from "./_raw_http1.ts";
+import { serveConnections } from "./_serve_conns.ts";
 
 /** Options of {@linkcode serveMock}: the mock's options plus where to listen. */
 export interface ServeMockOptions extends MockOptions {
@@ -117,26 +120,23 @@ export function serveMock(options: ServeMockOptions = {}): MockServer {
   if (options.raw) {
     const raw = serveRawHttp1(
       { hostname: bind, port: options.port ?? 0, maxBodyBytes: mock.config.maxBodyBytes },
-      async (req, remoteAddr) => await mock.app.fetch(req, { remoteAddr }),
+      async (req, remoteAddr, connection) => await mock.app.fetch(req, { remoteAddr, connection }),
     );
     return make(raw.addr.port, "http", () => raw.close());
   }
 
-  const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-    mock.app.fetch(req, { remoteAddr: info.remoteAddr });
-  const common = {
+  const server = serveConnections({
     hostname: bind,
     port: options.port ?? 0,
-    onListen: () => {},
+    ...(options.cert !== undefined && options.key !== undefined
+      ? { cert: options.cert, key: options.key }
+      : {}),
     // Injected faults fail body streams on purpose; anything else is a real bug worth a line.
     onError: (err: unknown) => {
       if (!(err instanceof InjectedFault)) console.error(`tailgate mock: ${String(err)}`);
       return new Response("Internal Server Error", { status: 500 });
     },
-  };
-  const server = options.cert !== undefined && options.key !== undefined
-    ? Deno.serve({ ...common, cert: options.cert, key: options.key }, handler)
-    : Deno.serve(common, handler);
+  }, (req, info) => mock.app.fetch(req, info));
   return make(
     server.addr.port,
     options.cert !== undefined ? "https" : "http",

@@ -5,7 +5,11 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { dirname } from "../path.ts";
+import { metaPath } from "../records/run_meta.ts";
+import { sameFile } from "../records/same_file.ts";
+import { WriteError } from "../records/write_error.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Why a file operation failed, in a few words (permissions named with the fix). */
@@ -56,14 +60,69 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
  * long run does not end in a write error.
  */
 export async function claimOutput(path: string, flag: string): Promise<void> {
-  await writeOutput(path, "", flag);
+  try {
+    await Deno.writeTextFile(path, "");
+  } catch (err) {
+    throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
+  }
 }
 
-/** Writes a report file, as a UsageError naming the flag on failure. */
+/**
+ * Writes a report file claimed before. A failure now (disk full, a device
+ * that refuses writes) is the run failing: a {@linkcode WriteError}, exit 4.
+ */
 export async function writeOutput(path: string, text: string, flag: string): Promise<void> {
   try {
     await Deno.writeTextFile(path, text);
   } catch (err) {
-    throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
+    }
+    throw new WriteError(path, err, flag);
   }
+}
+
+/**
+ * Refuses outputs that would overwrite an input or each other: the same file
+ * by device and inode (so `./in.csv`, a hard link or a symlink count), or by
+ * name when it does not exist yet. Call before anything is written.
+ */
+export async function refuseOverwrites(
+  outputs: readonly (readonly [path: string | null | undefined, flag: string])[],
+  inputs: readonly (readonly [path: string, what: string])[], // what: "the input in.csv"
+): Promise<void> {
+  const outs = outputs.filter((o): o is readonly [string, string] => typeof o[0] === "string");
+  for (const [out, flag] of outs) {
+    for (const [input, what] of inputs) {
+      if (resolve(out) === resolve(input) || await sameFile(out, input)) {
+        throw new UsageError(
+          `Cannot write ${flag} ${out}: it is ${what}, which would be destroyed; choose another path`,
+        );
+      }
+    }
+  }
+  for (let i = 0; i < outs.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, fa] = outs[i]!;
+      const [b, fb] = outs[j]!;
+      if (resolve(a) === resolve(b) || await sameFile(a, b)) {
+        throw new UsageError(`${fb} and ${fa} both point at ${a}: give them different files`);
+      }
+    }
+  }
+}
+
+/**
+ * Refuses `--json` at the `--out` CSV or at its sidecar `<out>.meta.json`:
+ * overwriting the sidecar would make `merge` refuse the CSV later.
+ */
+export async function refuseSidecarOverwrite(
+  jsonPath: string | null,
+  outPath: string | null,
+): Promise<void> {
+  if (outPath === null || jsonPath === null || jsonPath === "-") return;
+  await refuseOverwrites([[jsonPath, "--json"]], [
+    [outPath, `the --out CSV ${outPath}`],
+    [metaPath(outPath), `the sidecar of --out ${outPath}`],
+  ]);
 }

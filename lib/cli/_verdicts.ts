@@ -63,6 +63,14 @@ export async function readRun(path: string, wants: LoadWants = {}): Promise<Load
   }
 }
 
+/** The one line for a run with no measured request: no data is no verdict (exit 3). */
+export function noDataLine(run: Pick<LoadedRun, "path" | "format">): string {
+  const what = run.format === "k6"
+    ? "no http_req_duration samples"
+    : "only a header, or only warm-up rows";
+  return `${run.path} holds no measured request (${what}): nothing to judge, so no verdict`;
+}
+
 /** Parses SLA rules, as a UsageError on a bad one. */
 export function parseRules(texts: string[]): SlaRule[] {
   return texts.map((t) => {

@@ -11,7 +11,7 @@
 import { type Client, PROFILES } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
-import { CsvWriter } from "../records/csv_writer.ts";
+import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
 import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
@@ -27,7 +27,7 @@ import {
   runConfig,
 } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
-import { checkWritable, reason } from "./_files.ts";
+import { checkWritable, reason, refuseSidecarOverwrite, writeOutput } from "./_files.ts";
 import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
 import { stderrStream, useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
@@ -236,6 +236,7 @@ export async function bench(args: string[]): Promise<number> {
   const { request, redactor, caCerts } = await requestFromFlags(positionals[0]!, values, TASK_HINT);
   // 2. Output paths, before any file is created.
   const { outPath, jsonPath } = outputPaths(values);
+  await refuseSidecarOverwrite(jsonPath, outPath);
   const write: [string, string][] = [];
   if (jsonPath !== null && jsonPath !== "-") write.push([jsonPath, "--json"]);
   if (outPath !== null) write.push([outPath, "--out"]);
@@ -310,6 +311,7 @@ async function execute(
         await Deno.remove(metaPath(outPath)).catch(() => {});
         return await CsvWriter.create(outPath);
       } catch (err) {
+        if (err instanceof CsvWriteError) throw err; // opened, but the disk refused: exit 4
         throw new UsageError(`Cannot write --out ${outPath}: ${reason(err)}; choose another path`);
       }
     },
@@ -338,7 +340,7 @@ async function execute(
     console.log(redactor.text([title, decision.line, ...rest].join("\n")));
   }
   if (plan.jsonPath !== null && plan.jsonPath !== "-") {
-    await Deno.writeTextFile(plan.jsonPath, redactor.text(JSON.stringify(doc, null, 2)) + "\n");
+    await writeOutput(plan.jsonPath, redactor.text(JSON.stringify(doc, null, 2)) + "\n", "--json");
   }
   return code;
 }

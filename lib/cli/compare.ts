@@ -14,7 +14,7 @@ import { renderJunitReport } from "../report/junit.ts";
 import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { failedRunLine, requestDifferences } from "./_comparable.ts";
@@ -29,7 +29,7 @@ async function sidecar(csvPath: string): Promise<RunMeta | null> {
     return null;
   }
 }
-import { bootstrapOptions, formatLine, meanVerdict, readRun } from "./_verdicts.ts";
+import { bootstrapOptions, formatLine, meanVerdict, noDataLine, readRun } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: {
@@ -191,8 +191,18 @@ export async function compare(args: string[]): Promise<number> {
   const junitPath = str(values, "junit");
   const mock = await readMockStats(mockPaths);
   const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
+  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [
+    [pa, `run A ${pa}`],
+    [pb, `run B ${pb}`],
+  ]);
   const ra = await readRun(pa, wants);
   const rb = await readRun(pb, wants);
+  for (const run of [ra, rb]) {
+    if (run.builder.count === 0) {
+      console.error(`tailgate compare: ${noDataLine(run)}`);
+      return 3;
+    }
+  }
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const a = ra.builder.summary();

@@ -5,11 +5,18 @@ import { renderJunitReport } from "../report/junit.ts";
 import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
-import { claimOutput, writeOutput } from "./_files.ts";
+import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { checkPermissions, flaggedPaths } from "./_permissions.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { confidenceOption, formatLine, parseRules, readRun, slaRows } from "./_verdicts.ts";
+import {
+  confidenceOption,
+  formatLine,
+  noDataLine,
+  parseRules,
+  readRun,
+  slaRows,
+} from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
   json: { type: "boolean", help: "Print the summary as one JSON object" },
@@ -69,7 +76,15 @@ export async function report(args: string[]): Promise<number> {
   await checkPermissions(
     { read: [path], write: flaggedPaths(values, ["html", "junit"]) },
   );
+  await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [[
+    path,
+    `the input ${path}`,
+  ]]);
   const run = await readRun(path, { records: htmlPath !== undefined });
+  if (run.builder.count === 0) {
+    console.error(`tailgate report: ${noDataLine(run)}`);
+    return 3;
+  }
   if (htmlPath !== undefined) await claimOutput(htmlPath, "--html");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const summary = run.builder.summary();

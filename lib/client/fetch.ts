@@ -80,6 +80,7 @@ export class FetchClient implements Client {
       method: req.method,
       headers: req.headers as [string, string][],
       signal: controller.signal,
+      redirect: "manual", // one rule for every profile: a 3xx is the answer (docs/failures.md)
     };
     if (req.body !== null) init.body = req.body;
     const httpClient = own ?? this.#shared;

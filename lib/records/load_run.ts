@@ -9,9 +9,8 @@
  *
  * @module
  */
-import { detectFormat, type ResultFormat } from "./formats/detect_format.ts";
-import { readResults } from "./formats/read_results.ts";
-import { readRecordBatches } from "./read_records.ts";
+import type { ResultFormat } from "./formats/detect_format.ts";
+import { openResults } from "./open_results.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
 import { SummaryBuilder } from "../stats/summary.ts";
 
@@ -37,24 +36,10 @@ export interface LoadedRun {
   intervals: { starts: Float64Array; latencies: Float64Array } | null;
 }
 
-const SNIFF_BYTES = 64 * 1024;
-
 /** A SyntaxError that names the file it came from. */
 function withPath(path: string, err: unknown): unknown {
   if (!(err instanceof SyntaxError) || err.message.includes(path)) return err;
   return new SyntaxError(`${err.message} (in ${path})`);
-}
-
-async function sniff(path: string): Promise<string> {
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(SNIFF_BYTES);
-  let filled = 0;
-  while (filled < buf.length) {
-    const n = await file.read(buf.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return new TextDecoder().decode(buf.subarray(0, filled));
 }
 
 /**
@@ -125,11 +110,13 @@ export class RunKeeper {
 
 /**
  * Reads a latency CSV written by tailgate, hey, vegeta, oha or k6, detecting
- * the format from its first line. tailgate CSVs stream in batches (a
- * million rows in about a second); other formats are read whole.
+ * the format from its first line. Every format streams in batches, from one
+ * open of the file, so pipes and FIFOs work and memory does not grow with
+ * the file (beyond what `wants` keeps).
  *
- * @throws {SyntaxError} when the file is empty, its header is not one of the
- * known formats, or a row is malformed (the message names the path).
+ * @throws {EmptyFileError} (a SyntaxError) when the file has no non-blank line.
+ * @throws {SyntaxError} when its header is not one of the known formats, or
+ * a row is malformed or implausible (the message names the path).
  *
  * @example
  * ```ts ignore
@@ -139,28 +126,12 @@ export class RunKeeper {
  * ```
  */
 export async function loadRun(path: string, wants: LoadWants = {}): Promise<LoadedRun> {
-  const head = await sniff(path);
-  if (head.replace(/^\ufeff/, "").trim() === "") {
-    throw new SyntaxError(`Cannot read ${path}: the file is empty; pass a CSV with a header row`);
-  }
-  const format = detectFormat(head);
-  if (format === null) {
-    const first = head.replace(/^\ufeff/, "").trimStart().split("\n", 1)[0]?.replace(/\r$/, "")
-      .slice(0, 120);
-    throw new SyntaxError(
-      `Cannot read ${path}: unrecognized header "${first}"; expected a CSV from tailgate, hey (-o csv), vegeta (encode -to csv), oha (--output-format csv) or k6 (--out csv)`,
-    );
-  }
+  // One open, one pass: a FIFO or `<(cat run.csv)` cannot be read twice.
+  const run = await openResults(path);
+  const { format, notes } = run;
   const keep = new RunKeeper(wants);
-  let notes: string[] = [];
   try {
-    if (format === "tailgate") {
-      for await (const batch of readRecordBatches(path)) for (const r of batch) keep.add(r);
-    } else {
-      const read = readResults(await Deno.readTextFile(path), format);
-      notes = read.notes;
-      for (const r of read.records) keep.add(r);
-    }
+    for await (const batch of run.batches) for (const r of batch) keep.add(r);
   } catch (err) {
     throw withPath(path, err);
   }

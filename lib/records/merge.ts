@@ -24,10 +24,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { CsvWriter } from "./csv_writer.ts";
-import { readRecordBatches } from "./read_records.ts";
+import { CsvWriteError, CsvWriter } from "./csv_writer.ts";
+import { sameFile } from "./same_file.ts";
+import { WriteError } from "./write_error.ts";
+import { Column } from "./formats/rows.ts";
+import { DuplicateIdError, readRecordBatches } from "./read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
-import { coveredWorkers, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
+import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
 
 /**
  * The inputs are not one run, or not mergeable as given. A `TypeError`, so
@@ -80,29 +83,38 @@ interface Scanned extends MergedInput {
   spilled: boolean;
 }
 
-function sameFile(a: string, b: string): boolean {
+function samePath(a: string, b: string): boolean {
   return resolve(a) === resolve(b);
+}
+
+/**
+ * Refuses an output that is not a regular file (or absent): merge writes a
+ * temporary file beside it and renames it into place, which would replace a
+ * device such as /dev/full, a FIFO or a symlink with a regular file.
+ */
+async function checkOutput(out: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(out);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  if (info.isSymlink) {
+    throw new MergeRefusedError(
+      `Cannot merge into ${out}: it is a symbolic link, which merge would replace; give the path it points to`,
+    );
+  }
+  if (!info.isFile) {
+    const what = info.isDirectory ? "a directory" : "not a regular file (a device, FIFO or socket)";
+    throw new MergeRefusedError(
+      `Cannot merge into ${out}: it is ${what}; merge writes a new file and renames it into place, so give a file path`,
+    );
+  }
 }
 
 function before(a: RequestRecord, b: RequestRecord): boolean {
   return a.startedMs < b.startedMs || (a.startedMs === b.startedMs && a.id < b.id);
-}
-
-/** Growable Float64Array. */
-class Column {
-  data = new Float64Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
 }
 
 async function writeLines(path: string, lines: string[], order: Uint32Array): Promise<void> {
@@ -146,7 +158,18 @@ async function scan(
   let first = Infinity;
   let last = -Infinity;
   let row = 0;
-  for await (const batch of readRecordBatches(path)) {
+  const rows = readRecordBatches(path);
+  const refuseDuplicates = async function* () {
+    try {
+      yield* rows;
+    } catch (err) {
+      if (!(err instanceof DuplicateIdError)) throw err;
+      throw new MergeRefusedError(
+        `Cannot merge ${path}: request_id ${err.id} appears more than once; request ids must be unique across a run`,
+      );
+    }
+  };
+  for await (const batch of refuseDuplicates()) {
     for (const r of batch) {
       row++;
       if (covered && meta) {
@@ -322,6 +345,7 @@ function checkSameRun(inputs: { path: string; meta: RunMeta | null }[]): RunMeta
  * `out` is one of the inputs.
  * @throws {SyntaxError} when an input or sidecar is malformed.
  * @throws {Deno.errors.NotFound} when an input does not exist.
+ * @throws {WriteError} when the output cannot be written (e.g. the disk is full); nothing is left.
  *
  * @example
  * ```ts ignore
@@ -336,14 +360,15 @@ export async function mergeRuns(
   options: MergeOptions = {},
 ): Promise<MergeResult> {
   if (paths.length === 0) throw new MergeRefusedError("Cannot merge: no input files given");
+  await checkOutput(out);
   for (let i = 0; i < paths.length; i++) {
-    if (sameFile(paths[i]!, out)) {
+    if (samePath(paths[i]!, out) || await sameFile(paths[i]!, out)) {
       throw new MergeRefusedError(
         `Cannot merge into ${out}: it is also an input; choose another output`,
       );
     }
     for (let j = 0; j < i; j++) {
-      if (sameFile(paths[i]!, paths[j]!)) {
+      if (samePath(paths[i]!, paths[j]!) || await sameFile(paths[i]!, paths[j]!)) {
         throw new MergeRefusedError(`Cannot merge: ${paths[i]} is given twice`);
       }
     }
@@ -413,12 +438,20 @@ export async function mergeRuns(
       scanned.push(await scan(path, meta, `${out}.sort-${i}.tmp`, allIds));
     }
     const tmpOut = `${out}.merge.tmp`;
-    const writer = await CsvWriter.create(tmpOut);
     let rows: number;
     try {
-      rows = await kWayMerge(scanned.map((s) => s.sortedPath), writer);
-    } finally {
-      await writer.close();
+      const writer = await CsvWriter.create(tmpOut);
+      try {
+        rows = await kWayMerge(scanned.map((s) => s.sortedPath), writer);
+      } finally {
+        await writer.close();
+      }
+    } catch (err) {
+      // The temporary file is removed below: name the output, not the temporary file.
+      if (err instanceof CsvWriteError) {
+        throw new WriteError(out, err.cause, "", `nothing was written to ${out}`);
+      }
+      throw err;
     }
     const total = scanned.reduce((a, s) => a + s.rows, 0);
     if (rows !== total) {
@@ -447,8 +480,10 @@ export async function mergeRuns(
         },
       };
     }
+    // Both files are complete before either is renamed into place.
+    if (meta) await writeRunMeta(tmpOut, meta);
     await Deno.rename(tmpOut, out);
-    if (meta) await writeRunMeta(out, meta);
+    if (meta) await Deno.rename(metaPath(tmpOut), metaPath(out));
     else {
       try {
         await Deno.remove(`${out}.meta.json`);
@@ -473,5 +508,6 @@ export async function mergeRuns(
       await Deno.remove(`${out}.sort-${i}.tmp`).catch(() => {});
     }
     await Deno.remove(`${out}.merge.tmp`).catch(() => {});
+    await Deno.remove(metaPath(`${out}.merge.tmp`)).catch(() => {});
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { Shard } from "../load/shard.ts";
 import { TOOL } from "../version.ts";
+import { WriteError } from "./write_error.ts";
 
 /**
  * Keys that legitimately differ between the workers of one run (output paths,
@@ -152,6 +153,8 @@ export function metaPath(csvPath: string): string {
 /**
  * Writes `<csvPath>.meta.json`.
  *
+ * @throws {WriteError} when the write fails (e.g. the disk is full).
+ *
  * @example
  * ```ts ignore
  * import { buildRunMeta, writeRunMeta } from "./run_meta.ts";
@@ -159,7 +162,15 @@ export function metaPath(csvPath: string): string {
  * ```
  */
 export async function writeRunMeta(csvPath: string, meta: RunMeta): Promise<void> {
-  await Deno.writeTextFile(metaPath(csvPath), JSON.stringify(meta, null, 2) + "\n");
+  const path = metaPath(csvPath);
+  try {
+    await Deno.writeTextFile(path, JSON.stringify(meta, null, 2) + "\n");
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      throw err;
+    }
+    throw new WriteError(path, err);
+  }
 }
 
 function isIndexList(v: unknown): v is number[] {

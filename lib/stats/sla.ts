@@ -251,6 +251,9 @@ export function evaluateSla(
     if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
     return { ...base, passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
   }
+  // No data is no verdict: a rule over a run with no measured request neither passes nor fails.
+  // (Requests that all failed are data: a latency rule then fails.)
+  if (summary.count === 0) return { ...base, passed: false, verdict: "inconclusive" };
   const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
   return { ...base, passed, verdict: passed ? "pass" : "fail" };
 }

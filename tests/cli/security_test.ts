@@ -76,6 +76,7 @@ Deno.test("serveMock() serves /admin/faults on loopback and disables it when pub
   try {
     const ok = await fetch(`${local.url}/admin/faults`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ errorRate: 0.5 }),
     });
     assert.equal(ok.status, 200);
@@ -85,6 +86,7 @@ Deno.test("serveMock() serves /admin/faults on loopback and disables it when pub
     for (const method of ["GET", "POST"]) {
       const res = await fetch(`${pub.url}/admin/faults`, {
         method,
+        headers: { "content-type": "application/json" },
         ...(method === "POST" ? { body: JSON.stringify({ errorRate: 1 }) } : {}),
       });
       assert.equal(res.status, 404, method);
@@ -123,6 +125,7 @@ Deno.test("tailgate serve --public disables /admin/faults", async () => {
     assert.ok(url, `no URL in: ${text}`);
     const post = await fetch(`${url}/admin/faults`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ resetRate: 1 }),
     });
     assert.equal(post.status, 404);

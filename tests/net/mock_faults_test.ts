@@ -127,6 +127,7 @@ Deno.test("GET and POST /admin/faults read and change the schedule mid-run", asy
   assert.equal((await app.request(...post())).status, 200);
   const set = await app.request("/admin/faults", {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ errorRate: 1 }),
   });
   assert.equal(set.status, 200);
@@ -138,7 +139,11 @@ Deno.test("GET and POST /admin/faults read and change the schedule mid-run", asy
   assert.equal(stats().faults.error, 1);
 
   const bad = async (body: string, pattern: RegExp) => {
-    const res = await app.request("/admin/faults", { method: "POST", body });
+    const res = await app.request("/admin/faults", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(res.status, 400, body);
     assert.match((await res.json()).error, pattern);
   };
@@ -166,6 +171,7 @@ Deno.test("createMockApp() refuses malformed faults on the Deno.serve transport"
   assert.throws(() => mock.setFaults({ malformedRate: 0.5 }), TypeError);
   const res = await mock.app.request("/admin/faults", {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: '{"malformedRate":0.5}',
   });
   assert.equal(res.status, 400);
@@ -324,6 +330,7 @@ Deno.test("serveMock() raw transport closes before any byte on reset, and fetch 
     // Flip the schedule over HTTP mid-run, from another connection.
     const flip = await fetch(`${server.url}/admin/faults`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: '{"resetRate":1}',
     });
     assert.equal(flip.status, 200);
@@ -422,4 +429,57 @@ Deno.test("serveMock() ends a stall when the client gives up", async () => {
   } finally {
     await server.close();
   }
+});
+
+Deno.test("/admin/faults and the stats reset refuse web pages of another origin", async () => {
+  const { app, stats } = createMockApp({ sleep: noSleep });
+  const json = { "content-type": "application/json" };
+  // A cross-origin form or fetch with text/plain needs no preflight: it must not change faults.
+  const plain = await app.request("/admin/faults", {
+    method: "POST",
+    body: '{"resetRate":1}',
+    headers: { "content-type": "text/plain" },
+  });
+  assert.equal(plain.status, 415);
+  assert.match((await plain.json()).error, /application\/json/);
+  const foreign = await app.request("/admin/faults", {
+    method: "POST",
+    body: '{"resetRate":1}',
+    headers: { ...json, origin: "http://evil.example" },
+  });
+  assert.equal(foreign.status, 403);
+  await foreign.body?.cancel();
+  const crossSite = await app.request("/stats?reset=1", {
+    headers: { "sec-fetch-site": "cross-site" },
+  });
+  assert.equal(crossSite.status, 403);
+  await crossSite.body?.cancel();
+  const reset = await app.request("/stats/reset", {
+    method: "POST",
+    headers: { origin: "http://evil.example" },
+  });
+  assert.equal(reset.status, 403);
+  await reset.body?.cancel();
+  assert.equal(stats().config.resetRate, 0, "faults unchanged");
+  assert.equal(stats().run, 0, "no reset happened");
+  // The same origin (and non-browser callers, with no Origin) still work.
+  const same = await app.request("http://localhost/admin/faults", {
+    method: "POST",
+    body: '{"resetRate":0.5}',
+    headers: { ...json, origin: "http://localhost" },
+  });
+  assert.equal(same.status, 200);
+  await same.body?.cancel();
+  assert.equal(stats().config.resetRate, 0.5);
+});
+
+Deno.test("a public mock cannot have its stats reset", async () => {
+  const { app, stats } = createMockApp({ sleep: noSleep, admin: false });
+  const post = await app.request("/stats/reset", { method: "POST" });
+  assert.equal(post.status, 404);
+  await post.body?.cancel();
+  const get = await app.request("/stats?reset=1");
+  assert.equal(get.status, 403);
+  assert.match((await get.json()).error, /off on a public mock/);
+  assert.equal(stats().run, 0);
 });

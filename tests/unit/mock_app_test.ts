@@ -23,10 +23,18 @@ function recordingApp(options: Parameters<typeof createMockApp>[0] = {}) {
   return { mock, waits };
 }
 
+/** One object per fake connection, as the servers make one per accepted connection. */
+const connections = new Map<number, object>();
+function connectionEnv(port: number) {
+  if (!connections.has(port)) connections.set(port, {});
+  return {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port },
+    connection: connections.get(port),
+  };
+}
+
 function post(body: string, port?: number): [string, RequestInit, object | undefined] {
-  const env = port === undefined
-    ? undefined
-    : { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port } };
+  const env = port === undefined ? undefined : connectionEnv(port);
   return ["http://mock/api", { method: "POST", body, headers: { host: "mock" } }, env];
 }
 
@@ -208,7 +216,7 @@ Deno.test("createMockApp() keeps known connections across runs without charging 
 
 Deno.test("createMockApp() reports HTTP/2 for connections without Host or with overlapping requests", async () => {
   const { app, stats } = createMockApp({ sleep: noSleep });
-  const env = (port: number) => ({ remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port } });
+  const env = connectionEnv;
   // No Host header: an HTTP/2 client (HTTP/1.1 requires Host).
   await (await app.request("http://mock/api", { method: "POST", body: "{}" }, env(7000))).body
     ?.cancel();
@@ -302,4 +310,27 @@ Deno.test("MOCK_FLAGS describes every config field with its default", () => {
     assert.ok(f.help.length > 10, `flag ${f.name} needs help text`);
     assert.match(f.name, /^[a-z][a-z0-9-]*$/);
   }
+});
+
+Deno.test("createMockApp() tells connections apart by the connection, not by a reused port", async () => {
+  const { app, stats } = createMockApp({ sleep: noSleep, rttMs: 1, setupRtts: 20 });
+  const remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 40000 };
+  const setups: number[] = [];
+  // Three connections one after another from the same address and port (the OS reused it).
+  for (let i = 0; i < 3; i++) {
+    const env = { remoteAddr, connection: {} };
+    const res = await app.request("http://mock/api", {
+      method: "POST",
+      body: "{}",
+      headers: { host: "mock" },
+    }, env);
+    setups.push(timing(res).setup ?? -1);
+    await res.body?.cancel();
+  }
+  assert.deepEqual(setups, [20, 20, 20], "each new connection pays the setup");
+  assert.equal(stats().connections.opened, 3);
+  // Without a connection object the peer is unknown, whatever its address.
+  await (await app.request("http://mock/api", { method: "POST", body: "{}" }, { remoteAddr }))
+    .body?.cancel();
+  assert.equal(stats().connections.unknown_peer_requests, 1);
 });

@@ -119,3 +119,12 @@ Deno.test("evaluateSla() with confidence passes, fails or stays inconclusive", (
   assert.equal(evaluateSla(parseSlaRule("max<1s"), s, sorted, 0.95).confidence, undefined);
   assert.equal(evaluateSla(parseSlaRule("p95<=480ms"), s, sorted, "off").verdict, "pass");
 });
+
+Deno.test("evaluateSla() gives no verdict over a run with no measured request", () => {
+  const empty = summarize([]);
+  for (const text of ["error_rate<=1%", "throughput>=10/s", "p95<=800ms"]) {
+    const r = evaluateSla(parseSlaRule(text), empty, new Float64Array(0), 0.95);
+    assert.equal(r.verdict, "inconclusive", text);
+    assert.equal(r.passed, false, text);
+  }
+});

@@ -3,13 +3,8 @@
  *
  * @module
  */
-import { parse } from "csv-parse/sync";
 import { errorForStatus, type ErrorKind, type RequestRecord } from "../../record.ts";
-
-/** Splits CSV text into rows of fields (RFC 4180 quoting), skipping empty lines. */
-export function csvRows(text: string): string[][] {
-  return parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-}
+import { shown } from "./rows.ts";
 
 /** A finite number from a field, or a SyntaxError naming the format, line and column. */
 export function field(
@@ -23,7 +18,7 @@ export function field(
   const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
   if (!Number.isFinite(n)) {
     throw new SyntaxError(
-      `Cannot read ${format} CSV line ${line}: column ${column} is not a number: "${raw ?? ""}"`,
+      `Cannot read ${format} CSV line ${line}: column ${column} is not a number: ${shown(raw)}`,
     );
   }
   return n;
@@ -39,9 +34,9 @@ export function columnsOf(
   for (const name of required) {
     if (!map.has(name)) {
       throw new SyntaxError(
-        `Cannot read ${format} CSV: the header has no "${name}" column, found "${
-          header.join(",")
-        }"`,
+        `Cannot read ${format} CSV: the header has no "${name}" column, found ${
+          shown(header.join(","))
+        }`,
       );
     }
   }

@@ -13,10 +13,45 @@
  * @module
  */
 import type { RequestRecord } from "../../record.ts";
-import { byStart, columnsOf, csvRows, field, makeRecord } from "./_shared.ts";
+import { byStart, columnsOf, field, makeRecord } from "./_shared.ts";
+import { type FormatSpec, readText } from "./rows.ts";
 
 /** The first header fields of a hey CSV. */
 export const HEY_HEADER_PREFIX = "response-time,DNS+dialup,DNS,Request-write,Response-delay";
+
+/** How a hey CSV is read (see the module doc), row by row. */
+export const HEY_FORMAT: FormatSpec = {
+  label: "hey",
+  header: true,
+  quoted: true,
+  uniqueIds: false,
+  open(header) {
+    const col = columnsOf("hey", header ?? [], [
+      "response-time",
+      "DNS+dialup",
+      "Request-write",
+      "Response-delay",
+    ]);
+    const at = (name: string) => col.get(name) as number;
+    const statusAt = col.get("status-code");
+    const offsetAt = col.get("offset");
+    const s = 1000;
+    let id = 0;
+    return (row, line) => {
+      const num = (name: string) => field("hey", row, at(name), name, line);
+      const status = statusAt === undefined
+        ? 200
+        : field("hey", row, statusAt, "status-code", line);
+      return makeRecord({
+        id: id++,
+        startedMs: offsetAt === undefined ? 0 : field("hey", row, offsetAt, "offset", line) * s,
+        latencyMs: num("response-time") * s,
+        ttfbMs: (num("DNS+dialup") + num("Request-write") + num("Response-delay")) * s,
+        status,
+      });
+    };
+  },
+};
 
 /**
  * Reads a hey CSV into records, sorted by start time. Times become ms;
@@ -34,29 +69,5 @@ export const HEY_HEADER_PREFIX = "response-time,DNS+dialup,DNS,Request-write,Res
  * ```
  */
 export function readHeyCsv(text: string): RequestRecord[] {
-  const [header, ...rows] = csvRows(text);
-  if (!header) throw new SyntaxError("Cannot read hey CSV: the file is empty");
-  const col = columnsOf("hey", header, [
-    "response-time",
-    "DNS+dialup",
-    "Request-write",
-    "Response-delay",
-  ]);
-  const at = (name: string) => col.get(name) as number;
-  const statusAt = col.get("status-code");
-  const offsetAt = col.get("offset");
-  const s = 1000;
-  const out = rows.map((row, i) => {
-    const line = i + 2;
-    const num = (name: string) => field("hey", row, at(name), name, line);
-    const status = statusAt === undefined ? 200 : field("hey", row, statusAt, "status-code", line);
-    return makeRecord({
-      id: i,
-      startedMs: offsetAt === undefined ? 0 : field("hey", row, offsetAt, "offset", line) * s,
-      latencyMs: num("response-time") * s,
-      ttfbMs: (num("DNS+dialup") + num("Request-write") + num("Response-delay")) * s,
-      status,
-    });
-  });
-  return byStart(out);
+  return byStart(readText(HEY_FORMAT, text));
 }

@@ -16,7 +16,8 @@
  * @module
  */
 import type { ErrorKind, RequestRecord } from "../../record.ts";
-import { columnsOf, csvRows, errorOfStatus, field, makeRecord } from "./_shared.ts";
+import { columnsOf, errorOfStatus, field, makeRecord } from "./_shared.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** The first header fields of a k6 CSV. */
 export const K6_HEADER_PREFIX = "metric_name,timestamp,metric_value";
@@ -32,7 +33,9 @@ function timestampMs(raw: string, line: number): number {
   }
   const t = Date.parse(raw);
   if (Number.isNaN(t)) {
-    throw new SyntaxError(`Cannot read k6 CSV line ${line}: timestamp is not a time: "${raw}"`);
+    throw new SyntaxError(
+      `Cannot read k6 CSV line ${line}: timestamp is not a time: ${shown(raw)}`,
+    );
   }
   return t;
 }
@@ -48,10 +51,51 @@ function errorOfCode(code: number): ErrorKind {
   return "other";
 }
 
+/** How a k6 CSV is read (see the module doc), row by row: `http_req_duration` samples only. */
+export const K6_FORMAT: FormatSpec = {
+  label: "k6",
+  header: true,
+  quoted: true,
+  uniqueIds: false,
+  open(header) {
+    // Without the status tag every sample would look like a failure: refuse instead.
+    const col = columnsOf("k6", header ?? [], [
+      "metric_name",
+      "timestamp",
+      "metric_value",
+      "status",
+    ]);
+    const statusAt = col.get("status") as number;
+    const codeAt = col.get("error_code");
+    const nameAt = col.get("metric_name") as number;
+    const valueAt = col.get("metric_value") as number;
+    const timeAt = col.get("timestamp") as number;
+    let id = 0;
+    return (row, line) => {
+      if (row[nameAt] !== "http_req_duration") return null;
+      const latencyMs = field("k6", row, valueAt, "metric_value", line);
+      const end = timestampMs(row[timeAt] ?? "", line);
+      const status = (row[statusAt] ?? "") === "" ? 0 : field("k6", row, statusAt, "status", line);
+      const codeRaw = codeAt === undefined ? "" : row[codeAt] ?? "";
+      const code = codeRaw === "" ? 0 : field("k6", row, codeAt as number, "error_code", line);
+      return makeRecord({
+        id: id++,
+        startedMs: end - latencyMs,
+        latencyMs,
+        status,
+        error: code >= 1000 && code < 1400 || code >= 1600 && code < 1700
+          ? errorOfCode(code)
+          : errorOfStatus(status),
+      });
+    };
+  },
+};
+
 /**
  * Reads the `http_req_duration` samples of a k6 CSV into records, in file
  * order (k6 writes samples as requests complete; `startedMs` is the sample
- * time minus the duration, at the timestamp's resolution).
+ * time minus the duration, at the timestamp's resolution). The `status`
+ * column (a default k6 system tag) is required.
  *
  * @throws {SyntaxError} when the header or a row is malformed.
  *
@@ -64,30 +108,5 @@ function errorOfCode(code: number): ErrorKind {
  * ```
  */
 export function readK6Csv(text: string): RequestRecord[] {
-  const [header, ...rows] = csvRows(text);
-  if (!header) throw new SyntaxError("Cannot read k6 CSV: the file is empty");
-  const col = columnsOf("k6", header, ["metric_name", "timestamp", "metric_value"]);
-  const statusAt = col.get("status");
-  const codeAt = col.get("error_code");
-  const out: RequestRecord[] = [];
-  rows.forEach((row, i) => {
-    if (row[col.get("metric_name") as number] !== "http_req_duration") return;
-    const line = i + 2;
-    const latencyMs = field("k6", row, col.get("metric_value") as number, "metric_value", line);
-    const end = timestampMs(row[col.get("timestamp") as number] ?? "", line);
-    const statusRaw = statusAt === undefined ? "" : row[statusAt] ?? "";
-    const status = statusRaw === "" ? 0 : field("k6", row, statusAt as number, "status", line);
-    const codeRaw = codeAt === undefined ? "" : row[codeAt] ?? "";
-    const code = codeRaw === "" ? 0 : field("k6", row, codeAt as number, "error_code", line);
-    out.push(makeRecord({
-      id: out.length,
-      startedMs: end - latencyMs,
-      latencyMs,
-      status,
-      error: code >= 1000 && code < 1400 || code >= 1600 && code < 1700
-        ? errorOfCode(code)
-        : errorOfStatus(status),
-    }));
-  });
-  return out;
+  return readText(K6_FORMAT, text);
 }

@@ -14,10 +14,43 @@
  * @module
  */
 import type { RequestRecord } from "../../record.ts";
-import { byStart, columnsOf, csvRows, field, makeRecord } from "./_shared.ts";
+import { byStart, columnsOf, field, makeRecord } from "./_shared.ts";
+import { type FormatSpec, readText } from "./rows.ts";
 
 /** The first header fields of an oha CSV. */
 export const OHA_HEADER_PREFIX = "request-start,DNS,DNS+dialup,";
+
+/** How an oha CSV is read (see the module doc), row by row. */
+export const OHA_FORMAT: FormatSpec = {
+  label: "oha",
+  header: true,
+  quoted: true,
+  uniqueIds: false,
+  open(header) {
+    const col = columnsOf("oha", header ?? [], [
+      "request-start",
+      "request-duration",
+      "bytes",
+      "status",
+    ]);
+    const at = (name: string) => col.get(name) as number;
+    const ttfbAt = col.get("Response-delay");
+    let id = 0;
+    return (row, line) => {
+      const num = (name: string) => field("oha", row, at(name), name, line);
+      return makeRecord({
+        id: id++,
+        startedMs: num("request-start") * 1000,
+        latencyMs: num("request-duration") * 1000,
+        ttfbMs: ttfbAt === undefined
+          ? null
+          : field("oha", row, ttfbAt, "Response-delay", line) * 1000,
+        status: num("status"),
+        bytes: num("bytes"),
+      });
+    };
+  },
+};
 
 /**
  * Reads an oha CSV into records, sorted by start time, times in ms.
@@ -33,24 +66,5 @@ export const OHA_HEADER_PREFIX = "request-start,DNS,DNS+dialup,";
  * ```
  */
 export function readOhaCsv(text: string): RequestRecord[] {
-  const [header, ...rows] = csvRows(text);
-  if (!header) throw new SyntaxError("Cannot read oha CSV: the file is empty");
-  const col = columnsOf("oha", header, ["request-start", "request-duration", "bytes", "status"]);
-  const at = (name: string) => col.get(name) as number;
-  const ttfbAt = col.get("Response-delay");
-  const out = rows.map((row, i) => {
-    const line = i + 2;
-    const num = (name: string) => field("oha", row, at(name), name, line);
-    return makeRecord({
-      id: i,
-      startedMs: num("request-start") * 1000,
-      latencyMs: num("request-duration") * 1000,
-      ttfbMs: ttfbAt === undefined
-        ? null
-        : field("oha", row, ttfbAt, "Response-delay", line) * 1000,
-      status: num("status"),
-      bytes: num("bytes"),
-    });
-  });
-  return byStart(out);
+  return byStart(readText(OHA_FORMAT, text));
 }

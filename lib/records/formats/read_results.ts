@@ -9,6 +9,7 @@ import { detectFormat, RESULT_FORMATS, type ResultFormat } from "./detect_format
 import { readHeyCsv } from "./hey.ts";
 import { readK6Csv } from "./k6.ts";
 import { readOhaCsv } from "./oha.ts";
+import { printable } from "../read_lines.ts";
 import { readTailgateCsv } from "./tailgate.ts";
 import { readVegetaCsv } from "./vegeta.ts";
 
@@ -22,7 +23,8 @@ export interface ReadResults {
   notes: string[];
 }
 
-const NOTES: Record<ResultFormat, string[]> = {
+/** Caveats of each format, in plain words. */
+export const FORMAT_NOTES: Record<ResultFormat, string[]> = {
   tailgate: [],
   hey: [
     "hey writes only requests that got a response: transport errors are missing",
@@ -63,9 +65,11 @@ const READERS: Record<ResultFormat, (text: string) => RequestRecord[]> = {
 export function readResults(text: string, format: ResultFormat | "auto" = "auto"): ReadResults {
   const chosen = format === "auto" ? detectFormat(text) : format;
   if (chosen === null) {
-    const first = text.trimStart().split("\n", 1)[0]?.slice(0, 120) ?? "";
+    const first = text.trimStart().split("\n", 1)[0] ?? "";
     throw new SyntaxError(
-      `Cannot detect the CSV format: expected a tailgate, hey, vegeta, oha or k6 CSV, first line is "${first}"`,
+      `Cannot detect the CSV format: expected a tailgate, hey, vegeta, oha or k6 CSV, first line is "${
+        printable(first)
+      }"`,
     );
   }
   if (!RESULT_FORMATS.includes(chosen)) {
@@ -77,6 +81,6 @@ export function readResults(text: string, format: ResultFormat | "auto" = "auto"
     format: chosen,
     detected: format === "auto",
     records: READERS[chosen](text),
-    notes: NOTES[chosen],
+    notes: FORMAT_NOTES[chosen],
   };
 }

@@ -1,18 +1,46 @@
 /**
  * Reader for tailgate's own CSV (header {@linkcode CSV_HEADER} from
- * `lib/record.ts`, or only its first four seed columns), from text.
- * For files of millions of rows prefer the streaming `lib/read_records.ts`.
+ * `lib/record.ts`, or only its first four seed columns). Fields never need
+ * quoting in this format, so rows are split on commas. For files, use the
+ * streaming `lib/records/read_records.ts`.
  *
  * @module
  */
 import { CSV_COLUMNS, CSV_HEADER, recordFromCsvFields, type RequestRecord } from "../../record.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** The header of a CSV holding only the seed's four columns. */
 export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");
 
+/** How a tailgate CSV is read, row by row; request ids must be unique. */
+export const TAILGATE_FORMAT: FormatSpec = {
+  label: "tailgate",
+  header: true,
+  quoted: false,
+  uniqueIds: true,
+  open(header, line) {
+    const row = (header ?? []).join(",");
+    const columns = row === CSV_HEADER ? CSV_COLUMNS.length : row === SEED_HEADER ? 4 : 0;
+    if (columns === 0) {
+      throw new SyntaxError(
+        `Cannot read tailgate CSV: line ${line} is not the expected header "${CSV_HEADER}" (or "${SEED_HEADER}"), found ${
+          shown(row)
+        }`,
+      );
+    }
+    return (fields, n) => {
+      if (fields.length !== columns) {
+        throw new SyntaxError(
+          `Cannot read CSV line ${n}: expected ${columns} columns, found ${fields.length}`,
+        );
+      }
+      return recordFromCsvFields(fields, n);
+    };
+  },
+};
+
 /**
- * Reads a tailgate CSV into records, in file order. Fields never need
- * quoting in this format, so rows are split on commas.
+ * Reads a tailgate CSV into records, in file order.
  *
  * @throws {SyntaxError} when the header or a row is malformed.
  *
@@ -23,26 +51,5 @@ export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");
  * ```
  */
 export function readTailgateCsv(text: string): RequestRecord[] {
-  const lines = text.split("\n");
-  let header = -1;
-  const out: RequestRecord[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    let row = lines[i] as string;
-    if (row.endsWith("\r")) row = row.slice(0, -1);
-    if (row === "") continue;
-    if (header < 0) {
-      if (row !== CSV_HEADER && row !== SEED_HEADER) {
-        throw new SyntaxError(
-          `Cannot read tailgate CSV: line ${i + 1} is not the header "${CSV_HEADER}", found "${
-            row.slice(0, 120)
-          }"`,
-        );
-      }
-      header = i;
-      continue;
-    }
-    out.push(recordFromCsvFields(row.split(","), i + 1));
-  }
-  if (header < 0) throw new SyntaxError("Cannot read tailgate CSV: the file is empty");
-  return out;
+  return readText(TAILGATE_FORMAT, text);
 }

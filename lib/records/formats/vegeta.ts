@@ -14,12 +14,51 @@
  * @module
  */
 import type { RequestRecord } from "../../record.ts";
-import { byStart, csvRows, errorOfMessage, errorOfStatus, field, makeRecord } from "./_shared.ts";
+import { byStart, errorOfMessage, errorOfStatus, field, makeRecord } from "./_shared.ts";
+import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** Whether a line looks like a vegeta CSV row (no header exists to check). */
 export function looksLikeVegeta(line: string): boolean {
   return /^\d{15,20},\d{1,3},\d+,\d+,\d+,/.test(line);
 }
+
+/** How a vegeta CSV is read (see the module doc), row by row. */
+export const VEGETA_FORMAT: FormatSpec = {
+  label: "vegeta",
+  header: false,
+  quoted: true,
+  uniqueIds: false,
+  open() {
+    return (row, line) => {
+      if (row.length < 9) {
+        throw new SyntaxError(
+          `Cannot read vegeta CSV line ${line}: expected at least 9 columns, found ${row.length}`,
+        );
+      }
+      const ts = row[0] ?? "";
+      if (!/^\d{1,20}$/.test(ts)) {
+        throw new SyntaxError(
+          `Cannot read vegeta CSV line ${line}: timestamp is not an integer: ${shown(ts)}`,
+        );
+      }
+      // Nanoseconds exceed 2^53: split off the milliseconds exactly with BigInt.
+      const ns = BigInt(ts);
+      const startedMs = Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+      const status = field("vegeta", row, 1, "code", line);
+      const message = row[5] ?? "";
+      return makeRecord({
+        id: field("vegeta", row, 8, "seq", line),
+        startedMs,
+        latencyMs: field("vegeta", row, 2, "latency", line) / 1e6,
+        status,
+        bytes: field("vegeta", row, 4, "bytes_in", line),
+        error: status === 0 || (message !== "" && status < 400)
+          ? (message === "" ? "other" : errorOfMessage(message))
+          : errorOfStatus(status),
+      });
+    };
+  },
+};
 
 /**
  * Reads a vegeta CSV into records, sorted by start time. `startedMs` is the
@@ -34,34 +73,5 @@ export function looksLikeVegeta(line: string): boolean {
  * ```
  */
 export function readVegetaCsv(text: string): RequestRecord[] {
-  const out = csvRows(text).map((row, i) => {
-    const line = i + 1;
-    if (row.length < 9) {
-      throw new SyntaxError(
-        `Cannot read vegeta CSV line ${line}: expected at least 9 columns, found ${row.length}`,
-      );
-    }
-    const ts = row[0] ?? "";
-    if (!/^\d+$/.test(ts)) {
-      throw new SyntaxError(
-        `Cannot read vegeta CSV line ${line}: timestamp is not an integer: "${ts}"`,
-      );
-    }
-    // Nanoseconds exceed 2^53: split off the milliseconds exactly with BigInt.
-    const ns = BigInt(ts);
-    const startedMs = Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
-    const status = field("vegeta", row, 1, "code", line);
-    const message = row[5] ?? "";
-    return makeRecord({
-      id: field("vegeta", row, 8, "seq", line),
-      startedMs,
-      latencyMs: field("vegeta", row, 2, "latency", line) / 1e6,
-      status,
-      bytes: field("vegeta", row, 4, "bytes_in", line),
-      error: status === 0 || (message !== "" && status < 400)
-        ? (message === "" ? "other" : errorOfMessage(message))
-        : errorOfStatus(status),
-    });
-  });
-  return byStart(out);
+  return byStart(readText(VEGETA_FORMAT, text));
 }
