@@ -5,54 +5,110 @@
  *
  * @module
  */
-import { LADDER_IDLE_TIMEOUT_MS, type LadderOutcome, runLadder } from "../load/ladder_run.ts";
+import { DEFAULT_LADDER_POOL, ladderHttp2Profile, runLadder } from "../load/ladder_run.ts";
+import { probeProtocol } from "../client/probe.ts";
 import { suiteRequest } from "../load/suite_run.ts";
-import type { HtmlLadder } from "../report/html.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import { formatLadder, formatRuleTable } from "../report/text.ts";
-import type { BootstrapOptions } from "../stats/bootstrap.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
-import { overallVerdict, type SlaRule } from "../stats/sla.ts";
+import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { writeOutput } from "./_files.ts";
-import { type mockConfigFromValues, serveMock } from "./_mock_flags.ts";
+import { htmlLadder, type LadderCommand, ladderNotes, ladderReport } from "./_ladder_report.ts";
+
+export type { LadderCommand, LadderTarget } from "./_ladder_report.ts";
+import { serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
+import { UsageError } from "./_usage_error.ts";
 import { slaRows } from "./_verdicts.ts";
 
-/** What `suite --ladder` was asked for. */
-export interface LadderCommand {
-  requests: number;
-  concurrency: number;
-  block: number;
-  poolSize: number;
-  rules: SlaRule[];
-  confidence: number | "off";
-  bootstrap: BootstrapOptions;
-  outDir: string;
-  htmlPath: string;
-  junitPath: string | undefined;
-  mockConfig: ReturnType<typeof mockConfigFromValues>;
-  /** The `--scenario` name, when given. */
-  scenario: string | undefined;
-  failOnRegression: boolean;
-  timeoutMs: number;
-  log: (line: string) => void;
+/** The ladder's flags, part of `suite`'s options. */
+export const LADDER_OPTIONS: OptionSpecs = {
+  ladder: {
+    type: "boolean",
+    help: "Run the client ladder instead: no reuse, a small keep-alive pool, a pool sized to " +
+      "the concurrency, HTTP/2, in interleaved blocks (see below)",
+  },
+  pool: {
+    type: "string",
+    arg: "N",
+    help: `Idle connections kept by the ladder's small-pool rung (default: ${DEFAULT_LADDER_POOL})`,
+  },
+};
+
+/** The ladder's paragraph of `suite --help`. */
+export const LADDER_HELP =
+  `With --ladder it runs four clients instead, each one client change away from
+the previous, in interleaved blocks of --block requests against the same
+mock: 1. no-reuse (fast engine, a new connection per request); 2. small-pool
+(keep-alive, at most --pool idle connections; default ${DEFAULT_LADDER_POOL} as Python
+requests' pool_maxsize, Go keeps 2); 3. keep-alive (idle pool sized to the
+concurrency); 4. http2 (fast-h2, one connection; optimized when fast-h2 is
+missing). Per rung: connections opened (mock /stats), P50/P95/P99, the SLA;
+per step: the change of P50/P95/P99 with its block-bootstrap interval, a
+verdict, and the part connection setup explains. Writes latency_<rung>.csv,
+comparison_report.json (keys ladder and steps) and report.html; the exit
+code follows the SLA of the last rung. suite <url> --ladder runs the same
+rungs against your URL: connections as the engines count them, requests
+checked by client-side digests, no attribution, and no HTTP/2 rung when the
+server does not offer HTTP/2.`;
+
+/**
+ * The small pool's size from `--pool` (default 10, or one below the
+ * concurrency when that is smaller), as a usage error when `--pool` comes
+ * without `--ladder` or is not below the concurrency.
+ */
+export function ladderPoolSize(values: Values, concurrency: number): number {
+  const ladder = values.ladder === true;
+  const text = str(values, "pool");
+  if (text !== undefined && !ladder) {
+    throw new UsageError("--pool sets the ladder's small pool: use it with --ladder");
+  }
+  const pool = text === undefined
+    ? Math.min(DEFAULT_LADDER_POOL, concurrency - 1)
+    : positiveInt("--pool", text, true);
+  if (ladder && pool >= concurrency) {
+    throw new UsageError(
+      `Invalid value for --pool: ${pool} is not below --concurrency ${concurrency}; the small pool must keep fewer idle connections than requests in flight`,
+    );
+  }
+  return pool;
 }
 
 /** Runs the ladder against the mock, prints and writes it; returns the exit code. */
 export async function ladderSuite(cmd: LadderCommand): Promise<number> {
-  const { mockConfig: mc, log } = cmd;
-  const outcome = await runLadder({
-    startMock: () => {
-      const server = serveMock({ ...mc, port: 0 });
+  const { mockConfig: mc, target, log } = cmd;
+  // Against a URL the HTTP/2 rung runs only when the server offers HTTP/2.
+  const probe = target
+    ? await probeProtocol(target.request.url, {
+      timeoutMs: Math.min(cmd.timeoutMs, 2000),
+      ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
+    })
+    : null;
+  const http2 = probe === null || probe.protocol === "h2" ? ladderHttp2Profile() : null;
+  if (target) {
+    log(`target: ${target.redactor.url(target.request.url)} (${target.request.method})`);
+    if (http2 === null) {
       log(
-        `mock: ${server.url} (${
-          cmd.scenario ? `scenario ${cmd.scenario}, ` : ""
-        }seed ${mc.seed}, rtt ${mc.rttMs}ms, setup ${mc.setupRtts} RTT)`,
+        `no HTTP/2 rung: ${
+          probe?.reason ?? "the server was not probed"
+        }; the ladder ends at keep-alive`,
       );
-      return server;
-    },
+    }
+  }
+  const outcome = await runLadder({
+    ...(target ? { url: { request: target.request, caCerts: target.caCerts } } : {
+      startMock: () => {
+        const server = serveMock({ ...mc!, port: 0 });
+        log(
+          `mock: ${server.url} (${cmd.scenario ? `scenario ${cmd.scenario}, ` : ""}seed ${
+            mc!.seed
+          }, rtt ${mc!.rttMs}ms, setup ${mc!.setupRtts} RTT)`,
+        );
+        return server;
+      },
+    }),
     requestFor: suiteRequest,
     requests: cmd.requests,
     concurrency: cmd.concurrency,
@@ -64,60 +120,22 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     confidence: cmd.confidence,
     bootstrap: cmd.bootstrap,
     log,
+    http2Profile: http2,
   });
   const { ladder, runs } = outcome;
   const top = runs[runs.length - 1]!;
-  const connections = runs.map((r) => openedConnections(r.mock));
+  // Against the mock its /stats count what it charged; against a URL the engines count.
+  const connections = runs.map((r) =>
+    outcome.external ? r.clientConnections : openedConnections(r.mock)
+  );
   const reportPath = `${cmd.outDir}/comparison_report.json`;
-  const http2 = top.spec.profile;
-  const notes = ladderNotes(outcome, cmd);
-  await writeJson(reportPath, {
-    ladder: ladder.rungs.map((r, k) => {
-      const run = runs[k]!;
-      const { summary: _summary, sla, ...stats } = r;
-      return {
-        rung: k + 1,
-        profile: run.spec.profile,
-        settings: run.spec.settings,
-        ...stats,
-        connections: connections[k],
-        connections_per_block: run.blocks.map((b) => openedConnections(b)),
-        connections_client: run.clientConnections,
-        sla_rules: sla,
-        csv: run.csvPath,
-      };
-    }),
-    steps: ladder.steps.map((s) => {
-      const { bootstrap, ...rest } = s;
-      return { ...rest, block_length: bootstrap?.blockLength ?? null };
-    }),
-    sla: {
-      rung: top.spec.name,
-      rule: outcome.results.map((r) => r.rule).join(" && "),
-      passed: outcome.results.every((r) => r.passed),
-      verdict: overallVerdict(outcome.results),
-      rules: outcome.results,
-    },
-    request_consistency: outcome.consistency,
-    mock: {
-      scenario: cmd.scenario ?? null,
-      config: mc,
-      ...Object.fromEntries(runs.map((r) => [r.spec.name, r.mock])),
-    },
-    config: {
-      mode: "ladder",
-      requests: cmd.requests,
-      concurrency: cmd.concurrency,
-      block: cmd.block,
-      pool_size: cmd.poolSize,
-      timeout_ms: cmd.timeoutMs,
-      http2_engine: http2,
-    },
-    notes,
-  });
+  const notes = ladderNotes(outcome, cmd, probe?.reason ?? null);
+  await writeJson(reportPath, ladderReport(outcome, cmd, { connections, probe, notes }));
 
   const html = renderHtmlReport({
-    title: `tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}`,
+    title: `tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}${
+      target ? ` against ${target.redactor.url(target.request.url)}` : ""
+    }`,
     generatedAt: new Date().toISOString(),
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
@@ -152,9 +170,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   );
   for (const n of notes) log(`note: ${n}`);
   log(
-    `request consistency (server-side digest, per block, each step): ${
-      outcome.consistency.identical ? "identical" : "DIFFERENT"
-    }`,
+    `request consistency (${outcome.consistency.method}${
+      outcome.external ? "" : ", per block"
+    }, each step): ${outcome.consistency.identical ? "identical" : "DIFFERENT"}`,
   );
   log("");
   log(`SLA gate: rung ${runs.length}, ${top.spec.name}`);
@@ -174,72 +192,4 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     ladder.steps.some((s) => s.verdict === "regressed")
   ) return 1;
   return outcome.exitCode;
-}
-
-/** Plain-language caveats of this run (engine fallback, connection counts that say more). */
-function ladderNotes(outcome: LadderOutcome, cmd: LadderCommand): string[] {
-  const notes: string[] = [];
-  const runs = outcome.runs;
-  const top = runs[runs.length - 1]!;
-  if (top.spec.profile !== "fast-h2") {
-    notes.push(
-      `The HTTP/2 rung ran on "${top.spec.profile}" (fetch's HTTP/2): this build has no fast-h2 engine, so the last step also changes the implementation, not only the protocol.`,
-    );
-  }
-  const keep = runs.find((r) => r.spec.name === "keep-alive");
-  const opened = openedConnections(keep?.mock ?? null);
-  if (opened !== null && opened > cmd.concurrency) {
-    notes.push(
-      `The keep-alive rung opened ${opened} connections for a concurrency of ${cmd.concurrency}: connections were lost between its blocks (closed by the server, or idle longer than the ladder's ${
-        LADDER_IDLE_TIMEOUT_MS / 1000
-      } s); use a smaller --block.`,
-    );
-  }
-  for (const r of runs) {
-    const server = openedConnections(r.mock);
-    if (server !== null && r.clientConnections !== null && r.clientConnections > server) {
-      notes.push(
-        `Rung ${r.spec.name}: the client opened ${r.clientConnections} connections, the mock counted ${server}. The mock knows a connection by its peer address and port, and the OS reused a local port of a closed connection, so the mock charged no setup for ${
-          r.clientConnections - server
-        } of them; the attribution uses the mock's count (what it charged).`,
-      );
-    }
-  }
-  const blocks = Math.ceil(cmd.requests / cmd.block);
-  notes.push(
-    `The small pool (${cmd.poolSize} idle) closes a connection whenever it comes back to a full pool: at the end of each of the ${blocks} blocks (the connections above ${cmd.poolSize}, opened again by the next block) and whenever more than ${cmd.poolSize} responses finish at the same moment; so its cost depends on how bursty the load is (--block).`,
-  );
-  return notes;
-}
-
-function htmlLadder(
-  outcome: LadderOutcome,
-  connections: (number | null)[],
-  cmd: LadderCommand,
-): HtmlLadder {
-  const { ladder, runs } = outcome;
-  const line = cmd.rules.find((r) => r.kind === "latency" && r.quantile === 95) ??
-    cmd.rules.find((r) => r.kind === "latency");
-  return {
-    rungs: ladder.rungs.map((r, k) => ({
-      name: r.name,
-      settings: runs[k]!.spec.label,
-      connections: connections[k] ?? null,
-      p50Ms: r.p50_ms,
-      p95Ms: r.p95_ms,
-      p95LowerMs: r.p95_ci_ms[0],
-      p95UpperMs: r.p95_ci_ms[1],
-      slaVerdict: r.sla_verdict,
-    })),
-    steps: ladder.steps.map((s) => ({
-      from: s.from,
-      to: s.to,
-      deltaP50Ms: s.delta_p50_ms,
-      deltaP95Ms: s.delta_p95_ms,
-      ciP95Ms: s.ci_p95_ms,
-      verdict: s.verdict,
-    })),
-    slaLine: line ? { label: line.text, limitMs: line.limit } : null,
-    confidence: ladder.steps[0]?.confidence ?? 0.95,
-  };
 }

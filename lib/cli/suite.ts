@@ -7,7 +7,6 @@
  */
 import { probeProtocol } from "../client/probe.ts";
 import { PROFILES } from "../client/types.ts";
-import { DEFAULT_LADDER_POOL } from "../load/ladder_run.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import {
   durationOption,
@@ -20,7 +19,7 @@ import {
   type Values,
 } from "./_args.ts";
 import { translateHabits } from "./_habits.ts";
-import { ladderSuite } from "./_ladder.ts";
+import { LADDER_HELP, LADDER_OPTIONS, ladderPoolSize, ladderSuite } from "./_ladder.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
@@ -110,16 +109,7 @@ const OPTIONS: OptionSpecs = {
     arg: "DURATION",
     help: "Per-request timeout (default 10s against a URL, 30s against the mock)",
   },
-  ladder: {
-    type: "boolean",
-    help: "Run the client ladder instead: no reuse, a small keep-alive pool, a pool sized to " +
-      "the concurrency, HTTP/2, in interleaved blocks (see below)",
-  },
-  pool: {
-    type: "string",
-    arg: "N",
-    help: `Idle connections kept by the ladder's small-pool rung (default: ${DEFAULT_LADDER_POOL})`,
-  },
+  ...LADDER_OPTIONS,
   ...MOCK_OPTIONS,
 };
 
@@ -155,17 +145,7 @@ latency_optimized.csv (the candidate run, whatever its profile), each with a
 .meta.json naming its client, protocol and request digest,
 comparison_report.json and report.html (and --junit FILE when asked).
 
-With --ladder it runs four clients instead, each one client change away from
-the previous, in interleaved blocks of --block requests against the same
-mock: 1. no-reuse (fast engine, a new connection per request); 2. small-pool
-(keep-alive, at most --pool idle connections; default ${DEFAULT_LADDER_POOL} as Python
-requests' pool_maxsize, Go keeps 2); 3. keep-alive (idle pool sized to the
-concurrency); 4. http2 (fast-h2, one connection; optimized when fast-h2 is
-missing). Per rung: connections opened (mock /stats), P50/P95/P99, the SLA;
-per step: the change of P50/P95/P99 with its block-bootstrap interval, a
-verdict, and the part connection setup explains. Writes latency_<rung>.csv,
-comparison_report.json (keys ladder and steps) and report.html; the exit
-code follows the SLA of the last rung.
+${LADDER_HELP}
 
 Options:
 ${formatOptions(OPTIONS)}
@@ -213,7 +193,7 @@ export async function suite(args: string[]): Promise<number> {
       );
     }
   } else {
-    const stray = [...Object.keys(MOCK_OPTIONS), "ladder", "pool"].find(given);
+    const stray = Object.keys(MOCK_OPTIONS).find(given);
     if (stray) {
       throw new UsageError(
         `--${stray} configures the built-in mock, which suite <url> does not use: drop --${stray}, or drop the URL`,
@@ -250,25 +230,16 @@ export async function suite(args: string[]): Promise<number> {
     ? 30_000
     : 10_000;
   const target = urlArg === undefined ? null : await requestFromFlags(urlArg, values);
-  const ladder = values.ladder === true;
-  const poolText = str(values, "pool");
-  if (poolText !== undefined && !ladder) {
-    throw new UsageError("--pool sets the ladder's small pool: use it with --ladder");
-  }
-  const poolSize = poolText === undefined
-    ? Math.min(DEFAULT_LADDER_POOL, concurrency - 1)
-    : positiveInt("--pool", poolText, true);
-  if (ladder && poolSize >= concurrency) {
-    throw new UsageError(
-      `Invalid value for --pool: ${poolSize} is not below --concurrency ${concurrency}; the small pool must keep fewer idle connections than requests in flight`,
-    );
-  }
+  const poolSize = ladderPoolSize(values, concurrency);
   const quiet = values.quiet === true;
   const verbose = values.verbose === true && !quiet;
   const progress = (s: string) => verbose && console.log(s);
   const files = await claimSuiteFiles(outDir, junitPath, target?.request.url ?? null);
-  if (ladder) {
+  if (values.ladder === true) {
     return await ladderSuite({
+      target: target
+        ? { request: target.request, caCerts: target.caCerts, redactor: target.redactor }
+        : null,
       requests,
       concurrency,
       block,
@@ -279,7 +250,7 @@ export async function suite(args: string[]): Promise<number> {
       outDir,
       htmlPath: files.html,
       junitPath,
-      mockConfig: mockConfig!,
+      mockConfig,
       scenario: str(values, "scenario"),
       failOnRegression,
       timeoutMs,

@@ -26,6 +26,7 @@
  * @module
  */
 import { createClient } from "../client/mod.ts";
+import { RequestTally, tallied } from "../client/request_digest.ts";
 import { type Client, type ClientOptions, type HttpRequest, PROFILES } from "../client/types.ts";
 import { collect } from "../records/collect.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
@@ -42,7 +43,7 @@ import {
 } from "../stats/mock_stats.ts";
 import { slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import { runClosed } from "./runner.ts";
-import type { SuiteMock } from "./suite_run.ts";
+import type { SuiteMock, SuiteUrlTarget } from "./suite_run.ts";
 
 /** The default idle pool of the `small-pool` rung: Python requests' `pool_maxsize`. */
 export const DEFAULT_LADDER_POOL = 10;
@@ -86,7 +87,9 @@ export function ladderHttp2Profile(): "fast-h2" | "optimized" {
 }
 
 /**
- * The four rungs for a concurrency and a small-pool size.
+ * The four rungs for a concurrency and a small-pool size (three when
+ * `http2Profile` is `null`: a server without HTTP/2). The keep-alive rungs
+ * keep idle connections `idleTimeoutMs` (`null`: the engine's default).
  *
  * @throws {RangeError} when the pool is not smaller than the concurrency (rung 2 would be rung 3).
  *
@@ -99,7 +102,8 @@ export function ladderHttp2Profile(): "fast-h2" | "optimized" {
 export function ladderRungs(
   concurrency: number,
   poolSize: number,
-  http2Profile: string = ladderHttp2Profile(),
+  http2Profile: string | null = ladderHttp2Profile(),
+  idleTimeoutMs: number | null = LADDER_IDLE_TIMEOUT_MS,
 ): LadderRungSpec[] {
   if (!Number.isInteger(poolSize) || poolSize < 0 || poolSize >= concurrency) {
     throw new RangeError(
@@ -107,7 +111,8 @@ export function ladderRungs(
     );
   }
   const h2 = http2Profile === "fast-h2";
-  return [
+  const idle = idleTimeoutMs === null ? {} : { idleTimeoutMs };
+  const rungs: LadderRungSpec[] = [
     {
       name: "no-reuse",
       profile: "fast",
@@ -120,18 +125,18 @@ export function ladderRungs(
       profile: "fast",
       settings: { http: "1.1", keep_alive: true, max_idle: poolSize },
       label: `fast, HTTP/1.1 keep-alive, ${poolSize} idle max`,
-      options: { maxIdle: poolSize, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS },
+      options: { maxIdle: poolSize, ...idle },
     },
     {
       name: "keep-alive",
       profile: "fast",
       settings: { http: "1.1", keep_alive: true, max_idle: concurrency },
       label: `fast, HTTP/1.1 keep-alive, ${concurrency} idle max`,
-      options: { maxIdle: concurrency, idleTimeoutMs: LADDER_IDLE_TIMEOUT_MS },
+      options: { maxIdle: concurrency, ...idle },
     },
     {
       name: "http2",
-      profile: http2Profile,
+      profile: http2Profile ?? "fast-h2",
       settings: h2
         ? { http: "2", connections: 1, streams: "as the server's SETTINGS allow" }
         : { http: "2", engine: "fetch (Deno.createHttpClient, h2c / ALPN)", fallback: true },
@@ -139,13 +144,20 @@ export function ladderRungs(
       options: h2 ? { connections: 1 } : {},
     },
   ];
+  return http2Profile === null ? rungs.slice(0, 3) : rungs;
 }
 
 /** Options of {@linkcode runLadder}. */
 export interface LadderRunOptions {
-  /** Starts the mock (one configuration for every rung). */
-  startMock: () => SuiteMock;
-  /** The request for id `i` against the API URL (identical across rungs). */
+  /** Starts the mock (one configuration for every rung); unused with `url`. */
+  startMock?: () => SuiteMock;
+  /**
+   * The user's URL instead of the mock: every rung sends this request, no
+   * `/stats` (connections and request identity are counted client-side),
+   * no attribution.
+   */
+  url?: SuiteUrlTarget;
+  /** The request for id `i` against the mock's API URL (identical across rungs). */
   requestFor: (apiUrl: string, i: number) => HttpRequest;
   /** Requests per rung. */
   requests: number;
@@ -166,8 +178,8 @@ export interface LadderRunOptions {
   bootstrap: BootstrapOptions;
   /** Progress lines. */
   log: (line: string) => void;
-  /** The HTTP/2 rung's engine; default {@linkcode ladderHttp2Profile}. */
-  http2Profile?: string;
+  /** The HTTP/2 rung's engine (default {@linkcode ladderHttp2Profile}); `null` leaves the rung out. */
+  http2Profile?: string | null;
 }
 
 /** What one rung measured. */
@@ -181,15 +193,27 @@ export interface LadderRungRun {
   mock: MockStats | null;
   /** Connections the client opened, when the engine counts them. */
   clientConnections: number | null;
+  /** Against a URL: what the client sent (count, body bytes, digest sum). */
+  sent: { count: number; bytes: number; sha256_sum: string } | null;
 }
 
 /** Everything the ladder measured and decided. */
 export interface LadderOutcome {
+  /** The mock's base URL, or the user's URL. */
   mockUrl: string;
+  /** Whether the target was the user's URL (no server-side stats). */
+  external: boolean;
   runs: LadderRungRun[];
   ladder: Ladder;
-  /** Each adjacent pair of rungs sent identical requests, block by block (server-side digests). */
-  consistency: { identical: boolean; steps: RequestConsistency[] };
+  /**
+   * Each adjacent pair of rungs sent identical requests: block by block by
+   * the mock's digests, or over the run by client-side digests against a URL.
+   */
+  consistency: {
+    identical: boolean;
+    method: "server-side digest" | "client-side digest";
+    steps: RequestConsistency[];
+  };
   /** The SLA verdicts of the top rung (the gate). */
   results: SlaResult[];
   /** 0 SLA met on the top rung, 1 failed, 3 inconclusive, 4 invalid run. */
@@ -212,8 +236,17 @@ export interface LadderOutcome {
  */
 export async function runLadder(options: LadderRunOptions): Promise<LadderOutcome> {
   const { requests, concurrency, block, timeoutMs, log } = options;
-  const rungs = ladderRungs(concurrency, options.poolSize, options.http2Profile);
-  const server = options.startMock();
+  const external = options.url !== undefined;
+  // Against the mock the keep-alive rungs outlast the interleaving pauses; a real
+  // server may close idle connections sooner, so there the engine's default holds.
+  const rungs = ladderRungs(
+    concurrency,
+    options.poolSize,
+    options.http2Profile === undefined ? ladderHttp2Profile() : options.http2Profile,
+    external ? null : LADDER_IDLE_TIMEOUT_MS,
+  );
+  if (!external && !options.startMock) throw new TypeError("runLadder needs startMock or url");
+  const server = external ? null : options.startMock!();
   const runs: LadderRungRun[] = rungs.map((spec) => ({
     spec,
     csvPath: `${options.outDir}/latency_${spec.name}.csv`,
@@ -221,16 +254,20 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     blocks: [],
     mock: null,
     clientConnections: null,
+    sent: null,
   }));
-  const control = Deno.createHttpClient({});
-  const base = server.url;
-  const apiUrl = new URL("/api", base).href;
-  /** The mock's cumulative stats of the current run. */
-  const snapshot = async (): Promise<MockStats> =>
-    await (await fetch(new URL("/stats", base), { client: control })).json();
+  const control = server ? Deno.createHttpClient({}) : null;
+  const userRequest = options.url?.request;
+  const apiUrl = userRequest ? userRequest.url : new URL("/api", server!.url).href;
+  const requestFor = userRequest ? () => userRequest : (i: number) => options.requestFor(apiUrl, i);
+  /** The mock's cumulative stats of the current run (`null` against a URL). */
+  const snapshot = async (): Promise<MockStats | null> =>
+    server ? await (await fetch(new URL("/stats", server.url), { client: control! })).json() : null;
   const blocks = Math.ceil(requests / block);
   const csvs: CsvWriter[] = [];
-  const clients: Client[] = [];
+  const engines: Client[] = [];
+  const tallies = runs.map(() => new RequestTally());
+  const caCerts = options.url?.caCerts ?? [];
   try {
     log(
       `running the ladder (${
@@ -239,12 +276,21 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     );
     for (const run of runs) {
       csvs.push(await CsvWriter.create(run.csvPath));
-      clients.push(
-        createClient(run.spec.profile, { concurrency, timeoutMs, ...run.spec.options }),
-      );
+      engines.push(createClient(run.spec.profile, {
+        concurrency,
+        timeoutMs,
+        ...run.spec.options,
+        ...(caCerts.length ? { caCerts } : {}),
+      }));
     }
-    await (await fetch(new URL("/stats/reset", base), { method: "POST", client: control })).body
-      ?.cancel();
+    // Against a URL every request is tallied client-side; the engine keeps its own count.
+    const clients = engines.map((c, k) => external ? tallied(c, tallies[k]!) : c);
+    if (server) {
+      await (await fetch(new URL("/stats/reset", server.url), {
+        method: "POST",
+        client: control!,
+      })).body?.cancel();
+    }
     let prev = await snapshot();
     for (let j = 0; j < blocks; j++) {
       const start = j * block;
@@ -254,7 +300,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
         await collect(
           runClosed({
             client: clients[k] as Client,
-            requestFor: (i) => options.requestFor(apiUrl, start + i),
+            requestFor: (i) => requestFor(start + i),
             idOffset: start,
             concurrency: Math.min(concurrency, size),
             requests: size,
@@ -262,21 +308,24 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
           { csv: csvs[k] as CsvWriter, onRecord: (r) => run.records.push(r) },
         );
         const cur = await snapshot();
-        run.blocks.push(diffMockStats(prev, cur));
+        if (prev !== null && cur !== null) run.blocks.push(diffMockStats(prev, cur));
         prev = cur;
       }
     }
   } finally {
     for (const c of csvs) await c.close();
-    clients.forEach((c, k) => {
+    engines.forEach((c, k) => {
       (runs[k] as LadderRungRun).clientConnections = c.connectionsOpened ?? null;
     });
-    for (const c of clients) await c.close();
-    control.close();
-    await server.close();
+    for (const c of engines) await c.close();
+    control?.close();
+    await server?.close();
   }
-  for (const run of runs) run.mock = sumMockStats(run.blocks);
-  return { mockUrl: base, runs, ...judgeLadder(runs, options) };
+  for (const [k, run] of runs.entries()) {
+    if (external) run.sent = await tallies[k]!.result();
+    else run.mock = sumMockStats(run.blocks);
+  }
+  return { mockUrl: server ? server.url : apiUrl, external, runs, ...judgeLadder(runs, options) };
 }
 
 /**
@@ -287,7 +336,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
 export function judgeLadder(
   runs: readonly LadderRungRun[],
   options: Pick<LadderRunOptions, "rules" | "confidence" | "bootstrap" | "concurrency" | "block">,
-): Omit<LadderOutcome, "mockUrl" | "runs"> {
+): Omit<LadderOutcome, "mockUrl" | "external" | "runs"> {
   const ladder = computeLadder(
     runs.map((r) => ({
       name: r.spec.name,
@@ -304,14 +353,25 @@ export function judgeLadder(
     },
   );
   const steps: RequestConsistency[] = [];
+  const clientSide = runs.some((r) => r.sent !== null);
   for (let k = 0; k + 1 < runs.length; k++) {
     const a = runs[k] as LadderRungRun;
     const b = runs[k + 1] as LadderRungRun;
-    steps.push(requestConsistency(a.mock, b.mock, { baseline: a.blocks, optimized: b.blocks }));
+    steps.push(
+      clientSide
+        ? {
+          identical: a.sent !== null && b.sent !== null && a.sent.count === b.sent.count &&
+            a.sent.bytes === b.sent.bytes && a.sent.sha256_sum === b.sent.sha256_sum,
+          baseline: a.sent,
+          optimized: b.sent,
+        }
+        : requestConsistency(a.mock, b.mock, { baseline: a.blocks, optimized: b.blocks }),
+    );
   }
   const identical = steps.every((s) => s.identical);
   const top = ladder.rungs[ladder.rungs.length - 1];
   const results = top?.sla ?? [];
   const exitCode = !identical || !top || top.successes === 0 ? 4 : slaExitCode(results);
-  return { ladder, consistency: { identical, steps }, results, exitCode };
+  const method = clientSide ? "client-side digest" : "server-side digest";
+  return { ladder, consistency: { identical, method, steps }, results, exitCode };
 }

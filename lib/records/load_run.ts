@@ -12,6 +12,7 @@
 import type { ResultFormat } from "./formats/detect_format.ts";
 import { openResults } from "./open_results.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
+import { timeOrdered } from "../stats/bootstrap.ts";
 import { SummaryBuilder } from "../stats/summary.ts";
 
 /** What to keep from a run beyond its summary. */
@@ -95,10 +96,7 @@ export class RunKeeper {
   series(): Float64Array | null {
     const st = this.#seriesStart;
     const lat = this.#seriesLat;
-    if (!st || !lat) return null;
-    const order = Array.from({ length: st.length }, (_, i) => i);
-    order.sort((i, j) => (st[i] as number) - (st[j] as number) || i - j);
-    return Float64Array.from(order, (i) => lat[i] as number);
+    return st && lat ? timeOrdered(st, lat) : null;
   }
 
   /** Start times and latencies of measured requests. */

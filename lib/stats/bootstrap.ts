@@ -33,6 +33,29 @@
 import { createRng, deriveSeed, type Rng } from "../rng.ts";
 import { nearestRank } from "./summary.ts";
 
+/**
+ * Values in start-time order: the series the block bootstrap resamples.
+ * Ties in start time go by `ties` (e.g. request ids), else by position.
+ *
+ * @example
+ * ```ts
+ * import { timeOrdered } from "./bootstrap.ts";
+ * timeOrdered([5, 2, 2], [30, 10, 20], [9, 4, 3]); // Float64Array [20, 10, 30]
+ * ```
+ */
+export function timeOrdered(
+  starts: ArrayLike<number>,
+  values: ArrayLike<number>,
+  ties?: ArrayLike<number>,
+): Float64Array {
+  const order = Array.from({ length: Math.min(starts.length, values.length) }, (_, i) => i);
+  const tie = ties === undefined
+    ? (i: number, j: number) => i - j
+    : (i: number, j: number) => (ties[i] as number) - (ties[j] as number);
+  order.sort((i, j) => (starts[i] as number) - (starts[j] as number) || tie(i, j));
+  return Float64Array.from(order, (i) => values[i] as number);
+}
+
 /** Statistics the comparison reports. */
 export type BootstrapMetric = "p50" | "p95" | "p99" | "mean";
 

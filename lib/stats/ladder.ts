@@ -25,10 +25,11 @@ import {
   chooseBlockLength,
   type ComparisonVerdict,
   type MetricComparison,
+  timeOrdered,
 } from "./bootstrap.ts";
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
-import { evaluateSla, type SlaResult, type SlaRule } from "./sla.ts";
+import { evaluateSla, overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
 import { summarize, type Summary } from "./summary.ts";
 
 /** One rung's measurements as the ladder needs them. */
@@ -150,14 +151,7 @@ export interface Ladder {
  */
 export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64Array {
   const ok = records.filter((r) => !r.warmup && isSuccess(r));
-  ok.sort((a, b) => a.startedMs - b.startedMs || a.id - b.id);
-  return Float64Array.from(ok, (r) => r.latencyMs);
-}
-
-function slaVerdictOf(results: readonly SlaResult[]): LadderSlaVerdict {
-  if (results.some((r) => r.verdict === "fail")) return "fail";
-  if (results.some((r) => r.verdict === "inconclusive")) return "inconclusive";
-  return "pass";
+  return timeOrdered(ok.map((r) => r.startedMs), ok.map((r) => r.latencyMs), ok.map((r) => r.id));
 }
 
 function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
@@ -165,7 +159,7 @@ function rungOf(input: LadderRungInput, options: LadderOptions, level: number): 
   const sorted = timeOrderedSuccesses(input.records).sort();
   const sla = options.rules.map((r) => evaluateSla(r, summary, sorted, options.confidence));
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
-  const verdict = slaVerdictOf(sla);
+  const verdict: LadderSlaVerdict = overallVerdict(sla);
   return {
     name: input.name,
     count: summary.count,

@@ -2,17 +2,18 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_cli.ts";
 import { readTailgateCsv } from "../../lib/records/formats/tailgate.ts";
+import { serveMock } from "../../mock/server.ts";
 
 /**
- * A quick mock with a setup cost worth measuring: 5 ms RTT, 4 RTT (20 ms)
- * per new connection, 5 ms median service time, no slow path. A request on
- * a new connection takes about 30 ms, on a kept one about 10 ms.
+ * A quick mock with a setup cost no busy machine hides: 5 ms RTT, 20 RTT (100 ms) per new
+ * connection, 5 ms median service time, no slow path. A request on a new connection takes about
+ * 110 ms, on a kept one about 10 ms.
  */
 const QUICK_SETUP_MOCK = [
   "--rtt-ms",
   "5",
   "--setup-rtts",
-  "4",
+  "20",
   "--service-median-ms",
   "5",
   "--slow-rate",
@@ -119,9 +120,9 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
         s.verdict,
       );
     }
-    // Reuse saves the 20 ms setup on most requests: the first step pays at P50.
+    // Reuse saves the 100 ms setup on most requests: the first step pays at P50.
     assert.equal(s1.verdict_p50, "improved", JSON.stringify(s1));
-    assert.ok(s1.delta_p50_ms < -10, `ΔP50 ${s1.delta_p50_ms}`);
+    assert.ok(s1.delta_p50_ms < -50, `ΔP50 ${s1.delta_p50_ms}`);
     // Against the mock, every step is split into connection setup and the rest.
     assert.equal(s1.attribution.baseline.connections_opened, noReuse.connections);
     assert.ok(s1.attribution.setup_delta_ms.max < 0);
@@ -216,6 +217,72 @@ Deno.test("suite --scenario sets the mock's network, and flags override it", asy
     assert.equal(report.mock.config.setupRtts, 2);
     assert.equal(report.mock.config.serviceMedianMs, 2);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Quick mock settings for a server the CLI reaches by URL (5 ms RTT, 100 ms setup). */
+const QUICK_URL_MOCK = { rttMs: 5, setupRtts: 20, serviceMedianMs: 5, slowRate: 0, port: 0 };
+
+Deno.test("suite <url> --ladder runs the rungs against the URL and counts connections client-side", async () => {
+  const server = serveMock(QUICK_URL_MOCK);
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_ladder_url_" });
+  try {
+    const n = 60, c = 4;
+    const r = await runCli([
+      "suite",
+      `${server.url}/api?id=1`,
+      "--ladder",
+      ...["-n", String(n), "-c", String(c), "--block", "20", "--pool", "2", "--out-dir", dir],
+    ], { writeDirs: [dir] });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /request consistency \(client-side digest, each step\): identical/);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.mock, null);
+    assert.match(report.target.url, /^http:\/\/127\.0\.0\.1:\d+\/api\?id=1$/);
+    // The mock speaks h2c, so the probe finds HTTP/2 and all four rungs run.
+    assert.deepEqual(report.ladder.map((x: { name: string }) => x.name), [
+      "no-reuse",
+      "small-pool",
+      "keep-alive",
+      "http2",
+    ]);
+    const [noReuse, , keep, h2] = report.ladder;
+    assert.equal(noReuse.connections_source, "client");
+    assert.equal(noReuse.connections, n);
+    assert.equal(keep.connections, c);
+    assert.equal(h2.connections, 1);
+    for (const s of report.steps) assert.equal(s.attribution, null, "no /stats, no attribution");
+    assert.ok(report.steps[0].delta_p50_ms < 0, "reuse saves the setup at P50");
+    assert.equal(report.request_consistency.method, "client-side digest");
+    // The server saw every rung's requests.
+    assert.equal(server.app.stats().requests.total, 4 * n);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("suite <url> --ladder leaves out the HTTP/2 rung when the server offers no HTTP/2", async () => {
+  const server = serveMock({ ...QUICK_URL_MOCK, raw: true });
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_ladder_url_" });
+  try {
+    const r = await runCli([
+      "suite",
+      `${server.url}/api?id=1`,
+      "--ladder",
+      ...["-n", "60", "-c", "4", "--block", "20", "--pool", "2", "--out-dir", dir],
+    ], { writeDirs: [dir] });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /no HTTP\/2 rung: /);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/comparison_report.json`));
+    assert.equal(report.ladder.length, 3);
+    assert.equal(report.steps.length, 2);
+    assert.equal(report.sla.rung, "keep-alive");
+    assert.equal(report.config.http2_engine, null);
+    assert.ok(report.notes.some((x: string) => x.startsWith("No HTTP/2 rung")));
+  } finally {
+    await server.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RequestRecord } from "../../lib/record.ts";
 import { RunKeeper } from "../../lib/records/load_run.ts";
+import { timeOrdered } from "../../lib/stats/bootstrap.ts";
 
 const rec = (id: number, startedMs: number, latencyMs: number, over: Partial<RequestRecord> = {}) =>
   ({
@@ -38,4 +39,10 @@ Deno.test("RunKeeper.keep() does not add to the summary a second time", () => {
   assert.equal(keep.builder.summary().count, 1);
   assert.equal(keep.records!.length, 1);
   assert.equal(keep.series(), null);
+});
+
+Deno.test("timeOrdered() orders by start, ties by the given keys or else by position", () => {
+  assert.deepEqual([...timeOrdered([5, 2, 2], [30, 10, 20], [9, 4, 3])], [20, 10, 30]);
+  assert.deepEqual([...timeOrdered([5, 2, 2], [30, 10, 20])], [10, 20, 30]);
+  assert.deepEqual([...timeOrdered([], [])], []);
 });
