@@ -19,3 +19,8 @@ run cross-region --scenario cross-region
 run cross-region-tls12 --scenario cross-region-tls12
 run one-block --block 400
 run n2000 -n 2000
+# Against a URL: the mock served on its own, the ladder counting connections client-side.
+deno run --allow-net=127.0.0.1,localhost main.ts serve --port 18437 >/dev/null 2>&1 &
+sleep 3
+run url http://127.0.0.1:18437/api
+kill $! 2>/dev/null
