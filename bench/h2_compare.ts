@@ -18,7 +18,13 @@
  *   vs fast-h2 `--connections 1 --streams 20`): p50 and p99 from h2load's
  *   `--log-file` and from the tailgate CSV's summary.
  * - `--memory [--requests 1000000]`: one fast-h2 CLI run of N requests (CSV
- *   on) against nginx, its RSS sampled every second: peak and growth.
+ *   on) against nginx, its RSS sampled every second: peak and growth; then
+ *   the engine alone in this process (no runner, no CSV), heap and RSS
+ *   every tenth of the run, to tell a leak in the engine from GC sizing.
+ *
+ * - `--engine`: the engine's own CPU per request, in-process (20 loops
+ *   calling the client, no runner, no CSV; `node:process` cpuUsage()) for
+ *   each shape, beside h2load's (`times`), in alternating rounds.
  *
  * Options: `--rounds 3`, `--duration 4s`, `--shapes 20x1,2x10,1x20`,
  * `--nginx-workers 1`. Writes results/bench-h2.json (results/bench-h2-latency.json,
@@ -27,6 +33,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
+import { createFastH2Client } from "../lib/client/fast_h2.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
 
@@ -39,6 +47,7 @@ const { values } = parseArgs({
     "nginx-workers": { type: "string", default: "1" },
     latency: { type: "boolean", default: false },
     memory: { type: "boolean", default: false },
+    engine: { type: "boolean", default: false },
     requests: { type: "string", default: "1000000" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -48,7 +57,8 @@ if (values.help) {
   console.log(
     "Usage: deno task bench:h2 [--rounds 3] [--duration 4s] [--shapes 20x1,2x10,1x20]\n" +
       "       deno task bench:h2 --latency\n" +
-      "       deno task bench:h2 --memory [--requests 1000000]",
+      "       deno task bench:h2 --memory [--requests 1000000]\n" +
+      "       deno task bench:h2 --engine [--rounds 3] [--shapes 20x1,2x10,1x20]",
   );
   Deno.exit(0);
 }
@@ -64,6 +74,28 @@ interface Measured {
   p99_ms: number | null;
   requests: number | null;
   errors: number | null;
+  /** CPU seconds (user + system) the process used, from the shell's `times`. */
+  cpu_s: number | null;
+}
+
+/**
+ * Runs a command through `sh` followed by `times`, so the child's CPU time
+ * (user + system) comes back with its output: the client's cost per request
+ * is a steadier measure than its req/s on a machine shared with other work.
+ */
+async function timed(cmd: string, args: string[], limitMs: number) {
+  const r = await run(
+    "sh",
+    ["-c", '"$@"; status=$?; times; exit $status', "sh", cmd, ...args],
+    limitMs,
+  );
+  const lines = r.stdout.trimEnd().split("\n");
+  const children = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? "");
+  const cpu = children
+    ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 +
+      Number(children[4])
+    : null;
+  return { ...r, stdout: lines.slice(0, -2).join("\n"), cpu };
 }
 
 const fmt = (n: number | null, d = 2) => n === null ? "-" : n.toFixed(d);
@@ -80,9 +112,9 @@ function median(xs: number[]): number {
 async function h2load(args: string[], limitMs: number): Promise<Measured> {
   const log = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-h2load-" });
   try {
-    const r = await run("h2load", [...args, `--log-file=${log}`], limitMs);
+    const r = await timed("h2load", [...args, `--log-file=${log}`], limitMs);
     if (r.code !== 0) throw new Error(`h2load exited ${r.code}: ${r.stderr.trim()}`);
-    return parseH2load(r.stdout, await Deno.readTextFile(log));
+    return { ...parseH2load(r.stdout, await Deno.readTextFile(log)), cpu_s: r.cpu };
   } finally {
     await Deno.remove(log).catch(() => {});
   }
@@ -115,7 +147,7 @@ async function fastH2(
   args: string[],
   limitMs: number,
 ): Promise<Measured & { uncorrected_p50_ms: number | null; uncorrected_p99_ms: number | null }> {
-  const r = await run("deno", benchArgs(url, args), limitMs);
+  const r = await timed("deno", benchArgs(url, args), limitMs);
   if (r.code !== 0) throw new Error(`tailgate bench exited ${r.code}: ${r.stderr.trim()}`);
   const j = JSON.parse(await Deno.readTextFile(JSON_OUT));
   const s = j.summary;
@@ -127,7 +159,13 @@ async function fastH2(
     errors: s.errors,
     uncorrected_p50_ms: j.open_model?.uncorrected?.p50_ms ?? null,
     uncorrected_p99_ms: j.open_model?.uncorrected?.p99_ms ?? null,
+    cpu_s: r.cpu,
   };
+}
+
+/** CPU µs per request, less `baseS` (a process's start-up). */
+function usPerRequest(m: Measured, baseS = 0): number | null {
+  return m.cpu_s === null || !m.requests ? null : (m.cpu_s - baseS) * 1e6 / m.requests;
 }
 
 function parseShape(shape: string): [number, number] {
@@ -146,7 +184,12 @@ async function throughputMode(url: string) {
     `fast-h2 (tailgate bench, CSV on) vs h2load on nginx h2c, ${secs}s each, ${rounds} rounds, ` +
       `${navigator.hardwareConcurrency} CPUs shared by client and server; load average ${load()}`,
   );
-  console.log("round  shape   first    h2load req/s  fast-h2 req/s   ratio  errors  load");
+  // What a one-request run costs: deno's start-up and compile, taken off fast-h2's CPU.
+  const startupS = (await fastH2(url, ["-n", "1"], limit)).cpu_s ?? 0;
+  console.log(
+    "round  shape   first    h2load req/s  fast-h2 req/s   ratio  errors  " +
+      "CPU us/req h2load fast-h2  load",
+  );
   for (let round = 1; round <= rounds; round++) {
     for (const [c, m] of shapes) {
       const h2First = round % 2 === 1;
@@ -184,29 +227,50 @@ async function throughputMode(url: string) {
         h = await runH2();
       }
       const ratio = h.rps && f.rps ? f.rps / h.rps : null;
-      rows.push({ round, shape: `${c}x${m}`, h2load: h, fast_h2: f, ratio, load_before: before });
+      const hUs = usPerRequest(h);
+      const fUs = usPerRequest(f, startupS);
+      const cpuRatio = hUs !== null && fUs !== null && fUs > 0 ? hUs / fUs : null;
+      rows.push({
+        round,
+        shape: `${c}x${m}`,
+        h2load: h,
+        fast_h2: f,
+        ratio,
+        cpu_us_per_request: { h2load: hUs, fast_h2: fUs },
+        cpu_ratio: cpuRatio,
+        load_before: before,
+      });
       console.log(
         `${String(round).padStart(5)}  ${`${c}x${m}`.padEnd(6)} ${
           (h2First ? "h2load" : "fast-h2").padEnd(8)
         } ${fmtInt(h.rps).padStart(12)}  ${fmtInt(f.rps).padStart(13)}  ${
           fmt(ratio).padStart(6)
-        }x ${`${fmtInt(h.errors)}/${fmtInt(f.errors)}`.padStart(7)}  ${before}`,
+        }x ${`${fmtInt(h.errors)}/${fmtInt(f.errors)}`.padStart(7)}  ${fmt(hUs, 1).padStart(17)} ${
+          fmt(fUs, 1).padStart(7)
+        }  ${before}`,
       );
     }
   }
-  console.log("\nshape   median ratio  spread (min-max)  fast-h2 errors  target");
+  console.log(
+    "\nshape   median ratio  spread (min-max)  fast-h2 errors  target" +
+      "                    CPU/request h2load / fast-h2",
+  );
   const summary: Record<string, unknown>[] = [];
   for (const [c, m] of shapes) {
     const mine = rows.filter((r) => r.shape === `${c}x${m}`);
     const ratios = mine.map((r) => r.ratio).filter((x): x is number => typeof x === "number");
     const errors = mine.reduce((a, r) => a + ((r.fast_h2 as Measured).errors ?? 0), 0);
     const med = ratios.length ? median(ratios) : null;
+    const cpuRatios = mine.map((r) => r.cpu_ratio).filter((x): x is number =>
+      typeof x === "number"
+    );
     const line = {
       shape: `${c}x${m}`,
       median_ratio: med,
       min_ratio: ratios.length ? Math.min(...ratios) : null,
       max_ratio: ratios.length ? Math.max(...ratios) : null,
       fast_h2_errors: errors,
+      median_cpu_ratio: cpuRatios.length ? median(cpuRatios) : null,
     };
     summary.push(line);
     console.log(
@@ -220,7 +284,7 @@ async function throughputMode(url: string) {
           : med >= 0.9
           ? ">= 0.9x met, 1.0x missed"
           : "MISSED"
-      }`,
+      }`.padEnd(68) + `${fmt(line.median_cpu_ratio)}x`,
     );
   }
   await writeReport("results/bench-h2.json", { mode: "throughput", secs, rounds, rows, summary });
@@ -362,13 +426,124 @@ async function memoryMode(url: string) {
       fmtInt(n * 8 / 1024 / 1024)
     } MiB of it is the exact-percentile latency store, 8 bytes a request)`,
   );
+  const engine = await engineMemory(url, n);
   await writeReport("results/bench-h2-memory.json", {
     mode: "memory",
     requests: n,
     summary: j.summary,
     peak_rss_mib: peak,
     samples,
+    engine_only: engine,
   });
+}
+
+/**
+ * The engine alone, in this process: 20 loops calling the client directly
+ * (no runner, no CSV, no summary), heap and RSS every tenth of the run. A
+ * leak in fast-h2 (per-stream state, a growing map, retained buffers) shows
+ * here as a heap that does not come back down.
+ */
+async function engineMemory(url: string, n: number) {
+  console.log(`\nthe fast-h2 engine alone, in-process, ${fmtInt(n)} requests, 20 x 1`);
+  const client = createFastH2Client({
+    concurrency: 20,
+    timeoutMs: 10_000,
+    connections: 20,
+    streams: 1,
+  });
+  const req = { url, method: "GET", headers: [] as [string, string][], body: null };
+  const every = Math.max(1, Math.floor(n / 10));
+  const samples: { requests: number; heap_mib: number; rss_mib: number }[] = [];
+  let started = 0;
+  let done = 0;
+  let errors = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    while (started < n) {
+      started++;
+      const o = await client.send(req);
+      if (o.error !== "") errors++;
+      if (++done % every === 0) {
+        const m = Deno.memoryUsage();
+        samples.push({ requests: done, heap_mib: m.heapUsed / 2 ** 20, rss_mib: m.rss / 2 ** 20 });
+      }
+    }
+  }));
+  await client.close();
+  for (const x of samples) {
+    console.log(
+      `  ${fmtInt(x.requests).padStart(9)} requests  heap ${x.heap_mib.toFixed(1)} MiB  RSS ${
+        x.rss_mib.toFixed(1)
+      } MiB`,
+    );
+  }
+  console.log(`  ${fmtInt(errors)} errors`);
+  return { requests: n, errors, samples };
+}
+
+/** Runs `n` requests through the engine in-process as C×M; returns req/s and CPU µs per request. */
+async function engineRun(url: string, c: number, m: number, n: number) {
+  const client = createFastH2Client({
+    concurrency: c * m,
+    timeoutMs: 10_000,
+    connections: c,
+    streams: m,
+  });
+  const req = { url, method: "GET", headers: [] as [string, string][], body: null };
+  const loop = async (count: number) => {
+    let started = 0;
+    let errors = 0;
+    await Promise.all(Array.from({ length: c * m }, async () => {
+      while (started < count) {
+        started++;
+        if ((await client.send(req)).error !== "") errors++;
+      }
+    }));
+    return errors;
+  };
+  await loop(Math.min(n, 5_000)); // connections up, JIT warm
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const errors = await loop(n);
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await client.close();
+  return { rps: n / s, cpu_us_per_request: (cpu.user + cpu.system) / n, errors };
+}
+
+async function engineMode(url: string) {
+  const rounds = Number(values.rounds);
+  const shapes = values.shapes!.split(",").map(parseShape);
+  const n = 100_000;
+  console.log(
+    `CPU per request: the fast-h2 engine in-process (no runner, no CSV) vs h2load, ${
+      fmtInt(n)
+    } requests each; load ${load()}`,
+  );
+  console.log("round  shape   engine req/s  engine us/req  h2load req/s  h2load us/req  load");
+  const rows: Record<string, unknown>[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const [c, m] of shapes) {
+      const before = load();
+      const e = await engineRun(url, c, m, n);
+      const h = await h2load(
+        ["-c", String(c), "-m", String(m), "-t", String(Math.min(2, c)), "-n", String(n), url],
+        120_000,
+      );
+      const hUs = usPerRequest(h);
+      rows.push({
+        round,
+        shape: `${c}x${m}`,
+        engine: e,
+        h2load: { ...h, cpu_us_per_request: hUs },
+      });
+      console.log(
+        `${String(round).padStart(5)}  ${`${c}x${m}`.padEnd(6)} ${fmtInt(e.rps).padStart(12)}  ${
+          fmt(e.cpu_us_per_request, 1).padStart(13)
+        }  ${fmtInt(h.rps).padStart(12)}  ${fmt(hUs, 1).padStart(13)}  ${before}`,
+      );
+    }
+  }
+  await writeReport("results/bench-h2-engine.json", { mode: "engine", requests: n, rows });
 }
 
 async function writeReport(path: string, body: Record<string, unknown>) {
@@ -395,6 +570,7 @@ try {
   const url = `http://127.0.0.1:${nginx.ports[1]}/`;
   if (values.latency) await latencyMode(url);
   else if (values.memory) await memoryMode(url);
+  else if (values.engine) await engineMode(url);
   else await throughputMode(url);
 } finally {
   await nginx.stop();
