@@ -464,7 +464,8 @@ th[scope=row], thead th:first-child { text-align: left; }
 .chart { margin: 18px 0; }
 ul.notes { color: #555; }
 ul.notes li { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12.5px; margin: 6px 0; }
-#ladder td.step { white-space: normal; text-align: left; min-width: 16em; }
+#ladder td:nth-child(2), #ladder td.step { white-space: normal; }
+#ladder td.step { text-align: left; min-width: 12em; max-width: 20em; }
 .banner { border: 1px solid #ddd; border-radius: 6px; padding: 6px 14px; margin: 12px 0 18px; background: #fafafa; }
 .banner p { margin: 6px 0; font-size: 16px; }
 .v-neutral .verdict { font-weight: 600; }

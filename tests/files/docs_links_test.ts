@@ -23,12 +23,16 @@ function read(path: string): string {
   return Deno.readTextFileSync(new URL(path, ROOT));
 }
 
-/** Text outside fenced code blocks, HTML comments and inline code spans. */
-function prose(markdown: string): string {
+/** The text without fenced code blocks and HTML comments. */
+function withoutFencesAndComments(markdown: string): string {
   return markdown
     .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, "")
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/`[^`\n]*`/g, "code");
+    .replace(/<!--[\s\S]*?-->/g, "");
+}
+
+/** Text outside fenced code blocks, HTML comments and inline code spans. */
+function prose(markdown: string): string {
+  return withoutFencesAndComments(markdown).replace(/`[^`\n]*`/g, "code");
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
@@ -43,7 +47,7 @@ function slug(heading: string): string {
 function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
-  const text = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, "");
+  const text = withoutFencesAndComments(markdown);
   for (const m of text.matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
     const base = slug(m[1] ?? "");
     const n = seen.get(base) ?? 0;
@@ -121,9 +125,7 @@ Deno.test("every relative link in README.md, CHANGELOG.md and docs/ resolves", (
 
 /** Paths of this repository written as inline code in prose, e.g. `lib/stats/sla.ts`. */
 function repoPaths(markdown: string): string[] {
-  const text = markdown
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, "")
-    .replace(/<!--[\s\S]*?-->/g, "");
+  const text = withoutFencesAndComments(markdown);
   const paths: string[] = [];
   const ours = /^(?:lib|tests|mock|bench|deploy|docs|\.ci)\/[\w./-]*$/;
   // Only this project's kinds of file: other tools' sources (`lib/results.go`) are cited too.
