@@ -15,7 +15,9 @@ import { UsageError } from "./_usage_error.ts";
 /** Why a file operation failed, in a few words (permissions named with the fix). */
 export function reason(err: unknown, mode: "read" | "write" = "write"): string {
   if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-    return mode === "write"
+    // Name the permission Deno actually asked for: checking an output path reads it (stat) first.
+    const asked = /Requires (read|write) access/.exec((err as Error).message)?.[1] ?? mode;
+    return asked === "write"
       ? "no write permission (the deno tasks grant results/ only; or pass --allow-write)"
       : "no read permission (the deno tasks grant the project directory only; or pass --allow-read)";
   }

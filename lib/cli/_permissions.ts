@@ -107,6 +107,14 @@ export async function checkPermissions(
         }`,
       );
     }
+    // An output is looked at before it is written (is it a directory, one of the inputs?).
+    if (!await granted({ name: "read", path })) {
+      throw new UsageError(
+        `No read permission for ${flag}${path}: add --allow-read=${
+          writeScope(path)
+        } (an output is checked before it is overwritten)`,
+      );
+    }
   }
 }
 

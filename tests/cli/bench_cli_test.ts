@@ -360,3 +360,29 @@ Deno.test("suite <url> and compare reject each new bad input with one line, exit
     assert.deepEqual(after, []);
   });
 });
+
+Deno.test("bench names a missing read grant for --out as read, not write", async () => {
+  // An output is checked (stat) before it is written, so writing alone is not enough.
+  const path = `/tmp/_tailgate_cli_test_${Deno.pid}_unreadable.csv`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-write=/tmp",
+      "main.ts",
+      "bench",
+      URL_OK,
+      "--out",
+      path,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.equal(out.code, 2, stderr);
+  assert.equal(stderr.split("\n").length, 1, stderr);
+  assert.match(stderr, /No read permission for --out .*: add --allow-read=\/tmp/);
+  assert.equal(await exists(path), false);
+});
