@@ -284,7 +284,7 @@ async function throughputMode(url: string) {
           : med >= 0.9
           ? ">= 0.9x met, 1.0x missed"
           : "MISSED"
-      }`.padEnd(68) + `${fmt(line.median_cpu_ratio)}x`,
+      }`.padEnd(68) + ` ${fmt(line.median_cpu_ratio)}x`,
     );
   }
   await writeReport("results/bench-h2.json", { mode: "throughput", secs, rounds, rows, summary });

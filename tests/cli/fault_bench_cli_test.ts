@@ -160,7 +160,9 @@ Deno.test("bench exits 4 with a timeout row per request when the server stalls",
   const server = serveMock({ ...QUICK_MOCK, stallRate: 1, stallMaxMs: 600_000, port: 0 });
   try {
     await Promise.all(PROFILES.map(async (profile) => {
-      const r = await bench(`${server.url}/api`, profile, ["--timeout", "300ms"]);
+      // 1 s, not less: every request must reach the server before it times out, or the exact
+      // server-side count below (no hidden retry, none lost) fails on a loaded machine.
+      const r = await bench(`${server.url}/api`, profile, ["--timeout", "1s"]);
       assertFailedRun(r, `stall × ${profile}`, ["timeout"]);
     }));
   } finally {

@@ -420,7 +420,9 @@ Deno.test("fault matrix: the server killed (SIGKILL) mid-run loses no request", 
       run = await runCase(profile, `${url}/api`, {
         n,
         concurrency: C,
-        timeoutMs: 800,
+        // Generous: a killed server answers with RST at once; the timeout only bounds a request
+        // that a loaded machine did not get to before the kill (it failed at 800 ms under load).
+        timeoutMs: 3000,
         onRecord: (_r, i) => {
           if (i === killAfter - 1) child.kill("SIGKILL");
         },
@@ -434,7 +436,7 @@ Deno.test("fault matrix: the server killed (SIGKILL) mid-run loses no request", 
     }
     cell("server killed mid-run", run);
     const label = `killed × ${profile}`;
-    assert.ok(run.elapsedMs < bound(n, C, 800), `${label}: ended in ${run.elapsedMs} ms`);
+    assert.ok(run.elapsedMs < bound(n, C, 3000), `${label}: ended in ${run.elapsedMs} ms`);
     assertAccounted(run, n, label);
     const ok = run.records.filter(isSuccess).length;
     assert.ok(ok >= killAfter, `${label}: the ${killAfter} before the kill succeeded`);
