@@ -158,9 +158,7 @@ export function ladderNotes(
     const server = openedConnections(r.mock);
     if (server !== null && r.clientConnections !== null && r.clientConnections > server) {
       notes.push(
-        `Rung ${r.spec.name}: the client opened ${r.clientConnections} connections, the mock counted ${server}. The mock knows a connection by its peer address and port, and the OS reused a local port of a closed connection, so the mock charged no setup for ${
-          r.clientConnections - server
-        } of them; the attribution uses the mock's count (what it charged).`,
+        `Rung ${r.spec.name}: the client opened ${r.clientConnections} connections, the mock counted ${server}. The mock charged setup for ${server} only (a connection it never saw a request on is not counted); the attribution uses the mock's count, which is what it charged.`,
       );
     }
   }
