@@ -34,6 +34,7 @@ import {
 } from "../stats/mock_stats.ts";
 import { evaluateSla, slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { stepBlockLength } from "../stats/ladder.ts";
 import { runClosed } from "./runner.ts";
 
 const encoder = new TextEncoder();
@@ -358,7 +359,13 @@ export function judgeSuite(
   opt: ProfileRun,
   options: Pick<
     SuiteOptions,
-    "rules" | "confidence" | "bootstrap" | "concurrency" | "interleave" | "failOnRegression"
+    | "rules"
+    | "confidence"
+    | "bootstrap"
+    | "concurrency"
+    | "interleave"
+    | "block"
+    | "failOnRegression"
   >,
 ): Omit<SuiteOutcome, "mockUrl" | "external"> {
   const { confidence, concurrency } = options;
@@ -387,8 +394,13 @@ export function judgeSuite(
     };
   const seriesA = base.keeper.series()!;
   const seriesB = opt.keeper.series()!;
+  // Interleaved, drift moves whole blocks: resample at least a block at a time (as the ladder
+  // does), or one slow block looks like a client difference; an explicit length still wins.
+  const bootstrapOptions = options.interleave && options.bootstrap.blockLength === undefined
+    ? { ...options.bootstrap, blockLength: stepBlockLength(seriesA, seriesB, options.block) }
+    : options.bootstrap;
   const bootstrap = seriesA.length >= 2 && seriesB.length >= 2
-    ? blockBootstrapCompare(seriesA, seriesB, options.bootstrap)
+    ? blockBootstrapCompare(seriesA, seriesB, bootstrapOptions)
     : null;
   let attribution: Attribution | null;
   try {
