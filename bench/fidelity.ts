@@ -446,7 +446,7 @@ async function main() {
     pacer_cost: cost,
     notes: [
       "errors are latency minus the known server delay; the server's own lateness (timer wake-up in asyncio) is in server_late_*",
-      "optimized and fast-h2 speak HTTP/2 only and the fixed-delay server HTTP/1.1 only: they are not in this table",
+      "fast-h2 speaks HTTP/2 only and the fixed-delay server HTTP/1.1 only; optimized would choose HTTP/1.1 here, the h1 path: neither is in this table",
     ],
     elapsed_s: (performance.now() - started) / 1000,
   };

@@ -11,7 +11,7 @@ import type { HttpRequest } from "../client/types.ts";
 import type { SuiteClient, SuiteOutcome } from "../load/suite_run.ts";
 import { buildRunMeta, writeRunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
-import { type HtmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import {
@@ -147,7 +147,10 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   const html = renderHtmlReport({
     title: `tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
     generatedAt,
-    headline: htmlHeadline(outcome, names),
+    headline: htmlHeadline(outcome.results, names[1], {
+      names,
+      comparison: outcome.bootstrap,
+    }),
     runs: [base, opt].map((r, k) =>
       htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
     ),
@@ -272,20 +275,6 @@ function protocolWords(c: SuiteClient): string {
 
 function fmt(v: number | null): string {
   return v === null ? "-" : v >= 100 ? `${v.toFixed(0)}ms` : `${v.toFixed(1)}ms`;
-}
-
-function htmlHeadline(outcome: SuiteOutcome, names: [string, string]): HtmlHeadline[] {
-  const b = outcome.bootstrap;
-  return [
-    ...outcome.results.map((r) => ({
-      text: `SLA: ${slaSentence(r, names[1])}`,
-      verdict: r.verdict,
-    })),
-    {
-      text: `A/B: ${abSentence(names, b)}`,
-      verdict: b?.verdict === "improved" || b?.verdict === "regressed" ? b.verdict : "neutral",
-    },
-  ];
 }
 
 /** `--verbose`: the tables, the bootstrap details and the attribution. */

@@ -9,7 +9,7 @@ import {
   type MockStatsPair,
 } from "../stats/mock_stats.ts";
 import { buildChartData } from "../report/series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
 import type { Summary } from "../stats/summary.ts";
@@ -293,6 +293,7 @@ export async function compare(args: string[]): Promise<number> {
       runs: runs.map(([r, s, name]) => htmlRunSummary(name, `${r.path} (${r.format})`, s)),
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
+      headline: htmlHeadline([], "B", { names: ["A", "B"], comparison: bootstrap }),
       notes: [
         ...warnings,
         `A = ${pa} (${ra.format})`,

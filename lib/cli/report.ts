@@ -1,6 +1,6 @@
 /** `tailgate report <file.csv>`: the summary of a saved run, with SLA verdicts. */
 import { buildChartData } from "../report/series.ts";
-import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
+import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
@@ -120,6 +120,7 @@ export async function report(args: string[]): Promise<number> {
         limitMs: r.limit,
       })),
       sla: rows,
+      headline: htmlHeadline(results, "run"),
       notes: [`${path}: ${run.format} CSV`, ...run.notes],
     });
     await writeOutput(htmlPath, html, "--html");

@@ -17,7 +17,8 @@ import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
 import type { Summary } from "../stats/summary.ts";
-import { abSentence, resolvable } from "./verdict.ts";
+import type { SlaResult } from "../stats/sla.ts";
+import { abSentence, resolvable, slaSentence } from "./verdict.ts";
 
 /** One run's headline numbers for the summary table. */
 export interface HtmlRunSummary {
@@ -101,6 +102,34 @@ export interface HtmlReportInput {
 export interface HtmlHeadline {
   text: string;
   verdict: "pass" | "fail" | "inconclusive" | "improved" | "regressed" | "neutral";
+}
+
+/**
+ * The banner's lines: one per SLA rule judged on `run`, then the A/B verdict
+ * in words when `ab` is given.
+ *
+ * @example
+ * ```ts ignore
+ * renderHtmlReport({ ...input, headline: htmlHeadline(results, "optimized", { names, comparison }) });
+ * ```
+ */
+export function htmlHeadline(
+  results: readonly SlaResult[],
+  run: string,
+  ab?: { names: [string, string]; comparison: BootstrapComparison | null },
+): HtmlHeadline[] {
+  const lines: HtmlHeadline[] = results.map((r) => ({
+    text: `SLA: ${slaSentence(r, run)}`,
+    verdict: r.verdict,
+  }));
+  if (ab) {
+    const v = ab.comparison?.verdict;
+    lines.push({
+      text: `A/B: ${abSentence(ab.names, ab.comparison)}`,
+      verdict: v === "improved" || v === "regressed" ? v : "neutral",
+    });
+  }
+  return lines;
 }
 
 function banner(lines: readonly HtmlHeadline[] | undefined): string {

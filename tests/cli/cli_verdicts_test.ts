@@ -240,8 +240,11 @@ Deno.test("report and compare --html write one self-contained page", async () =>
     const cmp = await Deno.readTextFile(`${dir}/cmp.html`);
     assert.match(cmp, /<table id="comparison">/);
     assert.match(cmp, /Comparison: B vs A — improved/);
+    // The banner answers the question first, in words.
+    assert.match(cmp, /id="headline"[^]*class="v-improved"[^]*A\/B: B is faster than A by/);
     const rep = await Deno.readTextFile(`${dir}/rep.html`);
     assert.match(rep, /<table id="sla">/);
+    assert.match(rep, /id="headline"[^]*class="v-inconclusive"[^]*SLA: /);
     assert.match(rep, /needs ≥ 59 samples/);
     assert.match(rep, /hey writes only requests that got a response/);
   });

@@ -12,7 +12,7 @@
  *
  * Profiles run concurrently within a fault, each against its own server, so
  * the whole matrix takes a few seconds. `fault_matrix` cells are collected
- * in `CELLS` and printed as a table by the last test (the README's
+ * in `CELLS` and printed as a table by the last test (docs/failures.md's
  * "Failure handling" table is this output).
  */
 import assert from "node:assert/strict";
