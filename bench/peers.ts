@@ -393,8 +393,8 @@ function checkTargets(target: string, rows: RowResult[]): Record<string, string>
   check("optimized / h2load h2c", get("optimized"), get("h2load-h2c"), 0.3);
   check("baseline / hey", get("baseline"), get("hey"), 1.0);
   check("h1 / hey", get("h1"), get("hey"), 1.0);
-  check("fast-h2 c20x1 / h2load -c20 -m1", get("fast-h2 c20x1"), get("h2load-h2c"), 0.5);
-  check("fast-h2 c2x10 / h2load -c2 -m10", get("fast-h2 c2x10"), get("h2load-h2c c2x10"), 0.5);
+  check("fast-h2 c20x1 / h2load -c20 -m1", get("fast-h2 c20x1"), get("h2load-h2c"), 1.0);
+  check("fast-h2 c2x10 / h2load -c2 -m10", get("fast-h2 c2x10"), get("h2load-h2c c2x10"), 1.0);
   return out;
 }
 
