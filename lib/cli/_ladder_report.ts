@@ -162,9 +162,8 @@ export function ladderNotes(
       );
     }
   }
-  const blocks = Math.ceil(cmd.requests / cmd.block);
   notes.push(
-    `The small pool (${cmd.poolSize} idle) closes a connection whenever it comes back to a full pool: at the end of each of the ${blocks} blocks (the connections above ${cmd.poolSize}, opened again by the next block) and whenever more than ${cmd.poolSize} responses finish at the same moment; so its cost depends on how bursty the load is (--block).`,
+    `The small pool (${cmd.poolSize} idle) closes a connection whenever it comes back to a full pool while the load runs (more than ${cmd.poolSize} responses finishing at the same moment, before the next requests take them). The pauses between the ladder's blocks are the measurement's, not the client's: there the pool parks what drains, so they cost it nothing.`,
   );
   return notes;
 }

@@ -146,6 +146,8 @@ function prepare(req: HttpRequest): Prepared {
 class FastClient implements Client {
   readonly name = "fast" as const;
   #maxIdle: number;
+  #concurrency: number;
+  #paused = false;
   #reuse: boolean;
   #idleTimeoutMs: number;
   #timeoutMs: number;
@@ -168,6 +170,7 @@ class FastClient implements Client {
     this.#reuse = options.reuse ?? true;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#maxIdle = this.#reuse ? maxIdle : 0;
+    this.#concurrency = Math.max(1, options.concurrency);
     this.#timeoutMs = options.timeoutMs;
     this.#tlsOptions = options.caCerts?.length ? { caCerts: options.caCerts } : {};
   }
@@ -205,9 +208,17 @@ class FastClient implements Client {
     return null;
   }
 
+  /** See {@linkcode Client.pause}: a paused pool parks up to the concurrency. */
+  pause(paused: boolean): void {
+    this.#paused = paused;
+  }
+
   #release(c: FastConn, reusable: boolean): void {
     this.#active.delete(c);
-    if (!reusable || this.#closed || c.closed || this.#idleCount >= this.#maxIdle) {
+    const cap = this.#paused && this.#maxIdle > 0
+      ? Math.max(this.#maxIdle, this.#concurrency)
+      : this.#maxIdle;
+    if (!reusable || this.#closed || c.closed || this.#idleCount >= cap) {
       c.close();
       return;
     }

@@ -87,6 +87,14 @@ export interface Client {
   readonly name: ProfileName;
   /** Connections this client has opened so far, when the engine counts them (`fast`, `fast-h2`). */
   readonly connectionsOpened?: number;
+  /**
+   * Marks a pause that the measurement makes, not the client (the ladder's
+   * block boundaries): while paused, a keep-alive pool keeps the connections
+   * released (up to the concurrency) instead of cutting them to its idle
+   * limit, since without the pause the next requests would take them at once.
+   * Optional; engines without an idle limit ignore it.
+   */
+  pause?(paused: boolean): void;
   /** Sends one request; never rejects. */
   send(request: HttpRequest): Promise<Outcome>;
   /** Releases pooled connections. */

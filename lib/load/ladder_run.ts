@@ -297,10 +297,18 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
       const size = Math.min(block, requests - start);
       for (let k = 0; k < runs.length; k++) {
         const run = runs[k] as LadderRungRun;
+        // The end of a block is the ladder's pause, not the client's: once its last request is
+        // sent, the rung's pool parks what drains instead of trimming it to its idle limit, so
+        // a small pool pays for its limit during the load, not for the interleaving.
+        const engine = engines[k] as Client;
+        engine.pause?.(false);
         await collect(
           runClosed({
             client: clients[k] as Client,
-            requestFor: (i) => requestFor(start + i),
+            requestFor: (i) => {
+              if (i === size - 1) engine.pause?.(true);
+              return requestFor(start + i);
+            },
             idOffset: start,
             concurrency: Math.min(concurrency, size),
             requests: size,

@@ -82,12 +82,12 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
     assert.equal(keep.settings.max_idle, C);
     assert.ok(["fast-h2", "optimized"].includes(h2.profile));
     // Connections, as the client counted them: one per request without reuse; the small pool
-    // opens C in the first block and at least C − POOL in each later one (more when several
-    // responses finish at once and find the pool full), yet far fewer than one per request; the
-    // full pool C; HTTP/2 one.
+    // opens C in the first block and more only when responses finish together and find the pool
+    // full (the pauses between blocks are the ladder's, and cost it nothing), far fewer than one
+    // per request; the full pool C; HTTP/2 one.
     assert.equal(noReuse.connections_client, N);
     const smallOpened = small.connections_client;
-    assert.ok(smallOpened >= C + (C - POOL) * (N / BLOCK - 1), `${smallOpened}`);
+    assert.ok(smallOpened >= C, `${smallOpened}`);
     assert.ok(smallOpened < N / 2, `${smallOpened}`);
     assert.equal(keep.connections_client, C);
     if (h2.profile === "fast-h2") assert.equal(h2.connections_client, 1);
@@ -99,10 +99,9 @@ Deno.test("suite --ladder runs four rungs in interleaved blocks and writes ladde
     agree(small.connections, smallOpened);
     agree(keep.connections, C);
     assert.ok(h2.connections <= 1);
-    // Per block: the full pool opens all it needs in block 1, the small pool keeps reopening.
+    // Per block: the full pool opens all it needs in block 1.
     assert.equal(keep.connections_per_block.length, N / BLOCK);
     assert.deepEqual(keep.connections_per_block.slice(1), [0, 0, 0]);
-    assert.ok(small.connections_per_block.slice(1).every((n: number) => n > 0));
     assert.equal(
       small.connections_per_block.reduce((x: number, y: number) => x + y, 0),
       small.connections,

@@ -235,6 +235,37 @@ Deno.test("fast client with maxIdle below the concurrency closes the surplus of 
   );
 });
 
+Deno.test("fast client parks a burst's connections while paused, and trims again after", async () => {
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"] }),
+  });
+  const client = createFastClient({ concurrency: 4, timeoutMs: 2000, maxIdle: 2 });
+  const noReuse = createFastClient({ concurrency: 4, timeoutMs: 2000, reuse: false });
+  try {
+    const req = get(server.url + "/");
+    const burst = async () => {
+      for (const o of await Promise.all([0, 1, 2, 3].map(() => client.send(req)))) {
+        assertOk(o, 200, 2);
+      }
+    };
+    client.pause!(true);
+    await burst(); // opens 4; paused, all 4 are parked
+    client.pause!(false);
+    await burst(); // takes the 4 parked; unpaused, keeps 2
+    assert.equal(client.connectionsOpened, 4);
+    await burst(); // reuses 2, opens 2
+    assert.equal(client.connectionsOpened, 6);
+    // A client that never reuses is not made to by a pause.
+    noReuse.pause!(true);
+    for (let i = 0; i < 3; i++) assertOk(await noReuse.send(req), 200, 2);
+    assert.equal(noReuse.connectionsOpened, 3);
+  } finally {
+    await client.close();
+    await noReuse.close();
+    await server.close();
+  }
+});
+
 Deno.test("fast client decodes chunked bodies with trailers split over many writes", async () => {
   const server = rawServer({
     respond: () => ({
