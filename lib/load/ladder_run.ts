@@ -42,6 +42,7 @@ import {
   sumMockStats,
 } from "../stats/mock_stats.ts";
 import { slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
+import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
 import type { SuiteMock, SuiteUrlTarget } from "./suite_run.ts";
 
@@ -256,13 +257,12 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     clientConnections: null,
     sent: null,
   }));
-  const control = server ? Deno.createHttpClient({}) : null;
+  const control = server ? new MockControl(server.url) : null;
   const userRequest = options.url?.request;
   const apiUrl = userRequest ? userRequest.url : new URL("/api", server!.url).href;
   const requestFor = userRequest ? () => userRequest : (i: number) => options.requestFor(apiUrl, i);
   /** The mock's cumulative stats of the current run (`null` against a URL). */
-  const snapshot = async (): Promise<MockStats | null> =>
-    server ? await (await fetch(new URL("/stats", server.url), { client: control! })).json() : null;
+  const snapshot = async (): Promise<MockStats | null> => control ? await control.stats() : null;
   const blocks = Math.ceil(requests / block);
   const csvs: CsvWriter[] = [];
   const engines: Client[] = [];
@@ -285,12 +285,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     }
     // Against a URL every request is tallied client-side; the engine keeps its own count.
     const clients = engines.map((c, k) => external ? tallied(c, tallies[k]!) : c);
-    if (server) {
-      await (await fetch(new URL("/stats/reset", server.url), {
-        method: "POST",
-        client: control!,
-      })).body?.cancel();
-    }
+    await control?.reset();
     let prev = await snapshot();
     for (let j = 0; j < blocks; j++) {
       const start = j * block;

@@ -35,6 +35,7 @@ import {
 import { evaluateSla, slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
 import { stepBlockLength } from "../stats/ladder.ts";
+import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
 
 const encoder = new TextEncoder();
@@ -231,7 +232,7 @@ async function runProfiles(
   options: SuiteOptions,
 ): Promise<void> {
   const { requests, concurrency, timeoutMs, block, log } = options;
-  const control = base === null ? null : Deno.createHttpClient({});
+  const control = base === null ? null : new MockControl(base);
   const apiUrl = base === null ? options.url!.request.url : new URL("/api", base).href;
   const userRequest = options.url?.request;
   const requestFor = userRequest ? () => userRequest : (i: number) => suiteRequest(apiUrl, i);
@@ -251,16 +252,9 @@ async function runProfiles(
     return base === null ? tallied(client, tallies[p]) : client;
   };
   /** Ends the mock's current run and returns its stats. */
-  const resetStats = async (): Promise<MockStats | null> =>
-    base === null ? null : await (await fetch(new URL("/stats/reset", base), {
-      method: "POST",
-      client: control!,
-    })).json();
+  const resetStats = async (): Promise<MockStats | null> => control ? await control.reset() : null;
   /** The mock's stats of the current run so far. */
-  const snapshot = async (): Promise<MockStats | null> =>
-    base === null
-      ? null
-      : await (await fetch(new URL("/stats", base), { client: control! })).json();
+  const snapshot = async (): Promise<MockStats | null> => control ? await control.stats() : null;
   /** Sends requests `start` … `start + count − 1` with one profile; waits until all finished. */
   const runBlock = async (
     run: ProfileRun,
