@@ -2,19 +2,9 @@ import assert from "node:assert/strict";
 import { compareSummaries } from "../../lib/stats/compare.ts";
 import { summarize } from "../../lib/stats/summary.ts";
 import type { RequestRecord } from "../../lib/record.ts";
+import { okRecord } from "../_record.ts";
 
-const rec = (latencyMs: number, t: number): RequestRecord => ({
-  id: t,
-  scheduledMs: t,
-  startedMs: t,
-  latencyMs,
-  ttfbMs: null,
-  status: 200,
-  bytes: 0,
-  error: "",
-  warmup: false,
-  worker: 0,
-});
+const rec = (latencyMs: number, t: number): RequestRecord => okRecord(t, t, latencyMs);
 
 Deno.test("compareSummaries() reports deltas and improvement percentages", () => {
   const a = summarize([100, 200, 300, 400].map((l, i) => rec(l, i * 100)));

@@ -5,19 +5,9 @@ import { computeLadder } from "../../lib/stats/ladder.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import type { RequestRecord } from "../../lib/record.ts";
 import { reportInput } from "../_report_fixture.ts";
+import { okRecord } from "../_record.ts";
 
-const rec = (id: number, latencyMs: number): RequestRecord => ({
-  id,
-  scheduledMs: id,
-  startedMs: id,
-  latencyMs,
-  ttfbMs: null,
-  status: 200,
-  bytes: 0,
-  error: "",
-  warmup: false,
-  worker: 0,
-});
+const rec = (id: number, latencyMs: number): RequestRecord => okRecord(id, id, latencyMs);
 
 function ladderOf(bases: number[]) {
   return computeLadder(

@@ -2,21 +2,9 @@ import assert from "node:assert/strict";
 import type { RequestRecord } from "../../lib/record.ts";
 import { RunKeeper } from "../../lib/records/load_run.ts";
 import { timeOrdered } from "../../lib/stats/bootstrap.ts";
+import { okRecord } from "../_record.ts";
 
-const rec = (id: number, startedMs: number, latencyMs: number, over: Partial<RequestRecord> = {}) =>
-  ({
-    id,
-    scheduledMs: startedMs,
-    startedMs,
-    latencyMs,
-    ttfbMs: null,
-    status: 200,
-    bytes: 0,
-    error: "",
-    warmup: false,
-    worker: 0,
-    ...over,
-  }) as RequestRecord;
+const rec = okRecord;
 
 Deno.test("RunKeeper.series() holds measured successes in start-time order", () => {
   const keep = new RunKeeper({ series: true, intervals: true });
