@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { RequestRecord } from "../../lib/record.ts";
 import { RunKeeper } from "../../lib/records/load_run.ts";
 import { timeOrdered } from "../../lib/stats/bootstrap.ts";
 import { okRecord } from "../_record.ts";
