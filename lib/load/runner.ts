@@ -113,27 +113,60 @@ interface Pending {
   warmup: boolean;
 }
 
-/** Completion queue shared by both loops: records in, generator out. */
-class Outbox {
-  #done: RequestRecord[] = [];
-  #wake: (() => void) | null = null;
-  readonly pending = new Map<number, Pending>();
+/**
+ * A run's records, failures included, in completion order. Iterate it with
+ * `for await`, or hand {@linkcode RecordStream.forEach} a callback: it is
+ * called synchronously as each record completes, with no promise or
+ * generator step per record (the path `collect()` and the CLI take).
+ * A stream runs once.
+ */
+export interface RecordStream extends AsyncIterable<RequestRecord> {
+  /**
+   * Runs the load, passing each record to `emit` as it completes; resolves
+   * when the run has ended (at once on `hardStop`, after the requests in
+   * flight are recorded as `aborted`).
+   *
+   * @throws {RangeError} for invalid options (as a rejection).
+   * @throws {TypeError} when the stream has already run.
+   */
+  forEach(emit: (record: RequestRecord) => void): Promise<void>;
+}
 
-  push(r: RequestRecord): void {
-    this.#done.push(r);
-    this.notify();
+/** Completion bookkeeping shared by both loops: outcomes in, records out to `emit`. */
+class Outbox {
+  readonly pending = new Map<number, Pending>();
+  #emit: ((r: RequestRecord) => void) | null;
+  /** What `emit` threw (a full disk under the CSV): it ends the run. */
+  #failure: { error: unknown } | null = null;
+  #onFailure: () => void = () => {};
+  readonly #failed = new Promise<void>((resolve) => (this.#onFailure = resolve));
+
+  constructor(emit: (r: RequestRecord) => void) {
+    this.#emit = emit;
   }
 
-  notify(): void {
-    const w = this.#wake;
-    this.#wake = null;
-    w?.();
+  /** True once the run has ended (finished, hard-stopped or failed): send nothing more. */
+  get ended(): boolean {
+    return this.#emit === null;
+  }
+
+  /** Passes a record on, unless the run has ended. */
+  push(r: RequestRecord): void {
+    const emit = this.#emit;
+    if (emit === null) return;
+    try {
+      emit(r);
+    } catch (error) {
+      this.#emit = null;
+      this.#failure = { error };
+      this.#onFailure();
+    }
   }
 
   /** Records an outcome unless the request was already written off as aborted. */
   settle(key: number, o: Outcome, worker: number): void {
     const p = this.pending.get(key);
-    if (!p) return;
+    if (p === undefined) return;
     this.pending.delete(key);
     this.push({
       id: p.id,
@@ -153,7 +186,7 @@ class Outbox {
   abortPending(worker: number): void {
     const t = now();
     for (const p of this.pending.values()) {
-      this.#done.push({
+      this.push({
         id: p.id,
         scheduledMs: p.scheduledMs,
         startedMs: p.startedMs,
@@ -169,32 +202,71 @@ class Outbox {
     this.pending.clear();
   }
 
-  /** Yields records until `finished()` and nothing is left; honours `hardStop`. */
-  async *drain(
-    finished: () => boolean,
-    worker: number,
-    hardStop?: AbortSignal,
-  ): AsyncGenerator<RequestRecord> {
-    const onHard = () => this.notify();
-    hardStop?.addEventListener("abort", onHard);
+  /**
+   * Waits until `done` settles, or until `hardStop` aborts: then every request still
+   * in flight is written off as `aborted` at once. Nothing is passed on afterwards.
+   * Rejects with what `emit` threw, if it threw: the run ends there.
+   */
+  async finish(done: Promise<unknown>, worker: number, hardStop?: AbortSignal): Promise<void> {
+    let onHard = (): void => {};
+    const hard = new Promise<void>((resolve) => (onHard = resolve));
+    hardStop?.addEventListener("abort", onHard, { once: true });
     try {
-      while (true) {
-        while (this.#done.length > 0) yield this.#done.shift() as RequestRecord;
-        if (hardStop?.aborted) {
-          this.abortPending(worker);
-          if (this.#done.length === 0) return;
-          continue;
-        }
-        if (finished()) {
-          if (this.#done.length === 0) return;
-          continue;
-        }
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
+      if (!hardStop?.aborted) await Promise.race([done, hard, this.#failed]);
+      if (this.#failure === null && hardStop?.aborted) this.abortPending(worker);
+      if (this.#failure !== null) throw this.#failure.error;
     } finally {
       hardStop?.removeEventListener("abort", onHard);
+      this.#emit = null;
     }
   }
+}
+
+/** A {@linkcode RecordStream} over a loop that sends its records to an {@linkcode Outbox}. */
+function recordStream(run: (out: Outbox) => Promise<void>): RecordStream {
+  let started = false;
+  const forEach = (emit: (record: RequestRecord) => void): Promise<void> => {
+    if (started) return Promise.reject(new TypeError("Cannot run a record stream twice"));
+    started = true;
+    return run(new Outbox(emit));
+  };
+  return {
+    forEach,
+    async *[Symbol.asyncIterator](): AsyncGenerator<RequestRecord> {
+      let queue: RequestRecord[] = [];
+      let wake: (() => void) | null = null;
+      // Set from callbacks: an object, so the loop below reads them fresh.
+      const end: { ended: boolean; failure: { error: unknown } | null } = {
+        ended: false,
+        failure: null,
+      };
+      const notify = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      forEach((r) => {
+        queue.push(r);
+        notify();
+      }).then(
+        () => (end.ended = true),
+        (error) => (end.ended = true, end.failure = { error }),
+      ).finally(notify);
+      for (;;) {
+        if (queue.length > 0) {
+          const batch = queue;
+          queue = [];
+          yield* batch;
+          continue;
+        }
+        if (end.ended) {
+          if (end.failure !== null) throw end.failure.error;
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
 }
 
 function idMapper(options: RunOptions): (local: number) => number {
@@ -225,7 +297,11 @@ const SPIN_BACKOFF_MS = 100;
  * }
  * ```
  */
-export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<RequestRecord> {
+export function runClosed(options: ClosedLoopOptions): RecordStream {
+  return recordStream((out) => closedLoop(options, out));
+}
+
+async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void> {
   const { client, requestFor, signal, hardStop } = options;
   if (!(options.concurrency >= 1)) {
     throw new RangeError(
@@ -237,62 +313,49 @@ export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<Req
   }
   const warmup = options.warmup ?? 0;
   const warmupMs = options.warmupMs ?? 0;
+  const requests = options.requests;
+  const durationMs = options.durationMs;
   const idFor = idMapper(options);
   const worker = options.worker ?? 0;
   const t0 = now();
   const warmupEnd = t0 + warmupMs;
   // The duration starts after the warm-up (by time, or when the first measured request starts).
-  let deadline = options.durationMs === undefined || warmup > 0
-    ? Infinity
-    : warmupEnd + options.durationMs;
+  let deadline = durationMs === undefined || warmup > 0 ? Infinity : warmupEnd + durationMs;
   let next = 0;
   let measured = 0;
-  const out = new Outbox();
-  let active = 0;
 
-  const claim = (): { local: number; warmup: boolean } | null => {
-    if (signal?.aborted || hardStop?.aborted) return null;
-    const t = now();
-    if (t < warmupEnd) return { local: next++, warmup: true };
-    if (measured >= options.requests || t >= deadline) return null;
-    measured++;
-    const local = next++;
-    if (local === warmup && options.durationMs !== undefined && warmup > 0) {
-      deadline = t + options.durationMs;
-    }
-    return { local, warmup: local < warmup };
-  };
-
-  const workerLoop = async () => {
-    for (let c = claim(); c !== null; c = claim()) {
-      const req = requestFor(c.local);
-      const startedMs = now();
-      out.pending.set(c.local, {
-        id: idFor(c.local),
-        scheduledMs: startedMs,
-        startedMs,
-        warmup: c.warmup,
-      });
-      const o = await client.send(req);
-      const p = out.pending.get(c.local);
-      if (p) {
-        // Closed loop: latency is from the actual start.
-        p.scheduledMs = o.startedMs;
-        out.settle(c.local, o, worker);
+  // One loop per request in flight. Per request: one clock read, one pending entry, one record.
+  const workerLoop = async (): Promise<void> => {
+    for (;;) {
+      if (signal?.aborted || hardStop?.aborted || out.ended) return;
+      const t = now();
+      const local = next;
+      if (t >= warmupEnd) {
+        if (measured >= requests || t >= deadline) return;
+        measured++;
+        if (local === warmup && durationMs !== undefined && warmup > 0) deadline = t + durationMs;
       }
+      next++;
+      const req = requestFor(local);
+      const p: Pending = {
+        id: idFor(local),
+        scheduledMs: t,
+        startedMs: t,
+        warmup: t < warmupEnd || local < warmup,
+      };
+      out.pending.set(local, p);
+      const o = await client.send(req);
+      // Closed loop: latency is from the actual start.
+      p.scheduledMs = o.startedMs;
+      out.settle(local, o, worker);
       if (hardStop?.aborted) return;
     }
   };
 
-  const n = warmupMs > 0 ? options.concurrency : Math.min(options.concurrency, options.requests);
-  for (let i = 0; i < n; i++) {
-    active++;
-    workerLoop().finally(() => {
-      active--;
-      out.notify();
-    });
-  }
-  yield* out.drain(() => active === 0, worker, hardStop);
+  const n = warmupMs > 0 ? options.concurrency : Math.min(options.concurrency, requests);
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) loops.push(workerLoop());
+  await out.finish(Promise.all(loops), worker, hardStop);
 }
 
 /**
@@ -313,7 +376,11 @@ export async function* runClosed(options: ClosedLoopOptions): AsyncGenerator<Req
  * for await (const rec of recs) console.log(rec.latencyMs, rec.startedMs - rec.scheduledMs);
  * ```
  */
-export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<RequestRecord> {
+export function runOpen(options: OpenLoopOptions): RecordStream {
+  return recordStream((out) => openLoop(options, out));
+}
+
+async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
   const { client, requestFor, signal, hardStop } = options;
   if (!(options.maxInFlight >= 1)) {
     throw new RangeError(
@@ -344,10 +411,8 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
     ? warmupCount + options.requests
     : options.requests;
   const endMs = options.durationMs === undefined ? Infinity : warmupSpanMs + options.durationMs;
-  const stopped = () => signal?.aborted === true || hardStop?.aborted === true;
+  const stopped = () => signal?.aborted === true || hardStop?.aborted === true || out.ended;
   const anyStop = signal && hardStop ? AbortSignal.any([signal, hardStop]) : signal ?? hardStop;
-  const out = new Outbox();
-  let dispatching = true;
   let slotFreed: (() => void) | null = null;
   const freeSlot = () => {
     const f = slotFreed;
@@ -355,6 +420,8 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
     f?.();
   };
   const onStop = () => freeSlot();
+  /** Set once the dispatcher exists: resolves the run when nothing is left to settle. */
+  let checkSettled = (): void => {};
   signal?.addEventListener("abort", onStop);
   hardStop?.addEventListener("abort", onStop);
   // Created before the clock starts: setting up its socket pair takes a moment.
@@ -397,6 +464,7 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
       if (!isWarmup) counters.startLag.add(o.startedMs - scheduledMs);
       out.settle(local, o, worker);
       freeSlot();
+      checkSettled();
     });
   };
 
@@ -452,13 +520,20 @@ export async function* runOpen(options: OpenLoopOptions): AsyncGenerator<Request
     }
   };
 
-  dispatch().finally(() => {
+  // Done when the schedule has been sent and every request has settled.
+  let allSettled: () => void = () => {};
+  const settled = new Promise<void>((resolve) => (allSettled = resolve));
+  let dispatching = true;
+  checkSettled = () => {
+    if (!dispatching && out.pending.size === 0) allSettled();
+  };
+  const dispatched = dispatch().finally(() => {
     yielder.close();
     dispatching = false;
-    out.notify();
+    checkSettled();
   });
   try {
-    yield* out.drain(() => !dispatching && out.pending.size === 0, worker, hardStop);
+    await out.finish(Promise.all([dispatched, settled]), worker, hardStop);
   } finally {
     signal?.removeEventListener("abort", onStop);
     hardStop?.removeEventListener("abort", onStop);

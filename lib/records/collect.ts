@@ -18,8 +18,15 @@ export interface CollectOptions {
   builder?: SummaryBuilder;
 }
 
+/** A record source that can also push its records to a callback (a runner's `RecordStream`). */
+interface Pushing {
+  forEach(emit: (record: RequestRecord) => void): Promise<void>;
+}
+
 /**
- * Consumes records, writing each to the CSV and the summary.
+ * Consumes records, writing each to the CSV and the summary. A runner's
+ * stream is drained through its `forEach`: each record goes straight to the
+ * sinks as it completes, with no async-iterator step per record.
  *
  * @example
  * ```ts ignore
@@ -29,10 +36,20 @@ export interface CollectOptions {
  * ```
  */
 export async function collect(
-  records: AsyncIterable<RequestRecord>,
+  records: AsyncIterable<RequestRecord> | (AsyncIterable<RequestRecord> & Pushing),
   options: CollectOptions = {},
 ): Promise<SummaryBuilder> {
   const builder = options.builder ?? new SummaryBuilder();
+  const csv = options.csv ?? null;
+  const onRecord = options.onRecord;
+  if ("forEach" in records) {
+    await records.forEach((r) => {
+      csv?.write(r);
+      builder.add(r);
+      onRecord?.(r, builder);
+    });
+    return builder;
+  }
   for await (const r of records) {
     options.csv?.write(r);
     builder.add(r);

@@ -10,11 +10,11 @@
  * @module
  */
 import { dirname } from "../path.ts";
-import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
+import { CSV_HEADER, CSV_ROW_MAX_BYTES, encodeCsvRow, type RequestRecord } from "../record.ts";
 
 const FLUSH_BYTES = 64 * 1024;
 /** Room for the longest possible row, so a row is never split across buffers. */
-const ROW_ROOM = 1024;
+const ROW_ROOM = CSV_ROW_MAX_BYTES;
 const NEWLINE = 10;
 
 /** Where a {@linkcode CsvWriter} puts its bytes; a `Deno.FsFile` is one. */
@@ -162,7 +162,10 @@ export class CsvWriter {
   write(r: RequestRecord): void {
     if (this.#failed) throw this.#failed;
     if (this.#closed) throw new TypeError(`Cannot write to ${this.path}: the writer is closed`);
-    this.#put(recordToCsvLine(r));
+    // Digits go straight into the buffer: no string per row.
+    if (this.#len + ROW_ROOM > this.#buf.length) this.#grow(ROW_ROOM);
+    this.#len = encodeCsvRow(r, this.#buf, this.#len);
+    this.#bufLines++;
     this.rows++;
     if (this.#len >= FLUSH_BYTES) this.flushSync();
   }

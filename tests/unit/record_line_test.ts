@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { recordToCsvLine, type RequestRecord } from "../../lib/record.ts";
+import { encodeCsvRow, recordToCsvLine, type RequestRecord } from "../../lib/record.ts";
 
 const BASE: RequestRecord = {
   id: 7,
@@ -53,4 +53,35 @@ Deno.test("recordToCsvLine() writes times to the microsecond, trailing zeros tri
     const f = reference(v);
     assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1`, `value ${v}`);
   }
+});
+
+Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", () => {
+  const times = [0, 0.001, 0.0625, 1.0005, 9.9996, 12.5, -0.0004, -3.25, 1795735820016.5];
+  times.push(1796170000000.1235, 1e21, Number.MAX_VALUE, -1e300, 2 ** 31, 2 ** 53 / 1000 - 1);
+  const ints = [0, 7, 9, 10, 2147483647, 2147483648, 1e15 + 3, 2 ** 53 - 1, 2 ** 53, 1.5, -4, 1e21];
+  let seed = 11;
+  for (let i = 0; i < 3000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    times.push((seed / 2147483648) * 10 ** ((i % 16) - 3));
+    ints.push(Math.floor((seed / 2147483648) * 10 ** (i % 17)));
+  }
+  const buf = new Uint8Array(4096);
+  const text = new TextDecoder();
+  times.forEach((t, i) => {
+    const v = ints[i % ints.length]!;
+    const r: RequestRecord = {
+      id: v,
+      startedMs: t,
+      latencyMs: t,
+      ttfbMs: i % 3 === 0 ? null : t,
+      status: i % 2 ? 200 : v,
+      bytes: v,
+      error: i % 5 === 0 ? "timeout" : "",
+      scheduledMs: t,
+      warmup: i % 7 === 0,
+      worker: i % 4,
+    };
+    const end = encodeCsvRow(r, buf, 3);
+    assert.equal(text.decode(buf.subarray(3, end)), recordToCsvLine(r) + "\n", `record ${i}`);
+  });
 });

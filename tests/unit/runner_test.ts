@@ -249,3 +249,50 @@ Deno.test("runOpen() and runClosed() reject impossible options", async () => {
   );
   await client.close();
 });
+
+Deno.test("runClosed().forEach() passes each record to the callback and resolves at the end", async () => {
+  const client = fakeClient(() => 0);
+  const recs: RequestRecord[] = [];
+  await runClosed({ client, requestFor: () => REQ, concurrency: 4, requests: 50 }).forEach((r) =>
+    recs.push(r)
+  );
+  await client.close();
+  assert.equal(recs.length, 50);
+  assert.deepEqual(recs.map((r) => r.id).sort((a, b) => a - b), [...Array(50).keys()]);
+});
+
+Deno.test("runClosed().forEach() rejects with what the callback threw and stops sending", async () => {
+  const client = fakeClient(() => 1);
+  const stream = runClosed({ client, requestFor: () => REQ, concurrency: 2, requests: 1000 });
+  let seen = 0;
+  await assert.rejects(
+    stream.forEach(() => {
+      if (++seen === 3) throw new RangeError("disk full");
+    }),
+    RangeError,
+  );
+  const sent = client.sent;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await client.close();
+  assert.ok(client.sent <= sent + 2, `sent ${client.sent} after the failure at ${sent}`);
+  await assert.rejects(stream.forEach(() => {}), TypeError, "a stream runs once");
+});
+
+Deno.test("runOpen().forEach() rejects with what the callback threw", async () => {
+  const client = fakeClient(() => 0);
+  const stream = runOpen({
+    client,
+    requestFor: () => REQ,
+    rate: 2000,
+    maxInFlight: 10,
+    requests: 200,
+  });
+  await assert.rejects(
+    stream.forEach(() => {
+      throw new RangeError("disk full");
+    }),
+    RangeError,
+  );
+  await client.close();
+  assert.ok(client.sent < 200, `stopped sending after the failure (sent ${client.sent})`);
+});
