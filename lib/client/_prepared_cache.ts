@@ -41,6 +41,9 @@ export class PreparedCache<P> {
   #max: number;
   #byObject = new WeakMap<HttpRequest, P>();
   #byFields = new Map<string, P>();
+  /** The last request asked for: a load loop usually sends one request object over and over. */
+  #lastReq: HttpRequest | null = null;
+  #lastP: P | undefined = undefined;
 
   /** Prepares with `prepare` (which may throw), keeping at most `max` content-keyed entries. */
   constructor(prepare: (req: HttpRequest) => P, max = 256) {
@@ -50,8 +53,9 @@ export class PreparedCache<P> {
 
   /** The prepared form of `req`, from the cache or newly built. */
   get(req: HttpRequest): P {
+    if (req === this.#lastReq) return this.#lastP as P;
     let p = this.#byObject.get(req);
-    if (p !== undefined) return p;
+    if (p !== undefined) return this.#remember(req, p);
     const key = cacheKey(req);
     p = key === null ? undefined : this.#byFields.get(key);
     if (p === undefined) {
@@ -62,6 +66,12 @@ export class PreparedCache<P> {
       }
     }
     this.#byObject.set(req, p);
+    return this.#remember(req, p);
+  }
+
+  #remember(req: HttpRequest, p: P): P {
+    this.#lastReq = req;
+    this.#lastP = p;
     return p;
   }
 }

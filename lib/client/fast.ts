@@ -32,6 +32,8 @@ import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
 
 const READ_BUFFER = 64 * 1024;
+/** Requests up to this size are written without waiting for the write's promise. */
+const SMALL_WRITE = 16 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 
 interface Prepared {
@@ -50,10 +52,25 @@ class FastConn {
   timedOut = false;
   aborted = false;
   closed = false;
+  /** Why the last un-awaited write failed, if it did. */
+  writeError: unknown = null;
+  /** Length of the un-awaited write in progress. */
+  writing = 0;
+  /** Checks an un-awaited write (one handler per connection, not a closure per request). */
+  readonly onWritten = (n: number): void => {
+    if (n < this.writing) this.failWrite(new Deno.errors.WriteZero("short write"));
+  };
+  readonly onWriteError = (err: unknown): void => this.failWrite(err);
 
   constructor(conn: Deno.Conn, target: Target) {
     this.conn = conn;
     this.target = target;
+  }
+
+  /** A write failed: remember why and close, so the pending read ends. */
+  failWrite(err: unknown): void {
+    if (this.writeError === null) this.writeError = err;
+    this.close();
   }
 
   close(): void {
@@ -75,6 +92,30 @@ function fail(
   error: ErrorKind,
 ): Outcome {
   return { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+}
+
+type Done = (outcome: Outcome) => void;
+
+/** Hands an outcome to a `sendThen` callback, if any, and returns it. */
+function deliver(done: Done | null, o: Outcome): Outcome {
+  if (done !== null) done(o);
+  return o;
+}
+
+/** The outcome of a response cut short or malformed, with what had arrived of it. */
+function failParsed(
+  startedMs: number,
+  ttfbMs: number | null,
+  parser: Http1ResponseParser,
+  kind: ErrorKind,
+): Outcome {
+  return fail(
+    startedMs,
+    ttfbMs,
+    parser.headersComplete ? parser.status : 0,
+    parser.bodyBytes,
+    kind,
+  );
 }
 
 function checkHeaderText(s: string, what: string): void {
@@ -196,10 +237,9 @@ class FastClient implements Client {
     this.#sweeper = sweeper;
   }
 
-  #takeIdle(target: Target): FastConn | null {
+  #takeIdle(target: Target, t: number): FastConn | null {
     const list = this.#idle.get(target.key);
     if (list === undefined) return null;
-    const t = now();
     for (let c = list.pop(); c !== undefined; c = list.pop()) {
       this.#idleCount--;
       if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) return c;
@@ -213,7 +253,8 @@ class FastClient implements Client {
     this.#paused = paused;
   }
 
-  #release(c: FastConn, reusable: boolean): void {
+  /** `t`: the time of release (when reusable), so the idle clock needs no reading of its own. */
+  #release(c: FastConn, reusable: boolean, t: number): void {
     this.#active.delete(c);
     const cap = this.#paused && this.#maxIdle > 0
       ? Math.max(this.#maxIdle, this.#concurrency)
@@ -222,7 +263,7 @@ class FastClient implements Client {
       c.close();
       return;
     }
-    c.idleSince = now();
+    c.idleSince = t;
     let list = this.#idle.get(c.target.key);
     if (list === undefined) {
       list = [];
@@ -262,83 +303,123 @@ class FastClient implements Client {
     }
   }
 
-  async send(req: HttpRequest): Promise<Outcome> {
+  send(req: HttpRequest): Promise<Outcome> {
+    return this.#exchange(req, null);
+  }
+
+  /** See {@linkcode Client.sendThen}. */
+  sendThen(req: HttpRequest, done: (outcome: Outcome) => void): void {
+    void this.#exchange(req, done);
+  }
+
+  /** Sends `req`; the outcome goes to `done` (if given) as soon as it is known, and resolves. */
+  async #exchange(req: HttpRequest, done: Done | null): Promise<Outcome> {
     const startedMs = now();
-    if (this.#closed) return fail(startedMs, null, 0, 0, "aborted");
+    if (this.#closed) return deliver(done, fail(startedMs, null, 0, 0, "aborted"));
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
     } catch {
-      return fail(startedMs, null, 0, 0, "other");
+      return deliver(done, fail(startedMs, null, 0, 0, "other"));
     }
-    let c = this.#reuse ? this.#takeIdle(prep.target) : null;
+    let c = this.#reuse ? this.#takeIdle(prep.target, startedMs) : null;
     if (c === null) {
       try {
         c = new FastConn(await this.#connect(prep.target, startedMs), prep.target);
         this.#opened++;
       } catch (err) {
-        return fail(startedMs, null, 0, 0, classifyError(err));
+        return deliver(done, fail(startedMs, null, 0, 0, classifyError(err)));
       }
       if (this.#closed) {
         c.close();
-        return fail(startedMs, null, 0, 0, "aborted");
+        return deliver(done, fail(startedMs, null, 0, 0, "aborted"));
       }
     }
     this.#startSweeper();
     c.deadline = startedMs + this.#timeoutMs;
     c.timedOut = false;
+    c.writeError = null;
     this.#active.add(c);
     const parser = c.parser;
     parser.start(prep.head);
     let ttfbMs: number | null = null;
-    /** The outcome of a response cut short or malformed, with what had arrived of it. */
-    const failParsed = (kind: ErrorKind) =>
-      fail(startedMs, ttfbMs, parser.headersComplete ? parser.status : 0, parser.bodyBytes, kind);
-    /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
-    const complete = (reuse: boolean): Outcome => {
-      const endMs = now();
-      this.#release(c, reuse);
-      const status = parser.status;
-      return {
-        startedMs,
-        endMs,
-        ttfbMs,
-        status,
-        bytes: parser.bodyBytes,
-        error: errorForStatus(status),
-      };
-    };
     try {
       const bytes = prep.bytes;
-      let written = await c.conn.write(bytes);
-      while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
+      if (bytes.length <= SMALL_WRITE) {
+        // A small request goes out in one write, done by the time the call returns on a
+        // healthy socket: do not wait for its promise. A failed write closes the
+        // connection, so the read below fails, and the write's error is the one recorded.
+        c.writing = bytes.length;
+        c.conn.write(bytes).then(c.onWritten, c.onWriteError);
+      } else {
+        let written = await c.conn.write(bytes);
+        while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
+      }
       const buf = c.buf;
       for (;;) {
         const n = await c.conn.read(buf);
         if (n === null) {
           const nothing = parser.idle;
           if (parser.finish()) break;
-          this.#release(c, false);
+          this.#release(c, false, 0);
           // Closed before any byte, or after the headers but short of the body: the
           // server dropped the connection (what the fetch profiles call a reset).
           // Closed in the middle of the headers: the response is malformed.
-          return failParsed(nothing || parser.headersComplete ? "reset" : "protocol");
+          if (c.writeError !== null) throw c.writeError;
+          return deliver(
+            done,
+            failParsed(
+              startedMs,
+              ttfbMs,
+              parser,
+              nothing || parser.headersComplete ? "reset" : "protocol",
+            ),
+          );
         }
         const used = parser.push(buf, 0, n);
         if (ttfbMs === null && parser.headersComplete) ttfbMs = now() - startedMs;
         if (parser.error !== null) {
-          this.#release(c, false);
-          return failParsed("protocol");
+          this.#release(c, false, 0);
+          return deliver(done, failParsed(startedMs, ttfbMs, parser, "protocol"));
         }
         // Bytes after the response belong to no request: do not reuse that connection.
-        if (parser.complete) return complete(parser.keepAlive && used === n);
+        if (parser.complete) {
+          return deliver(
+            done,
+            this.#complete(c, startedMs, ttfbMs, parser.keepAlive && used === n),
+          );
+        }
       }
       // Body delimited by the connection close.
-      return complete(false);
+      return deliver(done, this.#complete(c, startedMs, ttfbMs, false));
     } catch (err) {
-      this.#release(c, false);
-      return failParsed(c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(err));
+      this.#release(c, false, 0);
+      const cause = c.writeError ?? err;
+      return deliver(
+        done,
+        failParsed(
+          startedMs,
+          ttfbMs,
+          parser,
+          c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(cause),
+        ),
+      );
     }
+  }
+
+  /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
+  #complete(c: FastConn, startedMs: number, ttfbMs: number | null, reuse: boolean): Outcome {
+    const endMs = now();
+    this.#release(c, reuse, endMs);
+    const status = c.parser.status;
+    return {
+      startedMs,
+      endMs,
+      ttfbMs,
+      status,
+      bytes: c.parser.bodyBytes,
+      error: errorForStatus(status),
+    };
   }
 
   close(): Promise<void> {

@@ -97,6 +97,14 @@ export interface Client {
   pause?(paused: boolean): void;
   /** Sends one request; never rejects. */
   send(request: HttpRequest): Promise<Outcome>;
+  /**
+   * Optional fast path of `send` for the closed loop: sends one request and
+   * calls `done` with its outcome straight from the engine's own I/O
+   * continuation (sometimes synchronously, e.g. on a closed client), so the
+   * caller's next request goes out before other completions are processed,
+   * as in wrk's event loop. `done` must not throw. Never fails.
+   */
+  sendThen?(request: HttpRequest, done: (outcome: Outcome) => void): void;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

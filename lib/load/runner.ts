@@ -108,6 +108,8 @@ export function newOpenLoopCounters(): OpenLoopCounters {
 
 interface Pending {
   id: number;
+  /** The loop's own (local) request number. */
+  local: number;
   scheduledMs: number;
   startedMs: number;
   warmup: boolean;
@@ -140,6 +142,8 @@ class Outbox {
   #failure: { error: unknown } | null = null;
   #onFailure: () => void = () => {};
   readonly #failed = new Promise<void>((resolve) => (this.#onFailure = resolve));
+  #batch: RequestRecord[] = [];
+  #scheduled = false;
 
   constructor(emit: (r: RequestRecord) => void) {
     this.#emit = emit;
@@ -150,18 +154,37 @@ class Outbox {
     return this.#emit === null;
   }
 
-  /** Passes a record on, unless the run has ended. */
+  /**
+   * Passes a record on, unless the run has ended. Records are handed over in
+   * batches, in a microtask queued behind the completions already due: the
+   * loops send their next requests first, and the CSV and summary work
+   * happens after, off the path between one response and the next request.
+   */
   push(r: RequestRecord): void {
+    if (this.#emit === null) return;
+    this.#batch.push(r);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Hands the batch to `emit` now. */
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
     const emit = this.#emit;
     if (emit === null) return;
     try {
-      emit(r);
+      for (let i = 0; i < batch.length; i++) emit(batch[i] as RequestRecord);
     } catch (error) {
       this.#emit = null;
       this.#failure = { error };
       this.#onFailure();
     }
-  }
+  };
 
   /** Records an outcome unless the request was already written off as aborted. */
   settle(key: number, o: Outcome, worker: number): void {
@@ -214,6 +237,7 @@ class Outbox {
     try {
       if (!hardStop?.aborted) await Promise.race([done, hard, this.#failed]);
       if (this.#failure === null && hardStop?.aborted) this.abortPending(worker);
+      this.#flush();
       if (this.#failure !== null) throw this.#failure.error;
     } finally {
       hardStop?.removeEventListener("abort", onHard);
@@ -324,38 +348,119 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
   let next = 0;
   let measured = 0;
 
-  // One loop per request in flight. Per request: one clock read, one pending entry, one record.
-  const workerLoop = async (): Promise<void> => {
-    for (;;) {
-      if (signal?.aborted || hardStop?.aborted || out.ended) return;
-      const t = now();
-      const local = next;
-      if (t >= warmupEnd) {
-        if (measured >= requests || t >= deadline) return;
-        measured++;
-        if (local === warmup && durationMs !== undefined && warmup > 0) deadline = t + durationMs;
-      }
-      next++;
-      const req = requestFor(local);
-      const p: Pending = {
-        id: idFor(local),
-        scheduledMs: t,
-        startedMs: t,
-        warmup: t < warmupEnd || local < warmup,
-      };
-      out.pending.set(local, p);
-      const o = await client.send(req);
-      // Closed loop: latency is from the actual start.
-      p.scheduledMs = o.startedMs;
-      out.settle(local, o, worker);
-      if (hardStop?.aborted) return;
+  /**
+   * Claims the next request and marks it in flight (one clock read, one pending entry);
+   * `null` when the loop should stop.
+   */
+  // Read per request: plain flags, set by the signals' listeners (a signal's `aborted` is a
+  // slower, checked getter).
+  let stopping = signal?.aborted === true || hardStop?.aborted === true;
+  const onStop = () => (stopping = true);
+  signal?.addEventListener("abort", onStop, { once: true });
+  hardStop?.addEventListener("abort", onStop, { once: true });
+  const claim = (): Pending | null => {
+    if (stopping || out.ended) return null;
+    const t = now();
+    const local = next;
+    if (t >= warmupEnd) {
+      if (measured >= requests || t >= deadline) return null;
+      measured++;
+      if (local === warmup && durationMs !== undefined && warmup > 0) deadline = t + durationMs;
     }
+    next++;
+    const p: Pending = {
+      id: idFor(local),
+      local,
+      scheduledMs: t,
+      startedMs: t,
+      warmup: t < warmupEnd || local < warmup,
+    };
+    out.pending.set(local, p);
+    return p;
+  };
+  /** Records a request's outcome; closed loop: latency is from the actual start. */
+  const settle = (p: Pending, o: Outcome): void => {
+    p.scheduledMs = o.startedMs;
+    out.settle(p.local, o, worker);
   };
 
   const n = warmupMs > 0 ? options.concurrency : Math.min(options.concurrency, requests);
-  const loops: Promise<void>[] = [];
-  for (let i = 0; i < n; i++) loops.push(workerLoop());
-  await out.finish(Promise.all(loops), worker, hardStop);
+  let loops: Promise<unknown>;
+  if (client.sendThen !== undefined) {
+    const sendThen = client.sendThen.bind(client);
+    loops = callbackLoops(n, (p, done) => sendThen(requestFor(p.local), done), claim, settle);
+  } else {
+    const workerLoop = async (): Promise<void> => {
+      for (let p = claim(); p !== null; p = claim()) {
+        settle(p, await client.send(requestFor(p.local)));
+        if (hardStop?.aborted) return;
+      }
+    };
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) all.push(workerLoop());
+    loops = Promise.all(all);
+  }
+  try {
+    await out.finish(loops, worker, hardStop);
+  } finally {
+    signal?.removeEventListener("abort", onStop);
+    hardStop?.removeEventListener("abort", onStop);
+  }
+}
+
+/**
+ * `workers` closed loops over a callback send (a client's `sendThen`): each
+ * worker's next request goes out from the completion of its last, before
+ * other completions are processed (no promise hop in between). Resolves when
+ * every worker has stopped; rejects with what `send` or `claim` threw (a
+ * `requestFor` that throws).
+ */
+function callbackLoops(
+  workers: number,
+  send: (p: Pending, done: (o: Outcome) => void) => void,
+  claim: () => Pending | null,
+  settle: (p: Pending, o: Outcome) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let running = workers;
+    let failed = false;
+    /** One worker's state, and one completion callback per worker (not one per request). */
+    class Loop {
+      p: Pending | null = null;
+      sync = false;
+      doneSync = false;
+      readonly done = (o: Outcome): void => {
+        settle(this.p as Pending, o);
+        if (this.sync) this.doneSync = true;
+        else this.step();
+      };
+
+      step(): void {
+        // A loop, not recursion: a client may complete a request synchronously (when closed).
+        for (;;) {
+          this.sync = true;
+          this.doneSync = false;
+          try {
+            const p = failed ? null : claim();
+            this.p = p;
+            if (p === null) return this.stop();
+            send(p, this.done);
+          } catch (err) {
+            failed = true;
+            reject(err);
+            return this.stop();
+          }
+          this.sync = false;
+          if (!this.doneSync) return;
+        }
+      }
+
+      stop(): void {
+        if (--running === 0) resolve();
+      }
+    }
+    for (let i = 0; i < workers; i++) new Loop().step();
+  });
 }
 
 /**
@@ -455,6 +560,7 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
     const req = requestFor(local);
     out.pending.set(local, {
       id: idFor(local),
+      local,
       scheduledMs,
       startedMs: startMs,
       warmup: isWarmup,

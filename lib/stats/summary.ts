@@ -99,6 +99,9 @@ export class SummaryBuilder {
   #first = Infinity;
   #last = -Infinity;
   #status = new Map<number, number>();
+  /** A run of records with the same status is counted here, then folded into `#status`. */
+  #lastStatus = -1;
+  #lastStatusCount = 0;
   #kinds = new Map<ErrorKind, number>();
 
   /**
@@ -116,7 +119,13 @@ export class SummaryBuilder {
     this.#count++;
     this.#first = Math.min(this.#first, r.scheduledMs);
     this.#last = Math.max(this.#last, r.scheduledMs + r.latencyMs);
-    this.#status.set(r.status, (this.#status.get(r.status) ?? 0) + 1);
+    if (r.status === this.#lastStatus) {
+      this.#lastStatusCount++;
+    } else {
+      this.#foldLastStatus();
+      this.#lastStatus = r.status;
+      this.#lastStatusCount = 1;
+    }
     if (!isSuccess(r)) {
       this.#errors++;
       const kind: ErrorKind = r.error === "" ? "other" : r.error;
@@ -130,6 +139,13 @@ export class SummaryBuilder {
     }
     if (this.#n > 0 && r.latencyMs < (this.#lat[this.#n - 1] as number)) this.#sorted = false;
     this.#lat[this.#n++] = r.latencyMs;
+  }
+
+  #foldLastStatus(): void {
+    if (this.#lastStatusCount === 0) return;
+    const s = this.#lastStatus;
+    this.#status.set(s, (this.#status.get(s) ?? 0) + this.#lastStatusCount);
+    this.#lastStatusCount = 0;
   }
 
   /** Successful latencies so far, sorted ascending (a view; do not keep it across `add`). */
@@ -158,6 +174,7 @@ export class SummaryBuilder {
     const n = lat.length;
     const q = (p: number) => percentile(lat, p);
     const duration = this.#count > 0 ? Math.max(0, this.#last - this.#first) / 1000 : 0;
+    this.#foldLastStatus();
     const statusCodes: Record<string, number> = {};
     for (const [code, c] of [...this.#status].sort((a, b) => a[0] - b[0])) {
       statusCodes[String(code)] = c;

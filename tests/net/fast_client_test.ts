@@ -546,3 +546,60 @@ Deno.test("fast client works against Deno.serve with keep-alive", async () => {
     await server.finished;
   }
 });
+
+Deno.test("fast client sendThen() hands over the same outcomes as send(), once each", async () => {
+  const server = rawServer({
+    respond: ({ index }) =>
+      index === 2
+        ? { pieces: ["HTTP/1.1 503 Busy\r\nContent-Length: 1\r\n\r\nx"] }
+        : { pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"] },
+  });
+  const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  try {
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(
+        await new Promise<Outcome>((resolve) => client.sendThen!(get(server.url), resolve)),
+      );
+    }
+    assert.deepEqual(outcomes.map((o) => [o.status, o.error]), [
+      [200, ""],
+      [200, ""],
+      [503, "http_5xx"],
+      [200, ""],
+    ]);
+    assert.equal(server.connections, 1, "one keep-alive connection");
+    let calls = 0;
+    await client.close();
+    client.sendThen!(get(server.url), (o) => {
+      calls++;
+      assert.equal(o.error, "aborted");
+    });
+    assert.equal(calls, 1, "a closed client answers at once, once");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("fast client reports a request body write to a closed socket as an error, not a hang", async () => {
+  // The server closes without reading: a small request's write is not awaited, so its
+  // failure must still end the request (as reset or the write's own error) within the timeout.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const accepted = (async () => {
+    for (let i = 0; i < 2; i++) (await listener.accept()).close();
+  })();
+  const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const o = await client.send(get(`http://127.0.0.1:${port}/`));
+      assert.notEqual(o.error, "", "the request failed");
+      assert.notEqual(o.error, "timeout", "it failed at once, not by the timeout");
+    }
+  } finally {
+    await client.close();
+    await accepted;
+    listener.close();
+  }
+});

@@ -296,3 +296,66 @@ Deno.test("runOpen().forEach() rejects with what the callback threw", async () =
   await client.close();
   assert.ok(client.sent < 200, `stopped sending after the failure (sent ${client.sent})`);
 });
+
+/** A client with the callback fast path: answers after `delay` ms, or at once and synchronously when closed. */
+function callbackClient(delay: number): Client & { sent: number; viaThen: number } {
+  const inner = fakeClient(() => delay);
+  let closed = false;
+  const c = {
+    name: "fast" as const,
+    sent: 0,
+    viaThen: 0,
+    send: (req: HttpRequest) => (c.sent++, inner.send(req)),
+    sendThen(req: HttpRequest, done: (o: Outcome) => void): void {
+      c.viaThen++;
+      c.sent++;
+      if (closed) {
+        const t = now();
+        done({ startedMs: t, endMs: t, ttfbMs: null, status: 0, bytes: 0, error: "aborted" });
+        return;
+      }
+      inner.send(req).then(done);
+    },
+    close(): Promise<void> {
+      closed = true;
+      return inner.close();
+    },
+  };
+  return c;
+}
+
+Deno.test("runClosed() drives a client's sendThen(), one record per request", async () => {
+  const client = callbackClient(0);
+  const recs = await all(
+    runClosed({ client, requestFor: () => REQ, concurrency: 3, requests: 30, warmup: 3 }),
+  );
+  await client.close();
+  assert.equal(client.viaThen, 30);
+  assert.deepEqual(recs.map((r) => r.id).sort((a, b) => a - b), [...Array(30).keys()]);
+  assert.equal(recs.filter((r) => r.warmup).length, 3);
+});
+
+Deno.test("runClosed() with sendThen() survives synchronous completions without deep recursion", async () => {
+  const client = callbackClient(0);
+  await client.close();
+  const recs = await all(
+    runClosed({ client, requestFor: () => REQ, concurrency: 1, requests: 50_000 }),
+  );
+  assert.equal(recs.length, 50_000);
+  assert.ok(recs.every((r) => r.error === "aborted"));
+});
+
+Deno.test("runClosed() with sendThen() rejects with what requestFor threw", async () => {
+  const client = callbackClient(0);
+  const stream = runClosed({
+    client,
+    requestFor: (i) => {
+      if (i === 5) throw new RangeError("no request 5");
+      return REQ;
+    },
+    concurrency: 2,
+    requests: 20,
+  });
+  await assert.rejects(stream.forEach(() => {}), RangeError);
+  await client.close();
+});
