@@ -34,6 +34,7 @@ import { parseArgs } from "node:util";
 import type { Client, HttpRequest } from "../lib/client/mod.ts";
 import { createClient, PROFILES } from "../lib/client/mod.ts";
 import { runClosed } from "../lib/load/runner.ts";
+import { collect } from "../lib/records/collect.ts";
 import { SummaryBuilder } from "../lib/stats/summary.ts";
 import { CsvWriter } from "../lib/records/csv_writer.ts";
 import { CSV_HEADER, recordToCsvLine } from "../lib/record.ts";
@@ -103,17 +104,11 @@ function request(url: string): HttpRequest {
 /** `fast` through the in-process closed-loop runner: the ceiling the CLI is held to. */
 async function inProcess(profile: string, url: string, ms: number): Promise<Measured> {
   const client: Client = createClient(profile, { concurrency, timeoutMs: 10_000 });
-  const b = new SummaryBuilder();
   const req = request(url);
-  for await (
-    const r of runClosed({
-      client,
-      requestFor: () => req,
-      concurrency,
-      requests: Infinity,
-      durationMs: ms,
-    })
-  ) b.add(r);
+  // The path the CLI takes: records pushed to the sinks (RecordStream.forEach), here the summary only.
+  const b = await collect(
+    runClosed({ client, requestFor: () => req, concurrency, requests: Infinity, durationMs: ms }),
+  );
   await client.close();
   const s = b.summary();
   return {
