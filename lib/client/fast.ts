@@ -377,7 +377,9 @@ class FastClient implements Client {
           );
         }
         const used = parser.push(buf, 0, n);
-        if (ttfbMs === null && parser.headersComplete) ttfbMs = now() - startedMs;
+        // One clock read serves both ends of a response that arrived in one read.
+        let t = 0;
+        if (ttfbMs === null && parser.headersComplete) ttfbMs = (t = now()) - startedMs;
         if (parser.error !== null) {
           this.#release(c, false, 0);
           return deliver(done, failParsed(startedMs, ttfbMs, parser, "protocol"));
@@ -386,12 +388,12 @@ class FastClient implements Client {
         if (parser.complete) {
           return deliver(
             done,
-            this.#complete(c, startedMs, ttfbMs, parser.keepAlive && used === n),
+            this.#complete(c, startedMs, ttfbMs, parser.keepAlive && used === n, t || now()),
           );
         }
       }
       // Body delimited by the connection close.
-      return deliver(done, this.#complete(c, startedMs, ttfbMs, false));
+      return deliver(done, this.#complete(c, startedMs, ttfbMs, false, now()));
     } catch (err) {
       this.#release(c, false, 0);
       const cause = c.writeError ?? err;
@@ -408,8 +410,13 @@ class FastClient implements Client {
   }
 
   /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
-  #complete(c: FastConn, startedMs: number, ttfbMs: number | null, reuse: boolean): Outcome {
-    const endMs = now();
+  #complete(
+    c: FastConn,
+    startedMs: number,
+    ttfbMs: number | null,
+    reuse: boolean,
+    endMs: number,
+  ): Outcome {
     this.#release(c, reuse, endMs);
     const status = c.parser.status;
     return {

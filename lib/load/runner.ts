@@ -430,9 +430,15 @@ function callbackLoops(
       sync = false;
       doneSync = false;
       readonly done = (o: Outcome): void => {
-        settle(this.p as Pending, o);
-        if (this.sync) this.doneSync = true;
-        else this.step();
+        const p = this.p as Pending;
+        if (this.sync) {
+          settle(p, o);
+          this.doneSync = true;
+          return;
+        }
+        // The next request goes out first; the bookkeeping of this one waits for it.
+        this.step();
+        settle(p, o);
       };
 
       step(): void {
