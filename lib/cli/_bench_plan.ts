@@ -84,7 +84,7 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
     );
   }
   if (!open) {
-    for (const f of ["max-in-flight", "drop-after"]) {
+    for (const f of ["max-in-flight", "drop-after", "pacer"]) {
       if (given(f)) {
         throw new UsageError(`--${f} applies to the open model only: add --rate R, or drop --${f}`);
       }
@@ -105,6 +105,10 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   const dropAfterMs = given("drop-after")
     ? durationOption("--drop-after", str(values, "drop-after")!)
     : timeoutMs;
+  const pacer = str(values, "pacer") ?? "yield";
+  if (pacer !== "yield" && pacer !== "timers") {
+    throw new UsageError(`Unknown --pacer "${pacer}": use yield or timers`);
+  }
   const warmup = given("warmup") ? countOrDuration("--warmup", str(values, "warmup")!) : null;
   const profile = str(values, "client")!;
   if (!(PROFILES as readonly string[]).includes(profile)) {
@@ -165,6 +169,7 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
     offsetMs,
     maxInFlight,
     dropAfterMs,
+    pacer,
     warmup,
     timeoutMs,
     profile,
@@ -224,6 +229,7 @@ function flagConfig(
     rate: plan.model === "open" ? rateOption("--rate", num("rate")!) : null,
     max_in_flight: plan.model === "open" ? plan.maxInFlight : null,
     drop_after_ms: plan.model === "open" ? plan.dropAfterMs : null,
+    pacer: plan.model === "open" ? plan.pacer : null,
     warmup: plan.warmup,
     timeout_ms: plan.timeoutMs,
     ca_cert: plan.caCerts.length > 0,

@@ -8,205 +8,32 @@
  *
  * @module
  */
-import { type Client, PROFILES } from "../client/mod.ts";
+import type { Client } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
 import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
 import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
-import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
-import {
-  benchClient,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_MAX_IN_FLIGHT,
-  DEFAULT_REQUESTS,
-  outputPaths,
-  type Plan,
-  planRun,
-  runConfig,
-} from "./_bench_plan.ts";
+import { parseCommandArgs, str } from "./_args.ts";
+import { HELP, OPTIONS } from "./_bench_options.ts";
+import { benchClient, outputPaths, type Plan, planRun, runConfig } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
 import { checkWritable, reason, refuseSidecarOverwrite, writeOutput } from "./_files.ts";
-import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
+import { requestFromFlags } from "./_request.ts";
 import { stderrStream, useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
 import { translateHabits } from "./_habits.ts";
 import { checkPermissions } from "./_permissions.ts";
-import {
-  decideProtocol,
-  DEFAULT_CLIENT,
-  PROFILE_MEANINGS,
-  type ProtocolDecision,
-} from "./_protocol.ts";
+import { decideProtocol, DEFAULT_CLIENT, type ProtocolDecision } from "./_protocol.ts";
 import { probeProtocol } from "../client/probe.ts";
+
+export { HELP };
 
 const TASK_HINT = { task: "deno task bench" };
 
 const STOP_MARGIN_MS = 1000;
-
-const OPTIONS: OptionSpecs = {
-  requests: {
-    type: "string",
-    short: "n",
-    arg: "N",
-    help: `Requests to measure (default ${DEFAULT_REQUESTS} when neither -n nor -d is given)`,
-  },
-  duration: {
-    type: "string",
-    short: "d",
-    arg: "DURATION",
-    help: "Run for this long, e.g. 30s or 2m (with -n: whichever ends first)",
-  },
-  concurrency: {
-    type: "string",
-    short: "c",
-    arg: "C",
-    help: `Closed model: requests in flight at once (default ${DEFAULT_CONCURRENCY})`,
-  },
-  rate: {
-    type: "string",
-    short: "r",
-    arg: "R",
-    help: "Open model: send R requests per second on a fixed schedule (e.g. 100, 600/m)",
-  },
-  "max-in-flight": {
-    type: "string",
-    arg: "N",
-    help:
-      `Open model: most requests in flight; a due request then waits and counts as late (default ${DEFAULT_MAX_IN_FLIGHT})`,
-  },
-  "drop-after": {
-    type: "string",
-    arg: "DURATION",
-    help:
-      "Open model: drop (record, do not send) a request this far behind schedule (default: the --timeout)",
-  },
-  warmup: {
-    type: "string",
-    arg: "N|DURATION",
-    help: "Warm-up sent first and excluded from stats: a request count (50) or a time (5s)",
-  },
-  client: {
-    type: "string",
-    arg: "PROFILE",
-    help: `Client profile, one of ${PROFILES.join(", ")} (default ${DEFAULT_CLIENT}; see Clients)`,
-  },
-  connections: {
-    type: "string",
-    arg: "N",
-    help: "fast-h2: HTTP/2 connections (like h2load -c; default one per 100 in flight)",
-  },
-  streams: {
-    type: "string",
-    arg: "M",
-    help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
-  },
-  ...REQUEST_OPTIONS,
-  insecure: {
-    type: "boolean",
-    help:
-      "Expect TLS verification to be off (Deno needs --unsafely-ignore-certificate-errors for that)",
-  },
-  sla: {
-    type: "string",
-    multiple: true,
-    arg: "RULE",
-    help: "SLA rule, e.g. p95<=800ms, error_rate<=1%, throughput>=100/s (repeatable)",
-  },
-  confidence: {
-    type: "string",
-    arg: "LEVEL|off",
-    default: "95%",
-    help: "Confidence for percentile rules; off gates on the point value",
-  },
-  out: {
-    type: "string",
-    short: "o",
-    arg: "FILE",
-    help: "CSV output (default results/bench-<timestamp>.csv)",
-  },
-  "no-csv": { type: "boolean", help: "Do not write a CSV" },
-  json: {
-    type: "string",
-    arg: "FILE|-",
-    help:
-      "Write summary, rules and config as JSON (secrets redacted) to FILE, or with - print it instead of the text (report, compare and merge take --json alone: they print)",
-  },
-  shard: {
-    type: "string",
-    arg: "I/N",
-    help: "Run worker I (0-based) of N: this worker's share of -n, -c or --rate",
-  },
-  "run-id": { type: "string", arg: "ID", help: "Run id shared by the workers of one run" },
-  "start-at": {
-    type: "string",
-    arg: "TIME",
-    help: "Wait until this ISO 8601 time or epoch ms before starting (aligns sharded workers)",
-  },
-  quiet: { type: "boolean", short: "q", help: "No progress line; print only the final summary" },
-};
-
-/** Help text. */
-export const HELP = `Usage: tailgate bench <url> [options]
-
-Load-tests one URL and writes one CSV row per request, failures included.
-
-Closed model (default): -c workers each send, wait, send the next, for -n
-requests and/or -d time. A slow server slows the sending down, so stalls are
-under-reported (coordinated omission).
-
-Open model (--rate): requests go out on a fixed schedule whatever the
-server does, and latency counts from each request's scheduled time (as
-wrk2). When --max-in-flight is reached a due request waits (late); past
---drop-after it is recorded as "dropped" instead of sent. Nothing is skipped.
-
-Clients (--client): before the run a probe that sends no request finds the
-protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on
-http://); one line says which protocol the run spoke and why, and the JSON
-and the CSV's .meta.json record it.
-${formatProfiles()}
-The default is fast because it adds the least latency of its own: against
-a server with a known fixed delay the fetch-based profiles read higher at
-P50 and more at P99, while fast reads as hey and wrk do (deno task
-bench:fidelity and bench:peers; numbers in docs/performance.md). On a
-server that speaks only HTTP/2 the default becomes optimized, and says so.
-
-Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a
-duration, never a body (--body); -q is --quiet (a rate is --rate); -o takes
-a file path, never a format (the output is always CSV).
-
-Permissions: deno task bench grants network to any host, reading . and
-writing results/. With deno run, bench checks before sending anything and
-names the missing flag, e.g. --allow-net=api.example.com:443.
-
-Ctrl-C (or SIGTERM) stops sending, waits for requests in flight up to the
-timeout (Ctrl-C again: at once), writes the CSV and a summary marked
-PARTIAL, and exits 130.
-
-Options:
-${formatOptions(OPTIONS)}
-
-SLA rules: p95<=800ms  p99<1.5s  p99.9<=2s  mean<300ms  max<5s
-           error_rate<=1%  throughput>=100/s
-With --confidence 95% (default) a percentile rule passes only when its 95%
-upper confidence bound meets the limit, fails when the lower bound breaks
-it, and is otherwise inconclusive (not enough data to tell).
-
-Secrets: Authorization, Proxy-Authorization, Cookie, X-Api-Key, any header
-whose name contains token/secret/password/api-key/auth/session, and every
---secret-header are redacted in the JSON, logs and errors (the CSV holds no
-headers). URL passwords and key/token query parameters are redacted too.
-
-Exit codes: 0 all SLA rules pass, 1 an SLA rule failed, 2 usage or input error,
-3 inconclusive (a rule could not be decided, none failed), 4 the run itself
-failed (nothing measured, or no request succeeded), 130 interrupted.`;
-
-function formatProfiles(): string {
-  const w = Math.max(...PROFILES.map((p) => p.length)) + 2;
-  return PROFILES.map((p) => `  ${p.padEnd(w)}${PROFILE_MEANINGS[p] ?? ""}`).join("\n");
-}
 
 /** Runs the command; returns the exit code. */
 export async function bench(args: string[]): Promise<number> {

@@ -31,6 +31,11 @@ export interface BenchPlan {
   offsetMs: number;
   maxInFlight: number;
   dropAfterMs: number;
+  /**
+   * Open model: `yield` sleeps, then yields until each send is due (on time to
+   * microseconds, a core busy); `timers` sleeps on timers only (about 1 ms late).
+   */
+  pacer: "yield" | "timers";
   warmup: { count: number } | { durationMs: number } | null;
   shard: Shard | null;
   /** Epoch ms to start at (aligns sharded workers), or `null` for now. */
@@ -117,6 +122,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
         rate: plan.rate,
         maxInFlight: plan.maxInFlight,
         dropAfterMs: plan.dropAfterMs,
+        ...(plan.pacer === "timers" ? { spinLeadMs: 0 } : {}),
         offsetMs: plan.offsetMs,
         counters,
         ...(plan.startAt === null ? {} : { startMs: Math.max(plan.startAt, now()) }),

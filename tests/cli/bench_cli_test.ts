@@ -78,6 +78,8 @@ const BENCH_CASES: [string, string[], string][] = [
   ["--rate with -c", [URL_OK, "--rate", "10", "-d", "1s", "-c", "5"], "--max-in-flight"],
   ["--rate without an end", [URL_OK, "--rate", "10"], "--duration"],
   ["--max-in-flight without --rate", [URL_OK, "--max-in-flight", "5"], "open model only"],
+  ["--pacer without --rate", [URL_OK, "--pacer", "timers"], "open model only"],
+  ["unknown --pacer", [URL_OK, "--rate", "10", "-d", "1s", "--pacer", "spin"], "yield or timers"],
   ["unknown client", [URL_OK, "--client", "turbo"], "Unknown --client"],
   ["bad confidence", [URL_OK, "--confidence", "120%"], "--confidence"],
   ["bad shard", [URL_OK, "--shard", "4/4"], "Invalid shard"],
@@ -284,6 +286,26 @@ Deno.test("bench exit codes and warm-up on real runs against the mock", async (t
       const step = all[1]!.scheduledMs - all[0]!.scheduledMs;
       assert.ok(Math.abs(step - 5) < 0.01, `scheduled 5 ms apart, got ${step}`);
     });
+    await t.step("open model with --pacer timers keeps the schedule on timers: 0", async () => {
+      const r = await run([
+        "bench",
+        api,
+        "--rate",
+        "200",
+        "-n",
+        "40",
+        "--pacer",
+        "timers",
+        "--json",
+        JSON_OUT,
+        "--out",
+        OUT,
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal((await rows()).length, 40);
+      const config = JSON.parse(await Deno.readTextFile(`${ROOT}${JSON_OUT}`)).config;
+      assert.equal(config.pacer, "timers");
+    });
     await t.step("every request fails to connect: 4", async () => {
       // A port that was just free: nothing listens there (fetch blocks "unsafe" ports like 9).
       const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -296,7 +318,9 @@ Deno.test("bench exit codes and warm-up on real runs against the mock", async (t
     });
   } finally {
     await server.close();
-    for (const f of [OUT, `${OUT}.meta.json`]) await Deno.remove(`${ROOT}${f}`).catch(() => {});
+    for (const f of [OUT, `${OUT}.meta.json`, JSON_OUT]) {
+      await Deno.remove(`${ROOT}${f}`).catch(() => {});
+    }
   }
 });
 
