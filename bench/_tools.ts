@@ -317,6 +317,18 @@ export interface TailgateRun {
  * as a user does (CSV on unless ARGS say `--no-csv`), and reads its `--json`.
  * The CSV goes to /tmp and is deleted after, unless `keepCsv`.
  */
+/**
+ * The `--v8-flags=…` argument of `deno task bench` in deno.json (earlier JIT tier-up), so the
+ * benchmarks run tailgate exactly as the task does; empty when the task has none.
+ */
+export async function benchV8Flags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const flag = String(config.tasks?.bench ?? "").split(" ").find((a) =>
+    a.startsWith("--v8-flags=")
+  );
+  return flag === undefined ? [] : [flag];
+}
+
 export async function tailgateBench(
   url: string,
   args: string[],
@@ -336,6 +348,7 @@ export async function tailgateBench(
         "--allow-net=127.0.0.1",
         `--allow-read=${repo},/tmp`,
         "--allow-write=/tmp",
+        ...await benchV8Flags(),
         main,
         "bench",
         url,

@@ -36,7 +36,7 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { createFastH2Client } from "../lib/client/fast_h2.ts";
 import { parseDuration } from "../lib/duration.ts";
-import { parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
+import { benchV8Flags, parseH2load, run, startMock, startNginx, which } from "./_tools.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -120,6 +120,9 @@ async function h2load(args: string[], limitMs: number): Promise<Measured> {
   }
 }
 
+/** `deno task bench`'s V8 flags, as the task runs tailgate. */
+const V8_FLAGS = await benchV8Flags();
+
 /** `deno` arguments for `tailgate bench --client fast-h2 <url> <args>`, CSV and JSON on. */
 function benchArgs(url: string, args: string[]): string[] {
   return [
@@ -127,6 +130,7 @@ function benchArgs(url: string, args: string[]): string[] {
     "--allow-net=127.0.0.1",
     "--allow-read=.",
     "--allow-write=results",
+    ...V8_FLAGS,
     MAIN,
     "bench",
     url,
