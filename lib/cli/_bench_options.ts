@@ -139,11 +139,12 @@ and the CSV's .meta.json record it.
 ${formatProfiles()}
 The default is fast because it adds the least latency of its own. Against
 a server that answers after exactly 50 ms (c=20, deno task bench:fidelity,
-2026-12-02), P50 / P99 minus hey's: fast -0.0 / -0.7 ms, h1 +0.9 / +4.2,
-baseline +1.2 / +2.3, a bare fetch loop +0.8 / +3.8 (the fetch profiles'
-floor); fresh adds a handshake per request by design. Numbers and
-commands in docs/performance.md. On a server that speaks only HTTP/2 the
-default becomes optimized, and says so.
+two runs on 2026-12-02), P50 / P99 minus hey's, in ms: fast -0.1..0.0 /
+-0.7..+1.8; h1 +0.6..+0.9 / +4.2..+9.7; baseline +0.9..+1.2 / +2.3..+7.4;
+a bare fetch loop, the fetch profiles' floor, +0.8 / +3.8..+6.2; fresh
+adds a handshake per request by design. Details in docs/performance.md.
+On a server that speaks only HTTP/2 the default becomes optimized, and
+says so.
 
 Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a
 duration, never a body (--body); -q is --quiet (a rate is --rate); -o takes
