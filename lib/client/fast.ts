@@ -361,29 +361,18 @@ class FastClient implements Client {
         if (n === null) {
           const nothing = parser.idle;
           if (parser.finish()) break;
-          this.#release(c, false, 0);
+          if (c.writeError !== null) throw c.writeError;
           // Closed before any byte, or after the headers but short of the body: the
           // server dropped the connection (what the fetch profiles call a reset).
           // Closed in the middle of the headers: the response is malformed.
-          if (c.writeError !== null) throw c.writeError;
-          return deliver(
-            done,
-            failParsed(
-              startedMs,
-              ttfbMs,
-              parser,
-              nothing || parser.headersComplete ? "reset" : "protocol",
-            ),
-          );
+          const kind = nothing || parser.headersComplete ? "reset" : "protocol";
+          return this.#failed(c, done, startedMs, ttfbMs, kind);
         }
         const used = parser.push(buf, 0, n);
         // One clock read serves both ends of a response that arrived in one read.
         let t = 0;
         if (ttfbMs === null && parser.headersComplete) ttfbMs = (t = now()) - startedMs;
-        if (parser.error !== null) {
-          this.#release(c, false, 0);
-          return deliver(done, failParsed(startedMs, ttfbMs, parser, "protocol"));
-        }
+        if (parser.error !== null) return this.#failed(c, done, startedMs, ttfbMs, "protocol");
         // Bytes after the response belong to no request: do not reuse that connection.
         if (parser.complete) {
           return deliver(
@@ -395,18 +384,25 @@ class FastClient implements Client {
       // Body delimited by the connection close.
       return deliver(done, this.#complete(c, startedMs, ttfbMs, false, now()));
     } catch (err) {
-      this.#release(c, false, 0);
-      const cause = c.writeError ?? err;
-      return deliver(
-        done,
-        failParsed(
-          startedMs,
-          ttfbMs,
-          parser,
-          c.timedOut ? "timeout" : c.aborted ? "aborted" : classifyError(cause),
-        ),
-      );
+      const kind = c.timedOut
+        ? "timeout"
+        : c.aborted
+        ? "aborted"
+        : classifyError(c.writeError ?? err);
+      return this.#failed(c, done, startedMs, ttfbMs, kind);
     }
+  }
+
+  /** Drops a connection whose response failed and hands over what had arrived of it. */
+  #failed(
+    c: FastConn,
+    done: Done | null,
+    startedMs: number,
+    ttfbMs: number | null,
+    kind: ErrorKind,
+  ): Outcome {
+    this.#release(c, false, 0);
+    return deliver(done, failParsed(startedMs, ttfbMs, c.parser, kind));
   }
 
   /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
