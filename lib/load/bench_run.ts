@@ -16,6 +16,7 @@ import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
+import { warmUpFast } from "./warm_up.ts";
 
 /** The shape of a bench run, validated (this worker's share when sharded). */
 export interface BenchPlan {
@@ -55,6 +56,11 @@ export interface BenchRunOptions {
   openCsv: (() => Promise<CsvWriter>) | null;
   /** The CSV's sidecar, written once the CSV is closed. */
   meta: RunMeta | null;
+  /**
+   * Warm the `fast` engine on a private loopback listener before the load
+   * (`warm_up.ts`); default true.
+   */
+  warmUp?: boolean;
   /** Called when the load starts. */
   onStart?: () => void;
   /** Called for each record as it completes. */
@@ -98,6 +104,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const uncorrected = new SummaryBuilder();
   let csv: CsvWriter | null = null;
   let builder: SummaryBuilder;
+  // The fast engine's first requests in a fresh process run cold code (milliseconds each):
+  // warm it on a private loopback listener first, so that cost is not the server's latency.
+  if (client.name === "fast" && options.warmUp !== false) await warmUpFast();
   const startedAt = Date.now();
   try {
     // The open model waits inside its schedule (exact alignment across workers).

@@ -421,6 +421,7 @@ function callbackLoops(
   claim: () => Pending | null,
   settle: (p: Pending, o: Outcome) => void,
 ): Promise<void> {
+  if (workers <= 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let running = workers;
     let failed = false;

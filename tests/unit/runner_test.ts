@@ -359,3 +359,11 @@ Deno.test("runClosed() with sendThen() rejects with what requestFor threw", asyn
   await assert.rejects(stream.forEach(() => {}), RangeError);
   await client.close();
 });
+
+Deno.test("runClosed() with sendThen() and no requests ends at once", async () => {
+  const client = callbackClient(0);
+  const recs = await all(runClosed({ client, requestFor: () => REQ, concurrency: 4, requests: 0 }));
+  await client.close();
+  assert.equal(recs.length, 0);
+  assert.equal(client.viaThen, 0);
+});
