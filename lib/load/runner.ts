@@ -187,10 +187,8 @@ class Outbox {
   };
 
   /** Records an outcome unless the request was already written off as aborted. */
-  settle(key: number, o: Outcome, worker: number): void {
-    const p = this.pending.get(key);
-    if (p === undefined) return;
-    this.pending.delete(key);
+  settle(p: Pending, o: Outcome, worker: number): void {
+    if (!this.pending.delete(p.local)) return;
     this.push({
       id: p.id,
       scheduledMs: p.scheduledMs,
@@ -348,16 +346,16 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
   let next = 0;
   let measured = 0;
 
-  /**
-   * Claims the next request and marks it in flight (one clock read, one pending entry);
-   * `null` when the loop should stop.
-   */
   // Read per request: plain flags, set by the signals' listeners (a signal's `aborted` is a
   // slower, checked getter).
   let stopping = signal?.aborted === true || hardStop?.aborted === true;
   const onStop = () => (stopping = true);
   signal?.addEventListener("abort", onStop, { once: true });
   hardStop?.addEventListener("abort", onStop, { once: true });
+  /**
+   * Claims the next request and marks it in flight (one clock read, one pending entry);
+   * `null` when the loop should stop.
+   */
   const claim = (): Pending | null => {
     if (stopping || out.ended) return null;
     const t = now();
@@ -381,7 +379,7 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
   /** Records a request's outcome; closed loop: latency is from the actual start. */
   const settle = (p: Pending, o: Outcome): void => {
     p.scheduledMs = o.startedMs;
-    out.settle(p.local, o, worker);
+    out.settle(p, o, worker);
   };
 
   const n = warmupMs > 0 ? options.concurrency : Math.min(options.concurrency, requests);
@@ -391,9 +389,9 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
     loops = callbackLoops(n, (p, done) => sendThen(requestFor(p.local), done), claim, settle);
   } else {
     const workerLoop = async (): Promise<void> => {
+      // claim() stops the loop once either signal has aborted.
       for (let p = claim(); p !== null; p = claim()) {
         settle(p, await client.send(requestFor(p.local)));
-        if (hardStop?.aborted) return;
       }
     };
     const all: Promise<void>[] = [];
@@ -565,17 +563,18 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
     if (decision === "late") counters.late++;
     if (lag > counters.maxStartLagMs) counters.maxStartLagMs = lag;
     const req = requestFor(local);
-    out.pending.set(local, {
+    const p: Pending = {
       id: idFor(local),
       local,
       scheduledMs,
       startedMs: startMs,
       warmup: isWarmup,
-    });
+    };
+    out.pending.set(local, p);
     client.send(req).then((o) => {
       // The lag as the CSV shows it: the client's own start against the schedule.
       if (!isWarmup) counters.startLag.add(o.startedMs - scheduledMs);
-      out.settle(local, o, worker);
+      out.settle(p, o, worker);
       freeSlot();
       checkSettled();
     });

@@ -79,49 +79,45 @@ async function answer(conn: Deno.Conn): Promise<void> {
  * ```
  */
 export async function warmUpFast(requests = 1000, concurrency = 20): Promise<void> {
-  let listener: Deno.Listener | null = null;
-  const served: Promise<void>[] = [];
+  let listener: Deno.Listener;
   try {
     const allowed = await Deno.permissions.query({ name: "net", host: "127.0.0.1" });
     if (allowed.state !== "granted") return;
     listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    const accepting = (async () => {
-      for await (const conn of listener!) served.push(answer(conn));
-    })().catch(() => {});
-    const client = createFastClient({ concurrency, timeoutMs: 2_000 });
-    const req: HttpRequest = {
-      url: `http://127.0.0.1:${port}/`,
-      method: "GET",
-      headers: [],
-      body: null,
-    };
-    const csv = CsvWriter.fromSink("(warm-up)", {
-      writeSync: (p) => p.length,
-      truncateSync: () => {},
-      close: () => {},
+  } catch {
+    return; // A warm-up is an optimisation: the run goes on without it.
+  }
+  const served: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) served.push(answer(conn));
+  })().catch(() => {});
+  const client = createFastClient({ concurrency, timeoutMs: 2_000 });
+  const req: HttpRequest = {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`,
+    method: "GET",
+    headers: [],
+    body: null,
+  };
+  const csv = CsvWriter.fromSink("(warm-up)", {
+    writeSync: (p) => p.length,
+    truncateSync: () => {},
+    close: () => {},
+  });
+  try {
+    await collect(runClosed({ client, requestFor: () => req, concurrency, requests }), {
+      csv,
+      builder: new SummaryBuilder(requests),
     });
-    try {
-      await collect(runClosed({ client, requestFor: () => req, concurrency, requests }), {
-        csv,
-        builder: new SummaryBuilder(requests),
-      });
-    } finally {
-      await csv.close();
-    }
+  } catch {
+    // As above: without a warm-up the run is only colder.
+  } finally {
+    await csv.close();
     await client.close();
     listener.close();
-    listener = null;
     await accepting;
-    await Promise.all(served);
-    // Let the runtime finish what the warm-up left (closing sockets, background compiles).
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  } catch {
-    // A warm-up is an optimisation: the run goes on without it.
-  } finally {
-    try {
-      listener?.close();
-    } catch { /* closed */ }
+    // Each server loop ends when the client's connections close.
     await Promise.all(served);
   }
+  // Let the runtime finish what the warm-up left (closing sockets, background compiles).
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }

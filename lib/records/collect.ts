@@ -42,18 +42,12 @@ export async function collect(
   const builder = options.builder ?? new SummaryBuilder();
   const csv = options.csv ?? null;
   const onRecord = options.onRecord;
-  if ("forEach" in records) {
-    await records.forEach((r) => {
-      csv?.write(r);
-      builder.add(r);
-      onRecord?.(r, builder);
-    });
-    return builder;
-  }
-  for await (const r of records) {
-    options.csv?.write(r);
+  const take = (r: RequestRecord): void => {
+    csv?.write(r);
     builder.add(r);
-    options.onRecord?.(r, builder);
-  }
+    onRecord?.(r, builder);
+  };
+  if ("forEach" in records) await records.forEach(take);
+  else for await (const r of records) take(r);
   return builder;
 }
