@@ -37,6 +37,10 @@ const S_TRAILER_END_LF = 12;
 const S_DONE = 13;
 const S_ERROR = 14;
 
+/** `#parseHead` results besides a position: the block was rejected, or is not all here yet. */
+const FAILED = -1;
+const INCOMPLETE = -2;
+
 // Lower-case header names compared byte by byte (OR 0x20 folds ASCII letters; '-' is unchanged).
 const NAME_CONTENT_LENGTH = bytes("content-length");
 const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
@@ -286,15 +290,13 @@ export class Http1ResponseParser {
     return _at;
   }
 
-  /** Finds the end of the header block; parses it when complete. */
+  /** Parses the header block in place when it is whole in this read; else accumulates it. */
   #pushHead(buf: Uint8Array, p: number, end: number): number {
     if (this.#headLen === 0) {
-      // Fast path: the whole header block is in this read.
-      for (let lf = p + 3; lf < end; lf++) {
-        if (buf[lf] === LF && buf[lf - 1] === CR && buf[lf - 2] === LF && buf[lf - 3] === CR) {
-          return this.#parseHead(buf, p, lf + 1) ? lf + 1 : p;
-        }
-      }
+      // Fast path: one pass over the bytes of this read.
+      const r = this.#parseHead(buf, p, end, false);
+      if (r >= 0) return r;
+      if (r === FAILED) return p;
       return this.#appendHead(buf, p, end, 0);
     }
     return this.#appendHead(buf, p, end, this.#headLen);
@@ -318,7 +320,7 @@ export class Http1ResponseParser {
       if (lf >= 3 && head[lf - 1] === CR && head[lf - 2] === LF && head[lf - 3] === CR) {
         const used = lf + 1 - before;
         this.#headLen = 0;
-        return this.#parseHead(head, 0, lf + 1) ? p + used : p;
+        return this.#parseHead(head, 0, lf + 1, true) >= 0 ? p + used : p;
       }
       i = lf + 1;
     }
@@ -328,18 +330,21 @@ export class Http1ResponseParser {
   }
 
   /**
-   * Parses a complete header block `buf[start..end)` (ending in CRLFCRLF).
-   * Returns false on error (after recording it).
+   * Parses a header block starting at `buf[start]`, in one pass: each line
+   * is scanned once, byte by byte, with no search calls. Returns the position
+   * after the block's blank line, `FAILED` (after recording why), or, when
+   * the bytes end before the blank line and `whole` is false, `INCOMPLETE`.
+   * `whole`: `buf[start..end)` is known to hold the whole block.
    */
-  #parseHead(buf: Uint8Array, start: number, end: number): boolean {
-    // Status line: "HTTP/1.x SSS[ reason]\r\n".
+  #parseHead(buf: Uint8Array, start: number, end: number, whole: boolean): number {
+    // Status line: "HTTP/1.x SSS[ reason]\r\n". The shortest whole block has 16 bytes.
+    if (end - start < 14) return whole ? this.#failHead(start, "invalid status line") : INCOMPLETE;
     if (
-      end - start < 14 || buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 ||
+      buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 ||
       buf[start + 3] !== 80 || buf[start + 4] !== 47 || buf[start + 5] !== 49 ||
       buf[start + 6] !== 46 || buf[start + 8] !== 32
     ) {
-      this.#fail(start, "invalid status line");
-      return false;
+      return this.#failHead(start, "invalid status line");
     }
     const minor = buf[start + 7]! - 48;
     const d0 = buf[start + 9]! - 48;
@@ -349,73 +354,78 @@ export class Http1ResponseParser {
       (minor !== 0 && minor !== 1) || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 ||
       (buf[start + 12] !== 32 && buf[start + 12] !== CR)
     ) {
-      this.#fail(start, "invalid status line");
-      return false;
+      return this.#failHead(start, "invalid status line");
     }
     const status = d0 * 100 + d1 * 10 + d2;
-    let lineEnd = buf.indexOf(LF, start + 12);
-    if (buf[lineEnd - 1] !== CR) {
-      this.#fail(start, "bare LF in status line");
-      return false;
+    // The reason phrase runs to the first byte a field may not hold, which must be CR LF.
+    let q = start + 12;
+    while (q < end && FIELD[buf[q]!] === 1) q++;
+    if (q + 1 >= end) return whole ? this.#failHead(q, "invalid status line") : INCOMPLETE;
+    if (buf[q] !== CR) {
+      return this.#failHead(
+        q,
+        buf[q] === LF ? "bare LF in status line" : "invalid character in status line",
+      );
     }
-    for (let i = start + 12; i < lineEnd - 1; i++) {
-      if (FIELD[buf[i]!] === 0) {
-        this.#fail(i, "invalid character in status line");
-        return false;
-      }
-    }
+    if (buf[q + 1] !== LF) return this.#failHead(q, "invalid character in status line");
 
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let close = minor === 0;
-    // Header lines.
-    let p = lineEnd + 1;
-    while (p < end - 2) {
-      lineEnd = buf.indexOf(LF, p);
-      if (buf[lineEnd - 1] !== CR) {
-        this.#fail(lineEnd, "bare LF in header block");
-        return false;
+    // Header lines, up to the blank line.
+    let p = q + 2;
+    for (;;) {
+      if (p + 1 >= end) return whole ? this.#failHead(p, "invalid header line") : INCOMPLETE;
+      const first = buf[p]!;
+      if (first === CR) {
+        if (buf[p + 1] !== LF) return this.#failHead(p, "invalid header line");
+        p += 2;
+        break;
       }
-      const valueEnd0 = lineEnd - 1;
       // Name up to ':'.
       let colon = p;
-      while (colon < valueEnd0 && TOKEN[buf[colon]!] === 1) colon++;
+      while (colon < end && TOKEN[buf[colon]!] === 1) colon++;
+      if (colon >= end) return whole ? this.#failHead(p, "invalid header line") : INCOMPLETE;
       if (colon === p || buf[colon] !== 58) {
-        this.#fail(
+        return this.#failHead(
           p,
-          buf[p] === 32 || buf[p] === 9 ? "obsolete line folding" : "invalid header line",
+          first === 32 || first === 9
+            ? "obsolete line folding"
+            : first === LF
+            ? "bare LF in header block"
+            : "invalid header line",
         );
-        return false;
+      }
+      // The value runs to the first byte a field may not hold, which must be CR LF.
+      q = colon + 1;
+      while (q < end && FIELD[buf[q]!] === 1) q++;
+      if (q + 1 >= end) return whole ? this.#failHead(q, "invalid header line") : INCOMPLETE;
+      if (buf[q] !== CR || buf[q + 1] !== LF) {
+        return this.#failHead(
+          q,
+          buf[q] === LF ? "bare LF in header block" : "invalid character in header value",
+        );
       }
       let vs = colon + 1;
-      let ve = valueEnd0;
+      let ve = q;
       while (vs < ve && (buf[vs] === 32 || buf[vs] === 9)) vs++;
       while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
-      for (let i = vs; i < ve; i++) {
-        if (FIELD[buf[i]!] === 0) {
-          this.#fail(i, "invalid character in header value");
-          return false;
-        }
-      }
       const nameLen = colon - p;
       if (nameLen === 14 && equalsLower(buf, p, colon, NAME_CONTENT_LENGTH)) {
         if (vs === ve || ve - vs > 15) {
-          this.#fail(vs, "invalid Content-Length");
-          return false;
+          return this.#failHead(vs, "invalid Content-Length");
         }
         let n = 0;
         for (let i = vs; i < ve; i++) {
           const d = buf[i]! - 48;
           if (d < 0 || d > 9) {
-            this.#fail(i, "invalid Content-Length");
-            return false;
+            return this.#failHead(i, "invalid Content-Length");
           }
           n = n * 10 + d;
         }
         if (contentLength >= 0 && contentLength !== n) {
-          this.#fail(vs, "conflicting Content-Length headers");
-          return false;
+          return this.#failHead(vs, "conflicting Content-Length headers");
         }
         contentLength = n;
       } else if (nameLen === 17 && equalsLower(buf, p, colon, NAME_TRANSFER_ENCODING)) {
@@ -451,17 +461,16 @@ export class Http1ResponseParser {
           }
         }
       }
-      p = lineEnd + 1;
+      p = q + 2;
     }
 
     if (status < 200) {
       if (status === 101) {
-        this.#fail(start, "unexpected 101 Switching Protocols");
-        return false;
+        return this.#failHead(start, "unexpected 101 Switching Protocols");
       }
       // Interim response: skip it and parse the next header block.
       this.informational++;
-      return true;
+      return p;
     }
 
     this.status = status;
@@ -490,6 +499,12 @@ export class Http1ResponseParser {
       this.#state = S_BODY_EOF;
       this.keepAlive = false;
     }
-    return true;
+    return p;
+  }
+
+  /** Records a malformed header block; returns `FAILED`. */
+  #failHead(at: number, reason: string): number {
+    this.#fail(at, reason);
+    return FAILED;
   }
 }
