@@ -12,6 +12,10 @@
  * - Each distinct request is serialized to bytes once and cached.
  * - Responses are parsed incrementally from a reused read buffer by
  *   {@linkcode Http1ResponseParser}; no `Request`/`Response` objects.
+ * - A connection's read loop carries on from one response to the next
+ *   request when that starts from the last one's completion (a closed
+ *   loop), so a request costs no promise or async call of its own beyond
+ *   its read and write; an idle connection has no read pending.
  * - It never retries. A request that fails (even on a pooled connection the
  *   server had just closed) is recorded as failed, unlike `fetch`, which
  *   silently retries once.
@@ -42,16 +46,33 @@ interface Prepared {
   head: boolean;
 }
 
+type Done = (outcome: Outcome) => void;
+
+/**
+ * One connection and the exchange on it. Its read loop runs while an
+ * exchange is in progress and carries on into the next one when that starts
+ * from the completion of the last (a closed loop's next request), so a
+ * request costs no async function of its own; an idle connection has no
+ * read pending.
+ */
 class FastConn {
   readonly conn: Deno.Conn;
   readonly target: Target;
   readonly parser = new Http1ResponseParser();
   readonly buf = new Uint8Array(READ_BUFFER);
+  /** The open connections of its client: a connection leaves it when closed. */
+  readonly #open: Set<FastConn>;
   idleSince = 0;
   deadline = Infinity;
   timedOut = false;
   aborted = false;
   closed = false;
+  /** The exchange in progress: where its outcome goes; `null` when idle. */
+  done: Done | null = null;
+  startedMs = 0;
+  ttfbMs: number | null = null;
+  /** Whether the read loop is running. */
+  reading = false;
   /** Why the last un-awaited write failed, if it did. */
   writeError: unknown = null;
   /** Length of the un-awaited write in progress. */
@@ -62,9 +83,11 @@ class FastConn {
   };
   readonly onWriteError = (err: unknown): void => this.failWrite(err);
 
-  constructor(conn: Deno.Conn, target: Target) {
+  constructor(conn: Deno.Conn, target: Target, open: Set<FastConn>) {
     this.conn = conn;
     this.target = target;
+    this.#open = open;
+    open.add(this);
   }
 
   /** A write failed: remember why and close, so the pending read ends. */
@@ -76,6 +99,7 @@ class FastConn {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.#open.delete(this);
     try {
       this.conn.close();
     } catch {
@@ -92,14 +116,6 @@ function fail(
   error: ErrorKind,
 ): Outcome {
   return { startedMs, endMs: now(), ttfbMs, status, bytes, error };
-}
-
-type Done = (outcome: Outcome) => void;
-
-/** Hands an outcome to a `sendThen` callback, if any, and returns it. */
-function deliver(done: Done | null, o: Outcome): Outcome {
-  if (done !== null) done(o);
-  return o;
 }
 
 /** The outcome of a response cut short or malformed, with what had arrived of it. */
@@ -196,7 +212,8 @@ class FastClient implements Client {
   #prepared = new PreparedCache(prepare);
   #idle = new Map<string, FastConn[]>();
   #idleCount = 0;
-  #active = new Set<FastConn>();
+  /** Every open connection, idle or busy (the sweeper's and close()'s list). */
+  #open = new Set<FastConn>();
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
   #opened = 0;
@@ -226,8 +243,8 @@ class FastClient implements Client {
     const tick = Math.min(250, Math.max(5, this.#timeoutMs / 10));
     const sweeper = setInterval(() => {
       const t = now();
-      for (const c of this.#active) {
-        if (c.deadline <= t) {
+      for (const c of this.#open) {
+        if (c.done !== null && c.deadline <= t) {
           c.timedOut = true;
           c.close();
         }
@@ -255,7 +272,6 @@ class FastClient implements Client {
 
   /** `t`: the time of release (when reusable), so the idle clock needs no reading of its own. */
   #release(c: FastConn, reusable: boolean, t: number): void {
-    this.#active.delete(c);
     const cap = this.#paused && this.#maxIdle > 0
       ? Math.max(this.#maxIdle, this.#concurrency)
       : this.#maxIdle;
@@ -304,125 +320,154 @@ class FastClient implements Client {
   }
 
   send(req: HttpRequest): Promise<Outcome> {
-    return this.#exchange(req, null);
+    return new Promise((resolve) => this.#begin(req, resolve));
   }
 
   /** See {@linkcode Client.sendThen}. */
   sendThen(req: HttpRequest, done: (outcome: Outcome) => void): void {
-    void this.#exchange(req, done);
+    this.#begin(req, done);
   }
 
-  /** Sends `req`; the outcome goes to `done` (if given) as soon as it is known, and resolves. */
-  async #exchange(req: HttpRequest, done: Done | null): Promise<Outcome> {
+  /** Starts `req` on a pooled connection, or on a new one once it is open. */
+  #begin(req: HttpRequest, done: Done): void {
     const startedMs = now();
-    if (this.#closed) return deliver(done, fail(startedMs, null, 0, 0, "aborted"));
+    if (this.#closed) return done(fail(startedMs, null, 0, 0, "aborted"));
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
     } catch {
-      return deliver(done, fail(startedMs, null, 0, 0, "other"));
+      return done(fail(startedMs, null, 0, 0, "other"));
     }
-    let c = this.#reuse ? this.#takeIdle(prep.target, startedMs) : null;
-    if (c === null) {
-      try {
-        c = new FastConn(await this.#connect(prep.target, startedMs), prep.target);
+    const c = this.#reuse ? this.#takeIdle(prep.target, startedMs) : null;
+    if (c !== null) return this.#start(c, prep, startedMs, done);
+    this.#connect(prep.target, startedMs).then(
+      (conn) => {
+        const fresh = new FastConn(conn, prep.target, this.#open);
         this.#opened++;
-      } catch (err) {
-        return deliver(done, fail(startedMs, null, 0, 0, classifyError(err)));
-      }
-      if (this.#closed) {
-        c.close();
-        return deliver(done, fail(startedMs, null, 0, 0, "aborted"));
-      }
-    }
+        if (this.#closed) {
+          fresh.close();
+          return done(fail(startedMs, null, 0, 0, "aborted"));
+        }
+        this.#start(fresh, prep, startedMs, done);
+      },
+      (err) => done(fail(startedMs, null, 0, 0, classifyError(err))),
+    );
+  }
+
+  /** Writes the request and makes sure the read loop runs. */
+  #start(c: FastConn, prep: Prepared, startedMs: number, done: Done): void {
     this.#startSweeper();
     c.deadline = startedMs + this.#timeoutMs;
     c.timedOut = false;
     c.writeError = null;
-    this.#active.add(c);
-    const parser = c.parser;
-    parser.start(prep.head);
-    let ttfbMs: number | null = null;
-    try {
-      const bytes = prep.bytes;
-      if (bytes.length <= SMALL_WRITE) {
-        // A small request goes out in one write, done by the time the call returns on a
-        // healthy socket: do not wait for its promise. A failed write closes the
-        // connection, so the read below fails, and the write's error is the one recorded.
-        c.writing = bytes.length;
-        c.conn.write(bytes).then(c.onWritten, c.onWriteError);
-      } else {
-        let written = await c.conn.write(bytes);
-        while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
-      }
-      const buf = c.buf;
-      for (;;) {
-        const n = await c.conn.read(buf);
-        if (n === null) {
-          const nothing = parser.idle;
-          if (parser.finish()) break;
-          if (c.writeError !== null) throw c.writeError;
-          // Closed before any byte, or after the headers but short of the body: the
-          // server dropped the connection (what the fetch profiles call a reset).
-          // Closed in the middle of the headers: the response is malformed.
-          const kind = nothing || parser.headersComplete ? "reset" : "protocol";
-          return this.#failed(c, done, startedMs, ttfbMs, kind);
-        }
-        const used = parser.push(buf, 0, n);
-        // One clock read serves both ends of a response that arrived in one read.
-        let t = 0;
-        if (ttfbMs === null && parser.headersComplete) ttfbMs = (t = now()) - startedMs;
-        if (parser.error !== null) return this.#failed(c, done, startedMs, ttfbMs, "protocol");
-        // Bytes after the response belong to no request: do not reuse that connection.
-        if (parser.complete) {
-          return deliver(
-            done,
-            this.#complete(c, startedMs, ttfbMs, parser.keepAlive && used === n, t || now()),
-          );
-        }
-      }
-      // Body delimited by the connection close.
-      return deliver(done, this.#complete(c, startedMs, ttfbMs, false, now()));
-    } catch (err) {
-      const kind = c.timedOut
-        ? "timeout"
-        : c.aborted
-        ? "aborted"
-        : classifyError(c.writeError ?? err);
-      return this.#failed(c, done, startedMs, ttfbMs, kind);
+    c.done = done;
+    c.startedMs = startedMs;
+    c.ttfbMs = null;
+    c.parser.start(prep.head);
+    const bytes = prep.bytes;
+    if (bytes.length <= SMALL_WRITE) {
+      // A small request goes out in one write, done by the time the call returns on a
+      // healthy socket: do not wait for its promise. A failed write closes the
+      // connection, so the read fails, and the write's error is the one recorded.
+      c.writing = bytes.length;
+      c.conn.write(bytes).then(c.onWritten, c.onWriteError);
+      if (!c.reading) void this.#readLoop(c);
+    } else {
+      void this.#writeAll(c, bytes);
     }
   }
 
-  /** Drops a connection whose response failed and hands over what had arrived of it. */
-  #failed(
-    c: FastConn,
-    done: Done | null,
-    startedMs: number,
-    ttfbMs: number | null,
-    kind: ErrorKind,
-  ): Outcome {
-    this.#release(c, false, 0);
-    return deliver(done, failParsed(startedMs, ttfbMs, c.parser, kind));
+  /** A large request: every byte is written before the response is read. */
+  async #writeAll(c: FastConn, bytes: Uint8Array): Promise<void> {
+    try {
+      let written = await c.conn.write(bytes);
+      while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
+    } catch (err) {
+      return this.#readFailed(c, err);
+    }
+    if (!c.reading) void this.#readLoop(c);
   }
 
-  /** The outcome of a whole response; the connection goes back to the pool if `reuse`. */
-  #complete(
-    c: FastConn,
-    startedMs: number,
-    ttfbMs: number | null,
-    reuse: boolean,
-    endMs: number,
-  ): Outcome {
+  /**
+   * Reads responses while the connection has an exchange in progress: the
+   * next exchange may start from the completion of the last one, and then
+   * the loop carries on with it.
+   */
+  async #readLoop(c: FastConn): Promise<void> {
+    c.reading = true;
+    const buf = c.buf;
+    const parser = c.parser;
+    while (c.done !== null && !c.closed) {
+      let n: number | null;
+      try {
+        n = await c.conn.read(buf);
+      } catch (err) {
+        c.reading = false;
+        return this.#readFailed(c, err);
+      }
+      if (n === null) {
+        c.reading = false;
+        const nothing = parser.idle;
+        if (parser.finish()) {
+          // Body delimited by the connection close.
+          return this.#complete(c, false, now());
+        }
+        if (c.writeError !== null) return this.#readFailed(c, c.writeError);
+        // Closed before any byte, or after the headers but short of the body: the
+        // server dropped the connection (what the fetch profiles call a reset).
+        // Closed in the middle of the headers: the response is malformed.
+        return this.#failed(c, nothing || parser.headersComplete ? "reset" : "protocol");
+      }
+      const used = parser.push(buf, 0, n);
+      // One clock read serves both ends of a response that arrived in one read.
+      let t = 0;
+      if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
+      if (parser.error !== null) {
+        c.reading = false;
+        return this.#failed(c, "protocol");
+      }
+      // Bytes after the response belong to no request: do not reuse that connection.
+      if (parser.complete) this.#complete(c, parser.keepAlive && used === n, t || now());
+    }
+    c.reading = false;
+  }
+
+  /** A read (or the request's write) failed: record why, from what the connection knows. */
+  #readFailed(c: FastConn, err: unknown): void {
+    if (c.done === null) return c.close();
+    const kind = c.timedOut
+      ? "timeout"
+      : c.aborted
+      ? "aborted"
+      : classifyError(c.writeError ?? err);
+    this.#failed(c, kind);
+  }
+
+  /** Drops a connection whose response failed and hands over what had arrived of it. */
+  #failed(c: FastConn, kind: ErrorKind): void {
+    const done = c.done;
+    c.done = null;
+    this.#release(c, false, 0);
+    if (done !== null) done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind));
+  }
+
+  /**
+   * Hands over the outcome of a whole response; the connection goes back to
+   * the pool first (if `reuse`), so the callback's next request can take it.
+   */
+  #complete(c: FastConn, reuse: boolean, endMs: number): void {
+    const done = c.done as Done;
+    c.done = null;
     this.#release(c, reuse, endMs);
     const status = c.parser.status;
-    return {
-      startedMs,
+    done({
+      startedMs: c.startedMs,
       endMs,
-      ttfbMs,
+      ttfbMs: c.ttfbMs,
       status,
       bytes: c.parser.bodyBytes,
       error: errorForStatus(status),
-    };
+    });
   }
 
   close(): Promise<void> {
@@ -432,8 +477,8 @@ class FastClient implements Client {
     for (const list of this.#idle.values()) for (const c of list) c.close();
     this.#idle.clear();
     this.#idleCount = 0;
-    for (const c of this.#active) {
-      c.aborted = true;
+    for (const c of [...this.#open]) {
+      if (c.done !== null) c.aborted = true;
       c.close();
     }
     return Promise.resolve();
