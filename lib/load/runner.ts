@@ -354,11 +354,12 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
   hardStop?.addEventListener("abort", onStop, { once: true });
   /**
    * Claims the next request and marks it in flight (one clock read, one pending entry);
-   * `null` when the loop should stop.
+   * `null` when the loop should stop. `at`: a clock reading just taken (the end of the
+   * request whose completion claims the next), which spares a read of its own.
    */
-  const claim = (): Pending | null => {
+  const claim = (at?: number): Pending | null => {
     if (stopping || out.ended) return null;
-    const t = now();
+    const t = at ?? now();
     const local = next;
     if (t >= warmupEnd) {
       if (measured >= requests || t >= deadline) return null;
@@ -416,7 +417,7 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
 function callbackLoops(
   workers: number,
   send: (p: Pending, done: (o: Outcome) => void) => void,
-  claim: () => Pending | null,
+  claim: (at?: number) => Pending | null,
   settle: (p: Pending, o: Outcome) => void,
 ): Promise<void> {
   if (workers <= 0) return Promise.resolve();
@@ -435,18 +436,20 @@ function callbackLoops(
           this.doneSync = true;
           return;
         }
-        // The next request goes out first; the bookkeeping of this one waits for it.
-        this.step();
+        // The next request goes out first; the bookkeeping of this one waits for it. Its
+        // claim takes the clock from this completion, read a moment ago.
+        this.step(o.endMs);
         settle(p, o);
       };
 
-      step(): void {
+      step(at?: number): void {
         // A loop, not recursion: a client may complete a request synchronously (when closed).
         for (;;) {
           this.sync = true;
           this.doneSync = false;
           try {
-            const p = failed ? null : claim();
+            const p = failed ? null : claim(at);
+            at = undefined;
             this.p = p;
             if (p === null) return this.stop();
             send(p, this.done);
