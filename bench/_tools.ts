@@ -313,11 +313,6 @@ export interface TailgateRun {
 }
 
 /**
- * Runs `tailgate bench URL ARGS` through the CLI in a fresh process, exactly
- * as a user does (CSV on unless ARGS say `--no-csv`), and reads its `--json`.
- * The CSV goes to /tmp and is deleted after, unless `keepCsv`.
- */
-/**
  * The `--v8-flags=…` argument of `deno task bench` in deno.json (earlier JIT tier-up), so the
  * benchmarks run tailgate exactly as the task does; empty when the task has none.
  */
@@ -329,6 +324,11 @@ export async function benchV8Flags(): Promise<string[]> {
   return flag === undefined ? [] : [flag];
 }
 
+/**
+ * Runs `tailgate bench URL ARGS` through the CLI in a fresh process, exactly
+ * as a user does (CSV on unless ARGS say `--no-csv`), and reads its `--json`.
+ * The CSV goes to /tmp and is deleted after, unless `keepCsv`.
+ */
 export async function tailgateBench(
   url: string,
   args: string[],

@@ -31,16 +31,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Client, HttpRequest } from "../lib/client/mod.ts";
+import type { HttpRequest } from "../lib/client/mod.ts";
 import { createClient, PROFILES } from "../lib/client/mod.ts";
 import { runClosed } from "../lib/load/runner.ts";
-import { collect } from "../lib/records/collect.ts";
 import { SummaryBuilder } from "../lib/stats/summary.ts";
 import { CsvWriter } from "../lib/records/csv_writer.ts";
 import { CSV_HEADER, recordToCsvLine } from "../lib/record.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { type Config, type Measured, type Row, type RowResult, runRounds } from "./_rounds.ts";
 import {
+  benchV8Flags,
   parseAutocannon,
   parseH2load,
   parseHey,
@@ -101,23 +101,33 @@ function request(url: string): HttpRequest {
   return { url, method: "GET", headers: [], body: null };
 }
 
-/** `fast` through the in-process closed-loop runner: the ceiling the CLI is held to. */
+/**
+ * `fast` through the closed-loop runner with no CLI and no CSV, in a fresh
+ * process with `deno task bench`'s V8 flags and warm-up (bench/_in_process.ts):
+ * the ceiling the CLI is held to.
+ */
 async function inProcess(profile: string, url: string, ms: number): Promise<Measured> {
-  const client: Client = createClient(profile, { concurrency, timeoutMs: 10_000 });
-  const req = request(url);
-  // The path the CLI takes: records pushed to the sinks (RecordStream.forEach), here the summary only.
-  const b = await collect(
-    runClosed({ client, requestFor: () => req, concurrency, requests: Infinity, durationMs: ms }),
+  const script = new URL("./_in_process.ts", import.meta.url).pathname;
+  const r = await run(
+    "deno",
+    [
+      "run",
+      "--allow-net=127.0.0.1",
+      ...await benchV8Flags(),
+      script,
+      url,
+      String(ms),
+      profile,
+      String(concurrency),
+    ],
+    ms + 30_000,
   );
-  await client.close();
-  const s = b.summary();
-  return {
-    rps: s.throughput_rps,
-    p50_ms: s.p50_ms,
-    p99_ms: s.p99_ms,
-    requests: s.count,
-    errors: s.errors,
-  };
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as Measured;
+  } catch {
+    throw new Error(`bench/_in_process.ts failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+  }
 }
 
 async function h2load(args: string[], url: string): Promise<Measured> {
@@ -210,7 +220,7 @@ function targetRows(target: Target, have: Set<string>): Row[] {
       tool: "fast (in-process)",
       protocol: "h1",
       configs: [{ name: "runClosed", run: () => inProcess("fast", target.h1Url, durationMs) }],
-      note: "lib/load/runner.ts runClosed in this process, no CSV: the CLI's ceiling",
+      note: "runClosed, no CLI, no CSV: bench/_in_process.ts, the CLI's ceiling",
     },
     ...["fast", "h1", "baseline", "optimized"].map((profile): Row => ({
       tool: profile,

@@ -191,12 +191,15 @@ function putNumber(buf: Uint8Array, pos: number, v: number): number {
   if (v < 2147483648) return putSmallUint(buf, pos, v);
   // Below 2^53: nine low digits at a time stay within 32-bit integer arithmetic.
   const hi = Math.floor(v / 1e9);
-  let lo = v - hi * 1e9;
-  pos = putNumber(buf, pos, hi);
+  return putNineDigits(buf, putNumber(buf, pos, hi), (v - hi * 1e9) | 0);
+}
+
+/** Writes the 9 decimal digits of `v` (an int32 below 10^9), leading zeros included. */
+function putNineDigits(buf: Uint8Array, pos: number, v: number): number {
   for (let i = pos + 8; i >= pos; i--) {
-    const q = (lo / 10) | 0;
-    buf[i] = 48 + lo - q * 10;
-    lo = q;
+    const q = (v / 10) | 0;
+    buf[i] = 48 + v - q * 10;
+    v = q;
   }
   return pos + 9;
 }
@@ -204,20 +207,26 @@ function putNumber(buf: Uint8Array, pos: number, v: number): number {
 /** Writes {@linkcode fixed3}'s text without making the string. */
 function putFixed3(buf: Uint8Array, pos: number, n: number): number {
   const scaled = n * 1000;
-  const frac = scaled - Math.floor(scaled);
-  if (!(Math.abs(n) < FIXED3_EXACT) || Math.abs(frac - 0.5) < 1e-6) {
-    return putAscii(buf, pos, trimFixed3(n));
-  }
   const us = Math.round(scaled);
-  const abs = us < 0 ? -us : us;
-  const whole = Math.floor(abs / 1000);
-  const rest = abs - whole * 1000;
-  if (us < 0 && abs !== 0) buf[pos++] = 45;
-  pos = putNumber(buf, pos, whole);
+  // Outside [0, 2^53/1000), or within a hair of a half: the exact slow way, as fixed3().
+  if (!(n >= 0 && n < FIXED3_EXACT) || Math.abs(scaled - us) > 0.5 - 1e-6) {
+    return putAscii(buf, pos, fixed3(n));
+  }
+  const whole = Math.floor(us / 1000);
+  // Int32s from here on: a double's `%` or division is far slower.
+  const rest = (us - whole * 1000) | 0;
+  if (whole < 2147483648) {
+    pos = putSmallUint(buf, pos, whole);
+  } else {
+    // An epoch timestamp: nine low digits at a time stay within 32-bit integers.
+    const hi = Math.floor(whole / 1e9);
+    pos = putNineDigits(buf, putNumber(buf, pos, hi), (whole - hi * 1e9) | 0);
+  }
   if (rest === 0) return pos;
   const d1 = (rest / 100) | 0;
-  const d2 = ((rest / 10) | 0) % 10;
-  const d3 = rest % 10;
+  const r2 = rest - d1 * 100;
+  const d2 = (r2 / 10) | 0;
+  const d3 = r2 - d2 * 10;
   buf[pos++] = 46;
   buf[pos++] = 48 + d1;
   if (d2 !== 0 || d3 !== 0) buf[pos++] = 48 + d2;
@@ -249,7 +258,9 @@ export const CSV_ROW_MAX_BYTES = 1024;
 export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): number {
   pos = putNumber(buf, pos, r.id);
   buf[pos++] = 44;
+  const started = pos;
   pos = putFixed3(buf, pos, r.startedMs);
+  const startedEnd = pos;
   buf[pos++] = 44;
   pos = putFixed3(buf, pos, r.latencyMs);
   buf[pos++] = 44;
@@ -261,7 +272,12 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   buf[pos++] = 44;
   if (r.error !== "") pos = putAscii(buf, pos, r.error);
   buf[pos++] = 44;
-  pos = putFixed3(buf, pos, r.scheduledMs);
+  if (r.scheduledMs === r.startedMs) {
+    // The closed model's rows: the same timestamp twice, copied rather than formatted again.
+    for (let i = started; i < startedEnd; i++) buf[pos++] = buf[i]!;
+  } else {
+    pos = putFixed3(buf, pos, r.scheduledMs);
+  }
   buf[pos++] = 44;
   buf[pos++] = r.warmup ? 49 : 48;
   buf[pos++] = 44;
