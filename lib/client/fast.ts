@@ -320,17 +320,16 @@ class FastClient implements Client {
   }
 
   send(req: HttpRequest): Promise<Outcome> {
-    return new Promise((resolve) => this.#begin(req, resolve));
+    return new Promise((resolve) => this.#begin(req, resolve, now()));
   }
 
   /** See {@linkcode Client.sendThen}. */
-  sendThen(req: HttpRequest, done: (outcome: Outcome) => void): void {
-    this.#begin(req, done);
+  sendThen(req: HttpRequest, done: (outcome: Outcome) => void, startedMs?: number): void {
+    this.#begin(req, done, startedMs ?? now());
   }
 
   /** Starts `req` on a pooled connection, or on a new one once it is open. */
-  #begin(req: HttpRequest, done: Done): void {
-    const startedMs = now();
+  #begin(req: HttpRequest, done: Done, startedMs: number): void {
     if (this.#closed) return done(fail(startedMs, null, 0, 0, "aborted"));
     let prep: Prepared;
     try {

@@ -387,7 +387,14 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
   let loops: Promise<unknown>;
   if (client.sendThen !== undefined) {
     const sendThen = client.sendThen.bind(client);
-    loops = callbackLoops(n, (p, done) => sendThen(requestFor(p.local), done), claim, settle);
+    // A request starts at its claim: the completion of the one before it on this worker
+    // (one clock reading serves both), or a reading of its own for a worker's first.
+    loops = callbackLoops(
+      n,
+      (p, done) => sendThen(requestFor(p.local), done, p.startedMs),
+      claim,
+      settle,
+    );
   } else {
     const workerLoop = async (): Promise<void> => {
       // claim() stops the loop once either signal has aborted.

@@ -367,3 +367,31 @@ Deno.test("runClosed() with sendThen() and no requests ends at once", async () =
   assert.equal(recs.length, 0);
   assert.equal(client.viaThen, 0);
 });
+
+Deno.test("runClosed() starts a sendThen() request at the end of the one before it", async () => {
+  // The runner's clock, made to move at least a microsecond a reading: every reading is
+  // distinct, so one shared between two requests shows.
+  let clock = 0;
+  const read = (): number => (clock = Math.max(now(), clock + 0.001));
+  const starts: (number | undefined)[] = [];
+  const client: Client = {
+    name: "fast",
+    send: () => Promise.reject(new Error("send() is not the closed loop's path here")),
+    sendThen(_req, done, startedMs) {
+      starts.push(startedMs);
+      const startedAt = startedMs ?? read();
+      queueMicrotask(() => {
+        const endMs = read();
+        done({ startedMs: startedAt, endMs, ttfbMs: null, status: 200, bytes: 0, error: "" });
+      });
+    },
+    close: () => Promise.resolve(),
+  };
+  const recs = await all(runClosed({ client, requestFor: () => REQ, concurrency: 1, requests: 5 }));
+  assert.equal(recs.length, 5);
+  // The first start is the loop's own reading; each later one is the previous request's end.
+  assert.ok(starts.every((s) => typeof s === "number"));
+  for (let i = 1; i < recs.length; i++) {
+    assert.equal(recs[i]!.startedMs, recs[i - 1]!.startedMs + recs[i - 1]!.latencyMs);
+  }
+});
