@@ -211,6 +211,9 @@ class FastClient implements Client {
   #tlsOptions: { caCerts?: string[] };
   #prepared = new PreparedCache(prepare);
   #idle = new Map<string, FastConn[]>();
+  /** The idle list last asked for: a run usually has one target, so no map lookup. */
+  #lastKey = "";
+  #lastList: FastConn[] = [];
   #idleCount = 0;
   /** Every open connection, idle or busy (the sweeper's and close()'s list). */
   #open = new Set<FastConn>();
@@ -254,9 +257,21 @@ class FastClient implements Client {
     this.#sweeper = sweeper;
   }
 
+  /** The idle list of `key`, made on first use. */
+  #idleList(key: string): FastConn[] {
+    if (key === this.#lastKey) return this.#lastList;
+    let list = this.#idle.get(key);
+    if (list === undefined) {
+      list = [];
+      this.#idle.set(key, list);
+    }
+    this.#lastKey = key;
+    this.#lastList = list;
+    return list;
+  }
+
   #takeIdle(target: Target, t: number): FastConn | null {
-    const list = this.#idle.get(target.key);
-    if (list === undefined) return null;
+    const list = this.#idleList(target.key);
     for (let c = list.pop(); c !== undefined; c = list.pop()) {
       this.#idleCount--;
       if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) return c;
@@ -280,12 +295,7 @@ class FastClient implements Client {
       return;
     }
     c.idleSince = t;
-    let list = this.#idle.get(c.target.key);
-    if (list === undefined) {
-      list = [];
-      this.#idle.set(c.target.key, list);
-    }
-    list.push(c);
+    this.#idleList(c.target.key).push(c);
     this.#idleCount++;
   }
 
@@ -475,6 +485,8 @@ class FastClient implements Client {
     this.#sweeper = null;
     for (const list of this.#idle.values()) for (const c of list) c.close();
     this.#idle.clear();
+    this.#lastKey = "";
+    this.#lastList = [];
     this.#idleCount = 0;
     for (const c of [...this.#open]) {
       if (c.done !== null) c.aborted = true;

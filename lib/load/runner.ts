@@ -113,6 +113,52 @@ interface Pending {
   scheduledMs: number;
   startedMs: number;
   warmup: boolean;
+  /** Its place in {@linkcode InFlight} while in flight, else -1. */
+  slot: number;
+}
+
+/**
+ * The requests in flight, each in a numbered slot: adding and removing one
+ * is an array store, not a hash-map insertion and deletion per request.
+ */
+class InFlight {
+  #slots: (Pending | null)[] = [];
+  #free: number[] = [];
+  /** Requests in flight. */
+  size = 0;
+
+  add(p: Pending): void {
+    const slot = this.#free.pop();
+    if (slot === undefined) {
+      p.slot = this.#slots.length;
+      this.#slots.push(p);
+    } else {
+      p.slot = slot;
+      this.#slots[slot] = p;
+    }
+    this.size++;
+  }
+
+  /** Takes `p` out; false when it was not in flight (already written off). */
+  remove(p: Pending): boolean {
+    const slot = p.slot;
+    if (slot < 0 || this.#slots[slot] !== p) return false;
+    this.#slots[slot] = null;
+    p.slot = -1;
+    this.#free.push(slot);
+    this.size--;
+    return true;
+  }
+
+  /** Takes every request out, oldest first. */
+  drain(): Pending[] {
+    const all = this.#slots.filter((p): p is Pending => p !== null);
+    for (const p of all) p.slot = -1;
+    this.#slots = [];
+    this.#free = [];
+    this.size = 0;
+    return all.sort((a, b) => a.local - b.local);
+  }
 }
 
 /**
@@ -136,7 +182,7 @@ export interface RecordStream extends AsyncIterable<RequestRecord> {
 
 /** Completion bookkeeping shared by both loops: outcomes in, records out to `emit`. */
 class Outbox {
-  readonly pending = new Map<number, Pending>();
+  readonly pending = new InFlight();
   #emit: ((r: RequestRecord) => void) | null;
   /** What `emit` threw (a full disk under the CSV): it ends the run. */
   #failure: { error: unknown } | null = null;
@@ -188,7 +234,7 @@ class Outbox {
 
   /** Records an outcome unless the request was already written off as aborted. */
   settle(p: Pending, o: Outcome, worker: number): void {
-    if (!this.pending.delete(p.local)) return;
+    if (!this.pending.remove(p)) return;
     this.push({
       id: p.id,
       scheduledMs: p.scheduledMs,
@@ -206,7 +252,7 @@ class Outbox {
   /** Writes every request still in flight off as `aborted`. */
   abortPending(worker: number): void {
     const t = now();
-    for (const p of this.pending.values()) {
+    for (const p of this.pending.drain()) {
       this.push({
         id: p.id,
         scheduledMs: p.scheduledMs,
@@ -220,7 +266,6 @@ class Outbox {
         worker,
       });
     }
-    this.pending.clear();
   }
 
   /**
@@ -373,8 +418,9 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
       scheduledMs: t,
       startedMs: t,
       warmup: t < warmupEnd || local < warmup,
+      slot: -1,
     };
-    out.pending.set(local, p);
+    out.pending.add(p);
     return p;
   };
   /** Records a request's outcome; closed loop: latency is from the actual start. */
@@ -579,8 +625,9 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
       scheduledMs,
       startedMs: startMs,
       warmup: isWarmup,
+      slot: -1,
     };
-    out.pending.set(local, p);
+    out.pending.add(p);
     client.send(req).then((o) => {
       // The lag as the CSV shows it: the client's own start against the schedule.
       if (!isWarmup) counters.startLag.add(o.startedMs - scheduledMs);
