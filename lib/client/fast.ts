@@ -77,6 +77,8 @@ class FastConn {
   writeError: unknown = null;
   /** Length of the un-awaited write in progress. */
   writing = 0;
+  /** A large request is still being written (its response may come first: see `#writeAll`). */
+  bodyWriting = false;
   /** Checks an un-awaited write (one handler per connection, not a closure per request). */
   readonly onWritten = (n: number): void => {
     if (n < this.writing) this.failWrite(new Deno.errors.WriteZero("short write"));
@@ -386,15 +388,24 @@ class FastClient implements Client {
     }
   }
 
-  /** A large request: every byte is written before the response is read. */
+  /**
+   * A large request, written in full before a new read loop starts. A loop
+   * already running (the connection's last response ended just before) reads
+   * on meanwhile, and a response that ends before the write does (a server
+   * that answers early, say 413) closes the connection: it cannot carry the
+   * next request while this one is still being written.
+   */
   async #writeAll(c: FastConn, bytes: Uint8Array): Promise<void> {
+    c.bodyWriting = true;
     try {
       let written = await c.conn.write(bytes);
       while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
     } catch (err) {
+      c.bodyWriting = false;
       return this.#readFailed(c, err);
     }
-    if (!c.reading) void this.#readLoop(c);
+    c.bodyWriting = false;
+    if (!c.reading && c.done !== null) void this.#readLoop(c);
   }
 
   /**
@@ -406,7 +417,9 @@ class FastClient implements Client {
     c.reading = true;
     const buf = c.buf;
     const parser = c.parser;
-    while (c.done !== null && !c.closed) {
+    // A connection closed meanwhile (the sweeper, a failed write) fails its next read, which
+    // records why: the loop must not end quietly with an exchange still open.
+    while (c.done !== null) {
       let n: number | null;
       try {
         n = await c.conn.read(buf);
@@ -436,7 +449,9 @@ class FastClient implements Client {
         return this.#failed(c, "protocol");
       }
       // Bytes after the response belong to no request: do not reuse that connection.
-      if (parser.complete) this.#complete(c, parser.keepAlive && used === n, t || now());
+      if (parser.complete) {
+        this.#complete(c, parser.keepAlive && used === n && !c.bodyWriting, t || now());
+      }
     }
     c.reading = false;
   }

@@ -603,3 +603,62 @@ Deno.test("fast client reports a request body write to a closed socket as an err
     listener.close();
   }
 });
+
+Deno.test("fast client never reuses a connection whose large request is still being written", async () => {
+  // The server answers the upload's headers at once (413) and reads none of its body until
+  // released; the upload starts from the completion of a GET on the same connection, whose
+  // read loop is still running, so the early answer arrives while the body is being written.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  const release = Promise.withResolvers<void>();
+  let connections = 0;
+  const serve = (async () => {
+    for await (const conn of listener) {
+      const id = connections++;
+      void (async () => {
+        const buf = new Uint8Array(65536);
+        try {
+          for (let index = 0;; index++) {
+            let head = "";
+            while (!head.includes("\r\n\r\n")) {
+              const n = await conn.read(buf);
+              if (n === null) return;
+              head += new TextDecoder().decode(buf.subarray(0, n));
+            }
+            if (id === 0 && index === 1) {
+              await conn.write(enc("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n"));
+              await release.promise;
+              while ((await conn.read(buf)) !== null) { /* drain the upload */ }
+              return;
+            }
+            await conn.write(enc("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+          }
+        } catch {
+          // The client went away.
+        } finally {
+          conn.close();
+        }
+      })();
+    }
+  })().catch(() => {});
+  const client = createFastClient({ concurrency: 1, timeoutMs: 5000 });
+  try {
+    // 32 MiB: more than the loopback socket buffers hold, so the write cannot finish early.
+    const upload = get(url, "POST", new Uint8Array(32 * 1024 * 1024));
+    const early = await new Promise<Outcome>((resolve) => {
+      client.sendThen!(get(url), (first) => {
+        assertOk(first, 200, 2);
+        client.sendThen!(upload, resolve);
+      });
+    });
+    assert.equal(early.status, 413);
+    // The next request must not queue behind the unfinished upload: a new connection.
+    assertOk(await client.send(get(url)), 200, 2);
+    assert.equal(connections, 2);
+  } finally {
+    release.resolve();
+    await client.close();
+    listener.close();
+    await serve;
+  }
+});
