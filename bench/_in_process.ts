@@ -14,6 +14,7 @@ import { createClient } from "../lib/client/mod.ts";
 import { runClosed } from "../lib/load/runner.ts";
 import { warmUpFast } from "../lib/load/warm_up.ts";
 import { collect } from "../lib/records/collect.ts";
+import { SummaryBuilder } from "../lib/stats/summary.ts";
 
 const [url, ms, profile, concurrency] = Deno.args;
 if (url === undefined || ms === undefined || profile === undefined || concurrency === undefined) {
@@ -24,8 +25,10 @@ const c = Number(concurrency);
 const client = createClient(profile, { concurrency: c, timeoutMs: 10_000 });
 if (client.name === "fast") await warmUpFast();
 const req = { url, method: "GET", headers: [], body: null };
+// The latency store sized as `bench` sizes it for a timed run.
 const b = await collect(
   runClosed({ client, requestFor: () => req, concurrency: c, requests: Infinity, durationMs: +ms }),
+  { builder: new SummaryBuilder(1 << 18) },
 );
 await client.close();
 const s = b.summary();
