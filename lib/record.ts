@@ -204,6 +204,11 @@ function putNineDigits(buf: Uint8Array, pos: number, v: number): number {
   return pos + 9;
 }
 
+/** The digits of the last epoch millisecond {@linkcode putFixed3} wrote (at most 16 of them). */
+let lastWhole = -1;
+let lastWholeLen = 0;
+const lastWholeBytes = new Uint8Array(16);
+
 /** Writes {@linkcode fixed3}'s text without making the string. */
 function putFixed3(buf: Uint8Array, pos: number, n: number): number {
   const scaled = n * 1000;
@@ -217,10 +222,18 @@ function putFixed3(buf: Uint8Array, pos: number, n: number): number {
   const rest = (us - whole * 1000) | 0;
   if (whole < 2147483648) {
     pos = putSmallUint(buf, pos, whole);
+  } else if (whole === lastWhole) {
+    // An epoch timestamp in the same millisecond as the last one (dozens of rows a
+    // millisecond under load): its digits again.
+    for (let i = 0; i < lastWholeLen; i++) buf[pos++] = lastWholeBytes[i]!;
   } else {
     // An epoch timestamp: nine low digits at a time stay within 32-bit integers.
     const hi = Math.floor(whole / 1e9);
+    const start = pos;
     pos = putNineDigits(buf, putNumber(buf, pos, hi), (whole - hi * 1e9) | 0);
+    lastWhole = whole;
+    lastWholeLen = pos - start;
+    for (let i = 0; i < lastWholeLen; i++) lastWholeBytes[i] = buf[start + i]!;
   }
   if (rest === 0) return pos;
   const d1 = (rest / 100) | 0;

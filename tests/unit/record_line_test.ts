@@ -86,3 +86,33 @@ Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", 
     assert.equal(text.decode(buf.subarray(3, end)), recordToCsvLine(r) + "\n", `record ${i}`);
   });
 });
+
+Deno.test("encodeCsvRow() writes timestamps of the same millisecond as recordToCsvLine() does", () => {
+  const buf = new Uint8Array(4096);
+  const text = new TextDecoder();
+  // Runs of rows within one millisecond, then a jump, then back: the repeated digits must
+  // never leak from one millisecond into another.
+  const times = [
+    1796170000000.125,
+    1796170000000.5,
+    1796170000000.999,
+    1796170000001,
+    1796170000001.25,
+    1796170000000.75,
+    1796169999999.875,
+    2 ** 31 + 0.5,
+    2 ** 31 + 0.25,
+    1796170000001.0625,
+  ];
+  for (const [i, t] of times.entries()) {
+    const r: RequestRecord = {
+      ...BASE,
+      startedMs: t,
+      scheduledMs: i % 2 ? t : t - 0.5,
+      latencyMs: 1.5,
+      ttfbMs: 1,
+    };
+    const end = encodeCsvRow(r, buf, 0);
+    assert.equal(text.decode(buf.subarray(0, end)), recordToCsvLine(r) + "\n", `time ${t}`);
+  }
+});
