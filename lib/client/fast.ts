@@ -415,45 +415,45 @@ class FastClient implements Client {
    */
   async #readLoop(c: FastConn): Promise<void> {
     c.reading = true;
-    const buf = c.buf;
-    const parser = c.parser;
-    // A connection closed meanwhile (the sweeper, a failed write) fails its next read, which
-    // records why: the loop must not end quietly with an exchange still open.
-    while (c.done !== null) {
-      let n: number | null;
-      try {
-        n = await c.conn.read(buf);
-      } catch (err) {
-        c.reading = false;
-        return this.#readFailed(c, err);
-      }
-      if (n === null) {
-        c.reading = false;
-        const nothing = parser.idle;
-        if (parser.finish()) {
-          // Body delimited by the connection close.
-          return this.#complete(c, false, now());
+    // Every way out but the loop's own end leaves the connection closed, never taken again, so
+    // clearing the flag after the outcome is handed over is as good as before.
+    try {
+      const buf = c.buf;
+      const parser = c.parser;
+      // A connection closed meanwhile (the sweeper, a failed write) fails its next read, which
+      // records why: the loop must not end quietly with an exchange still open.
+      while (c.done !== null) {
+        let n: number | null;
+        try {
+          n = await c.conn.read(buf);
+        } catch (err) {
+          return this.#readFailed(c, err);
         }
-        if (c.writeError !== null) return this.#readFailed(c, c.writeError);
-        // Closed before any byte, or after the headers but short of the body: the
-        // server dropped the connection (what the fetch profiles call a reset).
-        // Closed in the middle of the headers: the response is malformed.
-        return this.#failed(c, nothing || parser.headersComplete ? "reset" : "protocol");
+        if (n === null) {
+          const nothing = parser.idle;
+          if (parser.finish()) {
+            // Body delimited by the connection close.
+            return this.#complete(c, false, now());
+          }
+          if (c.writeError !== null) return this.#readFailed(c, c.writeError);
+          // Closed before any byte, or after the headers but short of the body: the
+          // server dropped the connection (what the fetch profiles call a reset).
+          // Closed in the middle of the headers: the response is malformed.
+          return this.#failed(c, nothing || parser.headersComplete ? "reset" : "protocol");
+        }
+        const used = parser.push(buf, 0, n);
+        // One clock read serves both ends of a response that arrived in one read.
+        let t = 0;
+        if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
+        if (parser.error !== null) return this.#failed(c, "protocol");
+        // Bytes after the response belong to no request: do not reuse that connection.
+        if (parser.complete) {
+          this.#complete(c, parser.keepAlive && used === n && !c.bodyWriting, t || now());
+        }
       }
-      const used = parser.push(buf, 0, n);
-      // One clock read serves both ends of a response that arrived in one read.
-      let t = 0;
-      if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
-      if (parser.error !== null) {
-        c.reading = false;
-        return this.#failed(c, "protocol");
-      }
-      // Bytes after the response belong to no request: do not reuse that connection.
-      if (parser.complete) {
-        this.#complete(c, parser.keepAlive && used === n && !c.bodyWriting, t || now());
-      }
+    } finally {
+      c.reading = false;
     }
-    c.reading = false;
   }
 
   /** A read (or the request's write) failed: record why, from what the connection knows. */
