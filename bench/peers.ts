@@ -553,6 +553,10 @@ async function reportTimingMode() {
         error: status === 503 ? "http_5xx" : "",
         warmup: i < 100,
         worker: 0,
+        connectMs: null,
+        tlsMs: null,
+        firstBodyMs: null,
+        conn: null,
       }) + "\n";
       if (chunk.length > 1 << 20) {
         await f.write(enc.encode(chunk));

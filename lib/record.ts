@@ -67,6 +67,21 @@ export interface RequestRecord {
   warmup: boolean;
   /** Worker index in a sharded run; 0 otherwise. */
   worker: number;
+  /**
+   * The TCP connect of the connection this request opened, in ms; `null` when
+   * the request reused a connection, or the client cannot tell (`fetch`).
+   * Phase boundaries: docs/phases.md.
+   */
+  connectMs: number | null;
+  /** The TLS handshake of the connection this request opened, in ms; `null` as `connectMs`, or on plain HTTP. */
+  tlsMs: number | null;
+  /**
+   * From `startedMs` to the first byte of the response body (the first token of
+   * a streamed response); `null` when no body byte arrived.
+   */
+  firstBodyMs: number | null;
+  /** Which connection carried the request, numbered from 1 within the run (worker); `null` when unknown. */
+  conn: number | null;
 }
 
 /** CSV header. The seed's four columns come first, in this order. */
@@ -81,7 +96,14 @@ export const CSV_COLUMNS = [
   "scheduled_ms",
   "warmup",
   "worker",
+  "connect_ms",
+  "tls_ms",
+  "first_body_ms",
+  "conn",
 ] as const;
+
+/** The columns of a tailgate CSV written before the phase columns (still read). */
+export const CSV_COLUMNS_V1: readonly string[] = CSV_COLUMNS.slice(0, 10);
 
 /** The header line of a tailgate CSV, without a newline. */
 export const CSV_HEADER: string = CSV_COLUMNS.join(",");
@@ -155,14 +177,19 @@ function trimFixed3(n: number): string {
  * recordToCsvLine({
  *   id: 1, scheduledMs: 1000, startedMs: 1000, latencyMs: 12.5, ttfbMs: 10,
  *   status: 200, bytes: 42, error: "", warmup: false, worker: 0,
- * }); // "1,1000,12.5,200,10,42,,1000,0,0"
+ *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3,
+ * }); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3"
  * ```
  */
 export function recordToCsvLine(r: RequestRecord): string {
   // Concatenation, not an array join: this runs once per row on the hot path.
   return r.id + "," + fixed3(r.startedMs) + "," + fixed3(r.latencyMs) + "," + r.status + "," +
     (r.ttfbMs === null ? "" : fixed3(r.ttfbMs)) + "," + r.bytes + "," + r.error + "," +
-    fixed3(r.scheduledMs) + "," + (r.warmup ? "1" : "0") + "," + r.worker;
+    fixed3(r.scheduledMs) + "," + (r.warmup ? "1" : "0") + "," + r.worker + "," +
+    (r.connectMs === null ? "" : fixed3(r.connectMs)) + "," +
+    (r.tlsMs === null ? "" : fixed3(r.tlsMs)) + "," +
+    (r.firstBodyMs === null ? "" : fixed3(r.firstBodyMs)) + "," +
+    (r.conn === null ? "" : r.conn);
 }
 
 /** Writes ASCII text at `pos`; returns the position after it. */
@@ -264,8 +291,9 @@ export const CSV_ROW_MAX_BYTES = 1024;
  * const end = encodeCsvRow({
  *   id: 1, scheduledMs: 1000, startedMs: 1000, latencyMs: 12.5, ttfbMs: 10,
  *   status: 200, bytes: 42, error: "", warmup: false, worker: 0,
+ *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3,
  * }, buf, 0);
- * new TextDecoder().decode(buf.subarray(0, end)); // "1,1000,12.5,200,10,42,,1000,0,0\n"
+ * new TextDecoder().decode(buf.subarray(0, end)); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3\n"
  * ```
  */
 export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): number {
@@ -295,6 +323,14 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   buf[pos++] = r.warmup ? 49 : 48;
   buf[pos++] = 44;
   pos = putNumber(buf, pos, r.worker);
+  buf[pos++] = 44;
+  if (r.connectMs !== null) pos = putFixed3(buf, pos, r.connectMs);
+  buf[pos++] = 44;
+  if (r.tlsMs !== null) pos = putFixed3(buf, pos, r.tlsMs);
+  buf[pos++] = 44;
+  if (r.firstBodyMs !== null) pos = putFixed3(buf, pos, r.firstBodyMs);
+  buf[pos++] = 44;
+  if (r.conn !== null) pos = putNumber(buf, pos, r.conn);
   buf[pos++] = 10;
   return pos;
 }
@@ -316,7 +352,8 @@ function num(field: string | undefined, name: string, line: number): number {
 
 /**
  * Decodes the fields of one CSV row, laid out as {@linkcode CSV_COLUMNS}.
- * Rows with only the four seed columns are accepted too. `line` is the
+ * Rows with only the four seed columns, or the ten before the phase columns
+ * ({@linkcode CSV_COLUMNS_V1}), are accepted too. `line` is the
  * 1-based line number used in error messages.
  *
  * @throws {SyntaxError} when a field is missing or malformed.
@@ -359,5 +396,27 @@ export function recordFromCsvFields(fields: readonly string[], line: number): Re
       : num(scheduled, "scheduled_ms", line),
     warmup: fields[8] === "1" || fields[8] === "true",
     worker: fields[9] === undefined || fields[9] === "" ? 0 : num(fields[9], "worker", line),
+    connectMs: phase(fields[10], "connect_ms", line),
+    tlsMs: phase(fields[11], "tls_ms", line),
+    firstBodyMs: phase(fields[12], "first_body_ms", line),
+    conn: fields[13] === undefined || fields[13] === "" ? null : connNumber(fields[13], line),
   };
+}
+
+/** A phase column: empty is no data (`null`), never zero; otherwise a duration of at least 0. */
+function phase(field: string | undefined, name: string, line: number): number | null {
+  if (field === undefined || field === "") return null;
+  const n = num(field, name, line);
+  if (n < 0) throw new SyntaxError(`Cannot read CSV line ${line}: ${name} is negative: ${n}`);
+  return n;
+}
+
+function connNumber(field: string, line: number): number {
+  const n = num(field, "conn", line);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new SyntaxError(
+      `Cannot read CSV line ${line}: conn is not a connection number: "${field}"`,
+    );
+  }
+  return n;
 }

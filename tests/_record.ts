@@ -18,6 +18,10 @@ export function okRecord(
     error: "",
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
     ...over,
   };
 }

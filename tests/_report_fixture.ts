@@ -28,6 +28,10 @@ export function syntheticRun(seed: number, n: number, scale: number): RequestRec
       error: failed ? "http_5xx" : "",
       warmup: i < 20,
       worker: 0,
+      connectMs: null,
+      tlsMs: null,
+      firstBodyMs: null,
+      conn: null,
     } satisfies RequestRecord;
   });
 }

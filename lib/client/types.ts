@@ -38,6 +38,14 @@ export interface Outcome {
   bytes: number;
   /** Error kind, `""` on success (HTTP 4xx/5xx map to `http_4xx`/`http_5xx`). */
   error: ErrorKind;
+  /** TCP connect of the connection this request opened (ms); absent or `null` when it reused one or the engine cannot tell. */
+  connectMs?: number | null;
+  /** TLS handshake of the connection this request opened (ms); absent or `null` as `connectMs`. */
+  tlsMs?: number | null;
+  /** Milliseconds from start to the first response body byte; absent or `null` when none arrived. */
+  firstBodyMs?: number | null;
+  /** Which connection carried the request, numbered from 1 per client; absent or `null` when unknown. */
+  conn?: number | null;
 }
 
 /** Options shared by every profile. */

@@ -246,6 +246,10 @@ class Outbox {
       error: o.error,
       warmup: p.warmup,
       worker,
+      connectMs: o.connectMs ?? null,
+      tlsMs: o.tlsMs ?? null,
+      firstBodyMs: o.firstBodyMs ?? null,
+      conn: o.conn ?? null,
     });
   }
 
@@ -264,6 +268,10 @@ class Outbox {
         error: "aborted",
         warmup: p.warmup,
         worker,
+        connectMs: null,
+        tlsMs: null,
+        firstBodyMs: null,
+        conn: null,
       });
     }
   }
@@ -613,6 +621,10 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
         error: "dropped",
         warmup: isWarmup,
         worker,
+        connectMs: null,
+        tlsMs: null,
+        firstBodyMs: null,
+        conn: null,
       });
       return;
     }

@@ -29,6 +29,10 @@ function runCsv(seed: number, n: number, medianMs: number): string {
       error: "",
       warmup: false,
       worker: 0,
+      connectMs: null,
+      tlsMs: null,
+      firstBodyMs: null,
+      conn: null,
     };
     lines.push(recordToCsvLine(r));
   }

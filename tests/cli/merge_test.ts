@@ -38,6 +38,10 @@ function workerRecords(w: number, count: number, n: number, rand: () => number):
       error: failed ? "http_5xx" : "",
       warmup: k < 2,
       worker: w,
+      connectMs: null,
+      tlsMs: null,
+      firstBodyMs: null,
+      conn: null,
     });
   }
   return out.sort((a, b) => (a.startedMs + a.latencyMs) - (b.startedMs + b.latencyMs));

@@ -30,6 +30,10 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
     error: "",
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
     ...over,
   };
 }
@@ -82,7 +86,7 @@ Deno.test("readRecordsFile() names the line number of a malformed row", async ()
     CSV_HEADER,
     recordToCsvLine(record(1)),
     recordToCsvLine(record(2)),
-    "3,x,1,200,,0,,1,0,0",
+    "3,x,1,200,,0,,1,0,0,,,,",
   ]
     .join("\n");
   await withFile(text + "\n", async (path) => {
@@ -132,5 +136,32 @@ Deno.test("readRecordBatches() streams a file larger than one read buffer withou
     }
     assert.equal(count, n);
     assert.ok(batches > 1, `expected several batches, got ${batches}`);
+  });
+});
+
+Deno.test("readRecordsFile() reads a CSV written before the phase columns, phases empty", async () => {
+  const header = CSV_HEADER.split(",").slice(0, 10).join(",");
+  await withFile(`${header}\n1,1000,5,200,4,10,,1000,0,0\n`, async (path) => {
+    const [r] = await collect(path);
+    assert.equal(r?.ttfbMs, 4);
+    assert.equal(r?.connectMs, null);
+    assert.equal(r?.firstBodyMs, null);
+    assert.equal(r?.conn, null);
+  });
+});
+
+Deno.test("readRecordsFile() reads the phase columns, an empty one as no data", async () => {
+  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,1.5,,4.25,7\n`, async (path) => {
+    const [r] = await collect(path);
+    assert.equal(r?.connectMs, 1.5);
+    assert.equal(r?.tlsMs, null);
+    assert.equal(r?.firstBodyMs, 4.25);
+    assert.equal(r?.conn, 7);
+  });
+  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,x,,,\n`, async (path) => {
+    await assert.rejects(
+      () => collect(path),
+      (e) => e instanceof SyntaxError && /line 2/.test(e.message) && /connect_ms/.test(e.message),
+    );
   });
 });

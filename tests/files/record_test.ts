@@ -22,6 +22,10 @@ const SAMPLE: RequestRecord[] = [
     error: "",
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   },
   {
     id: 1,
@@ -34,6 +38,10 @@ const SAMPLE: RequestRecord[] = [
     error: "timeout",
     warmup: true,
     worker: 3,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   },
 ];
 

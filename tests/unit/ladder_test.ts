@@ -33,6 +33,10 @@ function rec(
     error,
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   };
 }
 

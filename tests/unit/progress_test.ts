@@ -53,6 +53,10 @@ const rec = (latencyMs: number, status = 200): RequestRecord => ({
   error: status >= 500 ? "http_5xx" : "",
   warmup: false,
   worker: 0,
+  connectMs: null,
+  tlsMs: null,
+  firstBodyMs: null,
+  conn: null,
 });
 
 Deno.test("ProgressLine stays silent when not a TTY or when quiet", () => {

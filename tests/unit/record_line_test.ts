@@ -12,6 +12,10 @@ const BASE: RequestRecord = {
   error: "",
   warmup: false,
   worker: 1,
+  connectMs: null,
+  tlsMs: null,
+  firstBodyMs: null,
+  conn: null,
 };
 
 /** The reference: toFixed(3) with trailing zeros trimmed. */
@@ -51,7 +55,7 @@ Deno.test("recordToCsvLine() writes times to the microsecond, trailing zeros tri
       scheduledMs: v,
     });
     const f = reference(v);
-    assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1`, `value ${v}`);
+    assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1,,,,`, `value ${v}`);
   }
 });
 
@@ -81,6 +85,10 @@ Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", 
       scheduledMs: i % 2 ? t : times[(i * 7) % times.length]!,
       warmup: i % 7 === 0,
       worker: i % 4,
+      connectMs: null,
+      tlsMs: null,
+      firstBodyMs: null,
+      conn: null,
     };
     const end = encodeCsvRow(r, buf, 3);
     assert.equal(text.decode(buf.subarray(3, end)), recordToCsvLine(r) + "\n", `record ${i}`);

@@ -60,6 +60,10 @@ function recs(latencies: number[], failures = 0): RequestRecord[] {
     error: "",
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   }));
   const bad = Array.from({ length: failures }, (_, i): RequestRecord => ({
     ...ok[0]!,

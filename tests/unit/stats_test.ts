@@ -15,6 +15,10 @@ function rec(latencyMs: number, extra: Partial<RequestRecord> = {}): RequestReco
     error: "",
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
     ...extra,
   };
 }

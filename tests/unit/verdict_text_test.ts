@@ -99,6 +99,10 @@ Deno.test("formatSummary() and formatComparison() mark p99.9 at n=400 as the max
     endMs: i + ms,
     worker: 0,
     warmup: false,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   });
   const a = summarize(Array.from({ length: 400 }, (_, i) => rec(i, 100 + i)));
   const b = summarize(Array.from({ length: 400 }, (_, i) => rec(i, 50 + i)));
@@ -155,6 +159,10 @@ Deno.test("htmlRunSummary() marks a P99 that fewer than 100 successes cannot res
     endMs: i + 10,
     worker: 0,
     warmup: false,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
   });
   const small = htmlRunSummary(
     "a",

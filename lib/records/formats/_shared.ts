@@ -71,6 +71,10 @@ export function makeRecord(
     bytes: 0,
     warmup: false,
     worker: 0,
+    connectMs: null,
+    tlsMs: null,
+    firstBodyMs: null,
+    conn: null,
     ...over,
     error,
   };

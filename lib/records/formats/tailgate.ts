@@ -6,11 +6,20 @@
  *
  * @module
  */
-import { CSV_COLUMNS, CSV_HEADER, recordFromCsvFields, type RequestRecord } from "../../record.ts";
+import {
+  CSV_COLUMNS,
+  CSV_COLUMNS_V1,
+  CSV_HEADER,
+  recordFromCsvFields,
+  type RequestRecord,
+} from "../../record.ts";
 import { type FormatSpec, readText, shown } from "./rows.ts";
 
 /** The header of a CSV holding only the seed's four columns. */
 export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");
+
+/** The header of a tailgate CSV written before the phase columns were added (still read). */
+export const V1_HEADER: string = CSV_COLUMNS_V1.join(",");
 
 /** How a tailgate CSV is read, row by row; request ids must be unique. */
 export const TAILGATE_FORMAT: FormatSpec = {
@@ -20,7 +29,13 @@ export const TAILGATE_FORMAT: FormatSpec = {
   uniqueIds: true,
   open(header, line) {
     const row = (header ?? []).join(",");
-    const columns = row === CSV_HEADER ? CSV_COLUMNS.length : row === SEED_HEADER ? 4 : 0;
+    const columns = row === CSV_HEADER
+      ? CSV_COLUMNS.length
+      : row === V1_HEADER
+      ? CSV_COLUMNS_V1.length
+      : row === SEED_HEADER
+      ? 4
+      : 0;
     if (columns === 0) {
       throw new SyntaxError(
         `Cannot read tailgate CSV: line ${line} is not the expected header "${CSV_HEADER}" (or "${SEED_HEADER}"), found ${
