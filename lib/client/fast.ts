@@ -389,23 +389,28 @@ class FastClient implements Client {
   }
 
   /**
-   * A large request, written in full before a new read loop starts. A loop
-   * already running (the connection's last response ended just before) reads
-   * on meanwhile, and a response that ends before the write does (a server
-   * that answers early, say 413) closes the connection: it cannot carry the
-   * next request while this one is still being written.
+   * A large request, read while it is written: a server may answer before
+   * the body is all sent (say 413, then close), and that response is the
+   * answer. One that ends before the write does closes the connection: it
+   * cannot carry the next request while this one is still being written. A
+   * write that fails while the read loop runs leaves the outcome to the
+   * read, which may still find the response the server sent before closing.
    */
   async #writeAll(c: FastConn, bytes: Uint8Array): Promise<void> {
     c.bodyWriting = true;
+    if (!c.reading) void this.#readLoop(c);
     try {
       let written = await c.conn.write(bytes);
       while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
     } catch (err) {
       c.bodyWriting = false;
+      if (c.reading && c.done !== null) {
+        if (c.writeError === null) c.writeError = err;
+        return;
+      }
       return this.#readFailed(c, err);
     }
     c.bodyWriting = false;
-    if (!c.reading && c.done !== null) void this.#readLoop(c);
   }
 
   /**

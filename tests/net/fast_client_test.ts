@@ -662,3 +662,64 @@ Deno.test("fast client never reuses a connection whose large request is still be
     await serve;
   }
 });
+
+Deno.test("fast client reads a response that comes before its request body is written, on a new connection", async (t) => {
+  // The server reads the request head only, answers 413 and closes (at once: the unread body
+  // makes that close an RST, as the mock's raw transport does) or holds the connection open
+  // without reading (the upload can never finish). The 413 is the answer either way.
+  for (const closeAtOnce of [true, false]) {
+    await t.step(
+      closeAtOnce ? "the server closes at once" : "the server stops reading",
+      async () => {
+        const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+        const release = Promise.withResolvers<void>();
+        let connections = 0;
+        const handlers: Promise<void>[] = [];
+        const serve = (async () => {
+          for await (const conn of listener) {
+            connections++;
+            handlers.push((async () => {
+              const buf = new Uint8Array(65536);
+              try {
+                let head = "";
+                while (!head.includes("\r\n\r\n")) {
+                  const n = await conn.read(buf);
+                  if (n === null) return;
+                  head += new TextDecoder().decode(buf.subarray(0, n));
+                }
+                await conn.write(
+                  enc("HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nbig!"),
+                );
+                if (!closeAtOnce) await release.promise;
+              } catch {
+                // The client went away.
+              } finally {
+                conn.close();
+              }
+            })());
+          }
+        })().catch(() => {});
+        const client = createFastClient({ concurrency: 1, timeoutMs: 5000 });
+        try {
+          // 32 MiB: more than the loopback socket buffers hold, so the write cannot finish early.
+          const upload = get(url, "POST", new Uint8Array(32 * 1024 * 1024));
+          for (let i = 0; i < 3; i++) {
+            const o = await client.send(upload);
+            assert.equal(o.error, "http_4xx", `upload ${i}: ${o.error}`);
+            assert.equal(o.status, 413);
+            assert.equal(o.bytes, 4);
+            assert.ok(o.endMs - o.startedMs < 5000, "before the timeout");
+          }
+          assert.equal(connections, 3, "a connection whose upload was cut short is not reused");
+        } finally {
+          release.resolve();
+          await client.close();
+          listener.close();
+          await serve;
+          await Promise.all(handlers);
+        }
+      },
+    );
+  }
+});
