@@ -429,21 +429,41 @@ Deno.test("fast client reports a body cut short and a dropped connection as rese
   }
 });
 
-Deno.test("fast client does not retry a request on a connection the server closed", async () => {
-  // The server answers once, then closes the idle connection without a
-  // Connection: close header. The next send uses the pooled connection, sees
-  // it closed, and reports that instead of silently retrying.
+Deno.test("fast client re-sends a GET once, counted, when its pooled connection was closed by the server", async () => {
+  // The server closes after each response without a Connection: close header. Each GET after
+  // the first takes the pooled connection, finds it closed before any response byte, and is
+  // re-sent once on a new connection: every request succeeds, the server sees each once, and
+  // the client counts the retries.
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"], close: true }),
+  });
+  const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  try {
+    for (let i = 0; i < 10; i++) assertOk(await client.send(get(server.url)), 200, 2);
+    assert.equal(server.heads.length, 10, "the server saw each request once");
+    assert.equal(client.retries, 9, "every request after the first was re-sent, and counted");
+    assert.equal(client.connectionsOpened, 10);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("fast client does not re-send a POST on a connection the server closed", async () => {
+  // A non-idempotent request is never sent twice: the closed pooled connection is a reset.
   const server = rawServer({
     respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], close: true }),
   });
   const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  const post = get(server.url, "POST", enc("{}"));
   try {
-    assertOk(await client.send(get(server.url)), 200, 0);
+    assertOk(await client.send(post), 200, 0);
     await new Promise((r) => setTimeout(r, 20));
-    const second = await client.send(get(server.url));
+    const second = await client.send(post);
     assert.equal(second.error, "reset");
     assert.equal(server.heads.length, 1, "the request was not sent again");
-    assertOk(await client.send(get(server.url)), 200, 0);
+    assert.equal(client.retries, 0);
+    assertOk(await client.send(post), 200, 0);
   } finally {
     await client.close();
     await server.close();
