@@ -25,11 +25,11 @@
  *   CONTINUATION frames, over 10,000 SETTINGS/PING acknowledgements queued
  *   unwritten (a server that floods and never reads), no h2 from ALPN, a
  *   server that speaks no HTTP/2), which ends the connection with GOAWAY and
- *   fails every stream on it; `timeout` when a request (queued, waiting for window, or waiting for
- *   a response) outlives the timeout, checked by one sweeper timer, after
- *   which its stream is cancelled with RST_STREAM, and for every stream on a
- *   connection whose write made no progress for a whole timeout (the server
- *   reads nothing), which is closed.
+ *   fails every stream on it; `timeout` when a request (queued, waiting for
+ *   window, or waiting for a response) outlives the timeout, checked by one
+ *   sweeper timer, after which its stream is cancelled with RST_STREAM, and
+ *   for every stream on a connection whose write made no progress for a
+ *   whole timeout (the server reads nothing), which is closed.
  *
  * Latency: `startedMs` is taken when `send()` is called (a connect, the
  * SETTINGS exchange and any wait for a free stream count), `ttfbMs` at the
