@@ -35,7 +35,11 @@ function indexOfHeadEnd(buf: Uint8Array, len: number): number {
   return -1;
 }
 
-async function handle(conn: Deno.Conn, counted: () => void): Promise<void> {
+async function handle(
+  conn: Deno.Conn,
+  counted: () => void,
+  closeAfterEach: boolean,
+): Promise<void> {
   let buf = new Uint8Array(16 * 1024);
   let len = 0;
   try {
@@ -72,7 +76,7 @@ async function handle(conn: Deno.Conn, counted: () => void): Promise<void> {
       await conn.write(OK);
       buf.copyWithin(0, end + cl, len);
       len -= end + cl;
-      if (/\r\nconnection:\s*close/i.test(head)) return;
+      if (closeAfterEach || /\r\nconnection:\s*close/i.test(head)) return;
     }
   } catch {
     // the client went away
@@ -87,7 +91,9 @@ async function handle(conn: Deno.Conn, counted: () => void): Promise<void> {
 
 /**
  * Starts the server on `hostname` (default 127.0.0.2), port 0, optionally
- * over TLS offering only `http/1.1` by ALPN.
+ * over TLS offering only `http/1.1` by ALPN. `closeAfterEach`: close every
+ * connection after its first response, without saying so in a
+ * `Connection: close` header (servers that do this exist).
  *
  * @example
  * ```ts ignore
@@ -97,7 +103,8 @@ async function handle(conn: Deno.Conn, counted: () => void): Promise<void> {
  * ```
  */
 export function serveHttp1(
-  options: { hostname?: string; tls?: { cert: string; key: string } } = {},
+  options: { hostname?: string; tls?: { cert: string; key: string }; closeAfterEach?: boolean } =
+    {},
 ): Http1Server {
   const hostname = options.hostname ?? "127.0.0.2";
   const listener: Deno.Listener = options.tls
@@ -113,7 +120,7 @@ export function serveHttp1(
       for await (const conn of listener) {
         connections++;
         conns.add(conn);
-        const p = handle(conn, () => requests++);
+        const p = handle(conn, () => requests++, options.closeAfterEach ?? false);
         open.add(p);
         p.finally(() => {
           open.delete(p);

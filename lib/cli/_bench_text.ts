@@ -41,6 +41,11 @@ export function benchReport(
   if (shard) {
     lines.push(`worker        ${shard.index}/${shard.count}, run ${input.meta?.run_id ?? "-"}`);
   }
+  if (run.retries !== null && run.retries > 0) {
+    lines.push(
+      `retries       ${run.retries} (re-sent once on a new connection: the pooled one was closed before any response byte)`,
+    );
+  }
   if (results.length) lines.push("", formatRuleTable(results, style));
   if (plan.insecure && (summary.error_kinds.tls ?? 0) > 0) {
     lines.push(
@@ -83,6 +88,7 @@ export function benchReport(
       }
       : null,
     csv: run.csv?.path ?? null,
+    retries: run.retries,
     run: meta ? { run_id: meta.run_id, worker: meta.worker, workers: meta.workers } : null,
     config: input.config,
   };

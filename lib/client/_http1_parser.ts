@@ -6,12 +6,22 @@
  * the message ended, whether the connection can be reused) and rejects
  * malformed input with a reason instead of throwing.
  *
- * Strictness: lines end in CRLF; obsolete line folding, a bad status line,
- * a non-numeric or conflicting `Content-Length`, a bad chunk size, a missing
- * CRLF after chunk data, `101 Switching Protocols` (never asked for), and a
+ * Strictness: obsolete line folding, a bad status line, a non-numeric or
+ * conflicting `Content-Length`, a bad chunk size, a missing CRLF after a chunk
+ * size or chunk data, `101 Switching Protocols` (never asked for), and a
  * header block over 64 KiB are errors. `Transfer-Encoding: chunked` wins over
  * `Content-Length` (as in RFC 9112 §6.3), and the connection is then not
  * reused. Interim `1xx` responses are skipped (counted in `informational`).
+ *
+ * Tolerance, where RFC 9112 and RFC 9110 allow it (what the fetch profiles
+ * accept too):
+ * - a bare LF ends the status line, a header line, the blank line after the
+ *   headers and a trailer line (RFC 9112 §2.2: a recipient MAY recognize a
+ *   single LF as a line terminator); a CR not followed by LF stays an error;
+ * - `Content-Length: 2, 2`, a list of identical values, counts as one value
+ *   (RFC 9110 §8.6); different values stay an error;
+ * - a chunk size may have any number of leading zeros (`0005`): only its
+ *   value is bounded (RFC 9112 §7.1's grammar is `1*HEXDIG`).
  *
  * @module
  */
@@ -19,8 +29,8 @@
 const CR = 13;
 const LF = 10;
 const MAX_HEAD = 64 * 1024;
-/** Largest chunk size accepted: 13 hex digits stay below 2^53. */
-const MAX_CHUNK_HEX_DIGITS = 13;
+/** A chunk size at or above this is refused before its next digit: 16 times it is 2^53. */
+const CHUNK_SIZE_LIMIT = 2 ** 49;
 
 const S_HEAD = 0;
 const S_BODY_LENGTH = 1;
@@ -69,6 +79,38 @@ for (let c = 33; c < 127; c++) {
 /** Bytes allowed in a header value or reason phrase: HTAB, visible ASCII, obs-text; 1 = allowed. */
 const FIELD = new Uint8Array(256);
 for (let c = 0; c < 256; c++) FIELD[c] = c === 9 || (c >= 32 && c !== 127) ? 1 : 0;
+
+/** {@linkcode contentLengthList}'s answer for a list of different values. */
+const CONFLICTING = -2;
+
+/**
+ * The value of a `Content-Length` field that is a comma-separated list of
+ * one repeated number (RFC 9110 §8.6: "42, 42" may be read as 42); -1 when
+ * it is not a list of numbers, {@linkcode CONFLICTING} when they differ.
+ */
+function contentLengthList(buf: Uint8Array, from: number, to: number): number {
+  let value = -1;
+  let i = from;
+  while (i <= to) {
+    let n = 0;
+    let digits = 0;
+    while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+    for (; i < to; i++) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (++digits > 15) return -1;
+      n = n * 10 + d;
+    }
+    while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+    if (i < to && buf[i] !== 44) return -1;
+    if (digits > 0) {
+      if (value >= 0 && value !== n) return CONFLICTING;
+      value = n;
+    }
+    i++;
+  }
+  return value;
+}
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -162,9 +204,9 @@ export class Http1ResponseParser {
           const c = buf[p]!;
           const h = hexValue(c);
           if (h >= 0) {
-            if (++this.#chunkDigits > MAX_CHUNK_HEX_DIGITS) {
-              return this.#fail(p, "chunk size too large");
-            }
+            // Leading zeros are legal and do not count: only the value is bounded.
+            if (this.#remaining >= CHUNK_SIZE_LIMIT) return this.#fail(p, "chunk size too large");
+            this.#chunkDigits++;
             this.#remaining = this.#remaining * 16 + h;
           } else if (this.#chunkDigits === 0) {
             return this.#fail(p, "invalid chunk size");
@@ -214,7 +256,9 @@ export class Http1ResponseParser {
           if (buf[p] === CR) {
             this.#state = S_TRAILER_END_LF;
           } else if (buf[p] === LF) {
-            return this.#fail(p, "bare LF in trailers");
+            // A bare LF ends the trailers (RFC 9112 §2.2).
+            this.#done();
+            return p + 1;
           } else {
             this.#state = S_TRAILER_LINE;
           }
@@ -222,15 +266,10 @@ export class Http1ResponseParser {
           break;
         case S_TRAILER_LINE: {
           // Trailers are skipped; a response's length never depends on them.
+          // A trailer line ends at its LF, with or without a CR before it (RFC 9112 §2.2).
           const lf = buf.indexOf(LF, p);
-          if (lf < 0 || lf >= end) {
-            this.#remaining = buf[end - 1] === CR ? 1 : 0;
-            return end;
-          }
-          const prevCr = lf > p ? buf[lf - 1] === CR : this.#remaining === 1;
-          if (!prevCr) return this.#fail(lf, "bare LF in trailers");
+          if (lf < 0 || lf >= end) return end;
           p = lf + 1;
-          this.#remaining = 0;
           this.#state = S_TRAILER_START;
           continue;
         }
@@ -317,7 +356,9 @@ export class Http1ResponseParser {
     for (;;) {
       const lf = head.indexOf(LF, i);
       if (lf < 0 || lf >= total) break;
-      if (lf >= 3 && head[lf - 1] === CR && head[lf - 2] === LF && head[lf - 3] === CR) {
+      // The blank line: an LF right after the last line's LF, with or without a CR between.
+      const prev = lf >= 1 ? head[lf - 1] : -1;
+      if (prev === LF || (prev === CR && lf >= 2 && head[lf - 2] === LF)) {
         const used = lf + 1 - before;
         this.#headLen = 0;
         return this.#parseHead(head, 0, lf + 1, true) >= 0 ? p + used : p;
@@ -337,7 +378,7 @@ export class Http1ResponseParser {
    * `whole`: `buf[start..end)` is known to hold the whole block.
    */
   #parseHead(buf: Uint8Array, start: number, end: number, whole: boolean): number {
-    // Status line: "HTTP/1.x SSS[ reason]\r\n". The shortest whole block has 16 bytes.
+    // Status line: "HTTP/1.x SSS[ reason]\r\n". The shortest whole block has 14 bytes (bare LFs).
     if (end - start < 14) return whole ? this.#failHead(start, "invalid status line") : INCOMPLETE;
     if (
       buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 ||
@@ -352,33 +393,40 @@ export class Http1ResponseParser {
     const d2 = buf[start + 11]! - 48;
     if (
       (minor !== 0 && minor !== 1) || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 ||
-      (buf[start + 12] !== 32 && buf[start + 12] !== CR)
+      (buf[start + 12] !== 32 && buf[start + 12] !== CR && buf[start + 12] !== LF)
     ) {
       return this.#failHead(start, "invalid status line");
     }
     const status = d0 * 100 + d1 * 10 + d2;
-    // The reason phrase runs to the first byte a field may not hold, which must be CR LF.
+    // The reason phrase runs to the first byte a field may not hold, which must end the line:
+    // CR LF, or a bare LF (RFC 9112 §2.2).
     let q = start + 12;
     while (q < end && FIELD[buf[q]!] === 1) q++;
-    if (q + 1 >= end) return whole ? this.#failHead(q, "invalid status line") : INCOMPLETE;
-    if (buf[q] !== CR) {
-      return this.#failHead(
-        q,
-        buf[q] === LF ? "bare LF in status line" : "invalid character in status line",
-      );
+    let p: number;
+    if (q < end && buf[q] === LF) {
+      p = q + 1;
+    } else {
+      if (q + 1 >= end) return whole ? this.#failHead(q, "invalid status line") : INCOMPLETE;
+      if (buf[q] !== CR || buf[q + 1] !== LF) {
+        return this.#failHead(q, "invalid character in status line");
+      }
+      p = q + 2;
     }
-    if (buf[q + 1] !== LF) return this.#failHead(q, "invalid character in status line");
 
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let close = minor === 0;
     // Header lines, up to the blank line.
-    let p = q + 2;
     for (;;) {
-      if (p + 1 >= end) return whole ? this.#failHead(p, "invalid header line") : INCOMPLETE;
+      if (p >= end) return whole ? this.#failHead(p, "invalid header line") : INCOMPLETE;
       const first = buf[p]!;
+      if (first === LF) {
+        p++;
+        break;
+      }
       if (first === CR) {
+        if (p + 1 >= end) return whole ? this.#failHead(p, "invalid header line") : INCOMPLETE;
         if (buf[p + 1] !== LF) return this.#failHead(p, "invalid header line");
         p += 2;
         break;
@@ -390,22 +438,21 @@ export class Http1ResponseParser {
       if (colon === p || buf[colon] !== 58) {
         return this.#failHead(
           p,
-          first === 32 || first === 9
-            ? "obsolete line folding"
-            : first === LF
-            ? "bare LF in header block"
-            : "invalid header line",
+          first === 32 || first === 9 ? "obsolete line folding" : "invalid header line",
         );
       }
-      // The value runs to the first byte a field may not hold, which must be CR LF.
+      // The value runs to the first byte a field may not hold, which must end the line.
       q = colon + 1;
       while (q < end && FIELD[buf[q]!] === 1) q++;
-      if (q + 1 >= end) return whole ? this.#failHead(q, "invalid header line") : INCOMPLETE;
-      if (buf[q] !== CR || buf[q + 1] !== LF) {
-        return this.#failHead(
-          q,
-          buf[q] === LF ? "bare LF in header block" : "invalid character in header value",
-        );
+      let next: number;
+      if (q < end && buf[q] === LF) {
+        next = q + 1;
+      } else {
+        if (q + 1 >= end) return whole ? this.#failHead(q, "invalid header line") : INCOMPLETE;
+        if (buf[q] !== CR || buf[q + 1] !== LF) {
+          return this.#failHead(q, "invalid character in header value");
+        }
+        next = q + 2;
       }
       let vs = colon + 1;
       let ve = q;
@@ -413,16 +460,20 @@ export class Http1ResponseParser {
       while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
       const nameLen = colon - p;
       if (nameLen === 14 && equalsLower(buf, p, colon, NAME_CONTENT_LENGTH)) {
-        if (vs === ve || ve - vs > 15) {
-          return this.#failHead(vs, "invalid Content-Length");
-        }
         let n = 0;
-        for (let i = vs; i < ve; i++) {
-          const d = buf[i]! - 48;
-          if (d < 0 || d > 9) {
-            return this.#failHead(i, "invalid Content-Length");
+        let i = vs;
+        if (ve - vs <= 15) {
+          for (; i < ve; i++) {
+            const d = buf[i]! - 48;
+            if (d < 0 || d > 9) break;
+            n = n * 10 + d;
           }
-          n = n * 10 + d;
+        }
+        if (i !== ve || vs === ve) {
+          // Not one plain number: maybe a list of the same number ("2, 2").
+          n = contentLengthList(buf, vs, ve);
+          if (n === CONFLICTING) return this.#failHead(vs, "conflicting Content-Length headers");
+          if (n < 0) return this.#failHead(vs, "invalid Content-Length");
         }
         if (contentLength >= 0 && contentLength !== n) {
           return this.#failHead(vs, "conflicting Content-Length headers");
@@ -461,7 +512,7 @@ export class Http1ResponseParser {
           }
         }
       }
-      p = q + 2;
+      p = next;
     }
 
     if (status < 200) {

@@ -16,9 +16,16 @@
  *   request when that starts from the last one's completion (a closed
  *   loop), so a request costs no promise or async call of its own beyond
  *   its read and write; an idle connection has no read pending.
- * - It never retries. A request that fails (even on a pooled connection the
- *   server had just closed) is recorded as failed, unlike `fetch`, which
- *   silently retries once.
+ * - It retries in one case only, and counts it ({@linkcode Client.retries}):
+ *   a request with an idempotent method (RFC 9110 §9.2.2) whose pooled
+ *   connection turns out closed (end of stream or reset) before any byte of
+ *   the response is re-sent once on a new connection, as Go's and undici's
+ *   clients do; the retry counts in its latency. A server that closes after
+ *   each response without `Connection: close` would otherwise fail about
+ *   every other request. Any other failure (a POST on such a connection, a
+ *   response cut short, a fresh connection closed) is recorded as failed.
+ *   Deno's `fetch` re-sends once after such a reset too, any method, and
+ *   does not say so.
  * - Timeouts are checked by one sweeper timer (resolution: a tenth of the
  *   timeout, between 5 ms and 250 ms), not a timer per request.
  *
@@ -44,7 +51,14 @@ interface Prepared {
   target: Target;
   bytes: Uint8Array;
   head: boolean;
+  /** A request that prepared to this (any of them: same method, URL, headers, body). */
+  req: HttpRequest;
+  /** Idempotent method (RFC 9110 §9.2.2): may be re-sent after a stale pooled connection. */
+  replayable: boolean;
 }
+
+/** Methods whose request may be sent twice with the effect of once (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 type Done = (outcome: Outcome) => void;
 
@@ -63,6 +77,10 @@ class FastConn {
   /** The open connections of its client: a connection leaves it when closed. */
   readonly #open: Set<FastConn>;
   idleSince = 0;
+  /** Taken from the idle pool at least once: the server may have closed it meanwhile. */
+  reused = false;
+  /** The request of the exchange in progress (for its one retry). */
+  prep: Prepared | null = null;
   deadline = Infinity;
   timedOut = false;
   aborted = false;
@@ -198,6 +216,8 @@ function prepare(req: HttpRequest): Prepared {
     target,
     bytes: headBytes,
     head: method === "HEAD",
+    req,
+    replayable: IDEMPOTENT.has(method),
   };
 }
 
@@ -222,6 +242,7 @@ class FastClient implements Client {
   #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
   #opened = 0;
+  #retries = 0;
 
   constructor(options: ClientOptions) {
     const maxIdle = options.maxIdle ?? Math.max(1, options.concurrency);
@@ -241,6 +262,11 @@ class FastClient implements Client {
   /** Connections opened so far (successful connects, TLS handshakes included). */
   get connectionsOpened(): number {
     return this.#opened;
+  }
+
+  /** Requests re-sent on a new connection after their pooled one turned out closed. */
+  get retries(): number {
+    return this.#retries;
   }
 
   #startSweeper(): void {
@@ -276,7 +302,10 @@ class FastClient implements Client {
     const list = this.#idleList(target.key);
     for (let c = list.pop(); c !== undefined; c = list.pop()) {
       this.#idleCount--;
-      if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) return c;
+      if (t - c.idleSince < this.#idleTimeoutMs && !c.closed) {
+        c.reused = true;
+        return c;
+      }
       c.close();
     }
     return null;
@@ -340,8 +369,8 @@ class FastClient implements Client {
     this.#begin(req, done, startedMs ?? now());
   }
 
-  /** Starts `req` on a pooled connection, or on a new one once it is open. */
-  #begin(req: HttpRequest, done: Done, startedMs: number): void {
+  /** Starts `req` on a pooled connection, or on a new one once it is open (always when `fresh`). */
+  #begin(req: HttpRequest, done: Done, startedMs: number, fresh = false): void {
     if (this.#closed) return done(fail(startedMs, null, 0, 0, "aborted"));
     let prep: Prepared;
     try {
@@ -349,7 +378,7 @@ class FastClient implements Client {
     } catch {
       return done(fail(startedMs, null, 0, 0, "other"));
     }
-    const c = this.#reuse ? this.#takeIdle(prep.target, startedMs) : null;
+    const c = this.#reuse && !fresh ? this.#takeIdle(prep.target, startedMs) : null;
     if (c !== null) return this.#start(c, prep, startedMs, done);
     this.#connect(prep.target, startedMs).then(
       (conn) => {
@@ -374,6 +403,7 @@ class FastClient implements Client {
     c.done = done;
     c.startedMs = startedMs;
     c.ttfbMs = null;
+    c.prep = prep;
     c.parser.start(prep.head);
     const bytes = prep.bytes;
     if (bytes.length <= SMALL_WRITE) {
@@ -389,23 +419,28 @@ class FastClient implements Client {
   }
 
   /**
-   * A large request, written in full before a new read loop starts. A loop
-   * already running (the connection's last response ended just before) reads
-   * on meanwhile, and a response that ends before the write does (a server
-   * that answers early, say 413) closes the connection: it cannot carry the
-   * next request while this one is still being written.
+   * A large request, read while it is written: a server may answer before
+   * the body is all sent (say 413, then close), and that response is the
+   * answer. One that ends before the write does closes the connection: it
+   * cannot carry the next request while this one is still being written. A
+   * write that fails while the read loop runs leaves the outcome to the
+   * read, which may still find the response the server sent before closing.
    */
   async #writeAll(c: FastConn, bytes: Uint8Array): Promise<void> {
     c.bodyWriting = true;
+    if (!c.reading) void this.#readLoop(c);
     try {
       let written = await c.conn.write(bytes);
       while (written < bytes.length) written += await c.conn.write(bytes.subarray(written));
     } catch (err) {
       c.bodyWriting = false;
+      if (c.reading && c.done !== null) {
+        if (c.writeError === null) c.writeError = err;
+        return;
+      }
       return this.#readFailed(c, err);
     }
     c.bodyWriting = false;
-    if (!c.reading && c.done !== null) void this.#readLoop(c);
   }
 
   /**
@@ -427,7 +462,7 @@ class FastClient implements Client {
         try {
           n = await c.conn.read(buf);
         } catch (err) {
-          return this.#readFailed(c, err);
+          return this.#readFailed(c, err, parser.idle);
         }
         if (n === null) {
           const nothing = parser.idle;
@@ -435,11 +470,15 @@ class FastClient implements Client {
             // Body delimited by the connection close.
             return this.#complete(c, false, now());
           }
-          if (c.writeError !== null) return this.#readFailed(c, c.writeError);
+          if (c.writeError !== null) return this.#readFailed(c, c.writeError, nothing);
           // Closed before any byte, or after the headers but short of the body: the
           // server dropped the connection (what the fetch profiles call a reset).
           // Closed in the middle of the headers: the response is malformed.
-          return this.#failed(c, nothing || parser.headersComplete ? "reset" : "protocol");
+          return this.#failed(
+            c,
+            nothing || parser.headersComplete ? "reset" : "protocol",
+            nothing,
+          );
         }
         const used = parser.push(buf, 0, n);
         // One clock read serves both ends of a response that arrived in one read.
@@ -456,23 +495,37 @@ class FastClient implements Client {
     }
   }
 
-  /** A read (or the request's write) failed: record why, from what the connection knows. */
-  #readFailed(c: FastConn, err: unknown): void {
+  /**
+   * A read (or the request's write) failed: record why, from what the
+   * connection knows. `idle`: no byte of the response had arrived.
+   */
+  #readFailed(c: FastConn, err: unknown, idle = false): void {
     if (c.done === null) return c.close();
     const kind = c.timedOut
       ? "timeout"
       : c.aborted
       ? "aborted"
       : classifyError(c.writeError ?? err);
-    this.#failed(c, kind);
+    this.#failed(c, kind, idle);
   }
 
-  /** Drops a connection whose response failed and hands over what had arrived of it. */
-  #failed(c: FastConn, kind: ErrorKind): void {
+  /**
+   * Drops a connection whose response failed and hands over what had arrived
+   * of it; or, for a reset of a pooled connection before any byte of the
+   * response (`idle`), re-sends an idempotent request once on a new
+   * connection, from the same start.
+   */
+  #failed(c: FastConn, kind: ErrorKind, idle = false): void {
     const done = c.done;
     c.done = null;
     this.#release(c, false, 0);
-    if (done !== null) done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind));
+    if (done === null) return;
+    const prep = c.prep;
+    if (kind === "reset" && idle && c.reused && prep !== null && prep.replayable && !this.#closed) {
+      this.#retries++;
+      return this.#begin(prep.req, done, c.startedMs, true);
+    }
+    done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind));
   }
 
   /**

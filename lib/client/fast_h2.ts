@@ -21,11 +21,15 @@
  *   `reset` for RST_STREAM, for streams above a GOAWAY's last stream id
  *   (never re-sent), and for a connection the server closed mid-stream;
  *   `protocol` for any protocol violation by the server (bad frames,
- *   COMPRESSION_ERROR, a header block above 256 KiB, no h2 from ALPN, a
+ *   COMPRESSION_ERROR, a header block above 256 KiB or in over 64
+ *   CONTINUATION frames, over 10,000 SETTINGS/PING acknowledgements queued
+ *   unwritten (a server that floods and never reads), no h2 from ALPN, a
  *   server that speaks no HTTP/2), which ends the connection with GOAWAY and
  *   fails every stream on it; `timeout` when a request (queued, waiting for
  *   window, or waiting for a response) outlives the timeout, checked by one
- *   sweeper timer, after which its stream is cancelled with RST_STREAM.
+ *   sweeper timer, after which its stream is cancelled with RST_STREAM, and
+ *   for every stream on a connection whose write made no progress for a
+ *   whole timeout (the server reads nothing), which is closed.
  *
  * Latency: `startedMs` is taken when `send()` is called (a connect, the
  * SETTINGS exchange and any wait for a free stream count), `ttfbMs` at the
@@ -71,6 +75,23 @@ const CONN_WINDOW = 2 ** 30;
 const MAX_HEADER_BLOCK = 256 * 1024;
 const MAX_STREAM_ID = 2 ** 31 - 1;
 const READ_BUFFER = 256 * 1024;
+/**
+ * CONTINUATION frames accepted after one HEADERS frame. The byte cap alone
+ * does not bound a flood of empty frames (CERT VU#421644). A 256 KiB block
+ * in 16 KiB frames needs 16; four times that leaves room for a server that
+ * packs its frames badly (nghttp2 allows 8, hyper's h2 a small multiple of
+ * the frames needed).
+ */
+const MAX_CONTINUATIONS = 64;
+/**
+ * SETTINGS and PING acknowledgements queued and not yet written (at most
+ * 170 KB of them), as Go's HTTP/2 server's maxQueuedControlFrames: a server
+ * that sends them and never reads would otherwise make the write buffer grow
+ * without bound. The rest of the write buffer holds our own frames: the
+ * requests in flight (HEADERS, bodies within the windows), RST_STREAM and
+ * WINDOW_UPDATE for them.
+ */
+const MAX_QUEUED_CONTROL = 10_000;
 
 interface Prepared {
   target: Target;
@@ -159,6 +180,15 @@ class H2Conn {
   contEndStream = false;
   contBuf = EMPTY;
   contLen = 0;
+  /** CONTINUATION frames of the header block being continued. */
+  contFrames = 0;
+  /** Control-frame replies (SETTINGS and PING ACKs) in the write buffer. */
+  control = 0;
+  /** Octets handed to the socket so far, and that count when the sweeper last looked. */
+  written = 0;
+  writtenAtSweep = 0;
+  /** When the sweeper last saw a write make progress (or none in flight). */
+  stuckSinceMs: number;
   // Write batching: two buffers, one filled while the other is written.
   wbuf = new Uint8Array(64 * 1024);
   wlen = 0;
@@ -170,6 +200,7 @@ class H2Conn {
     this.client = client;
     this.pool = pool;
     this.createdMs = now();
+    this.stuckSinceMs = this.createdMs;
   }
 
   /** Room for `n` more octets in the write buffer; returns the write offset. */
@@ -192,6 +223,23 @@ class H2Conn {
   }
 
   /**
+   * Queues an acknowledgement the server asked for (SETTINGS, PING), within
+   * bounds: a server that keeps asking and never reads is flooding us.
+   *
+   * @throws {H2ProtocolError} past {@linkcode MAX_QUEUED_CONTROL} replies not
+   * yet written.
+   */
+  pushControl(bytes: Uint8Array): void {
+    if (++this.control + this.#outControl > MAX_QUEUED_CONTROL) {
+      throw new H2ProtocolError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `control frame flood: over ${MAX_QUEUED_CONTROL} acknowledgements queued unwritten, the server does not read`,
+      );
+    }
+    this.push(bytes);
+  }
+
+  /**
    * Flushes at the end of this turn, so that every frame queued in it (the
    * requests started by the responses of one read) goes out in one write.
    */
@@ -210,6 +258,8 @@ class H2Conn {
   /** Bytes of `spare` being written, and how many of them are out. */
   #outLen = 0;
   #outOff = 0;
+  /** Control-frame replies among the octets being written. */
+  #outControl = 0;
 
   /** Starts writing the buffered frames (the buffers swap; one write in flight at a time). */
   flush(): void {
@@ -220,12 +270,15 @@ class H2Conn {
     this.spare = buf;
     this.#outLen = this.wlen;
     this.#outOff = 0;
+    this.#outControl = this.control;
+    this.control = 0;
     this.wlen = 0;
     this.conn.write(buf.subarray(0, this.#outLen)).then(this.#onWritten, this.#onWriteError);
   }
 
   readonly #onWritten = (n: number): void => {
     this.#outOff += n;
+    this.written += n;
     if (this.closed || this.conn === null) {
       this.flushing = false;
       return;
@@ -238,6 +291,7 @@ class H2Conn {
       return;
     }
     this.flushing = false;
+    this.#outControl = 0;
     // Frames queued while the write was out.
     if (this.wlen > 0) this.flush();
   };
@@ -573,12 +627,19 @@ class FastH2Client implements Client {
         c.contStream = id;
         c.contEndStream = endStream;
         c.contLen = 0;
+        c.contFrames = 0;
         this.#appendBlock(c, r.buffer, from, to);
         return;
       }
       case FrameType.CONTINUATION: {
         if (c.contStream === 0 || id !== c.contStream) {
           throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "unexpected CONTINUATION");
+        }
+        if (++c.contFrames > MAX_CONTINUATIONS) {
+          throw new H2ProtocolError(
+            ErrorCode.ENHANCE_YOUR_CALM,
+            `header block in over ${MAX_CONTINUATIONS} CONTINUATION frames`,
+          );
         }
         this.#appendBlock(c, r.buffer, r.payloadStart, r.payloadEnd);
         if (r.flags & Flag.END_HEADERS) {
@@ -604,7 +665,7 @@ class FastH2Client implements Client {
           return;
         }
         this.#applySettings(c, parseSettings(r.buffer, r.payloadStart, r.payloadEnd));
-        c.push(encodeSettings([], true));
+        c.pushControl(encodeSettings([], true));
         if (!c.ready) c.ready = true;
         this.#resumeBodies(c);
         this.#dispatch(c.pool);
@@ -615,7 +676,7 @@ class FastH2Client implements Client {
       case FrameType.PING: {
         if (r.length !== 8) throw new H2ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "PING length");
         if (id !== 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
-        if ((r.flags & Flag.ACK) === 0) c.push(encodePing(r.buffer, r.payloadStart, true));
+        if ((r.flags & Flag.ACK) === 0) c.pushControl(encodePing(r.buffer, r.payloadStart, true));
         return;
       }
       case FrameType.GOAWAY: {
@@ -904,6 +965,15 @@ class FastH2Client implements Client {
       }
       for (const c of [...pool.conns]) {
         if (!c.ready && c.createdMs + this.#timeoutMs <= t) {
+          this.fail(c, "timeout", null);
+          continue;
+        }
+        // A write that made no progress for a whole timeout: the server reads nothing, and
+        // the connection would hold what is queued on it for the rest of the run.
+        if (!c.flushing || c.written !== c.writtenAtSweep) {
+          c.writtenAtSweep = c.written;
+          c.stuckSinceMs = t;
+        } else if (t - c.stuckSinceMs >= this.#timeoutMs) {
           this.fail(c, "timeout", null);
           continue;
         }

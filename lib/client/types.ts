@@ -96,6 +96,12 @@ export interface Client {
   /** Connections this client has opened so far, when the engine counts them (`fast`, `fast-h2`). */
   readonly connectionsOpened?: number;
   /**
+   * Requests re-sent, once each, on a new connection after their pooled one
+   * turned out closed before any response byte, when the engine retries and
+   * counts it (`fast`: idempotent methods only); absent when it does not.
+   */
+  readonly retries?: number;
+  /**
    * Marks a pause that the measurement makes, not the client (the ladder's
    * block boundaries): while paused, a keep-alive pool keeps the connections
    * released (up to the concurrency) instead of cutting them to its idle

@@ -79,6 +79,12 @@ export interface BenchRunResult {
   csv: { path: string; rows: number } | null;
   /** Epoch ms when the run began (before any `startAt` wait). */
   startedAt: number;
+  /**
+   * Requests the client re-sent on a new connection after a pooled one turned
+   * out closed (warm-up requests included), or `null` when its engine does
+   * not retry and count (see {@linkcode Client.retries}).
+   */
+  retries: number | null;
 }
 
 /**
@@ -165,5 +171,6 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     uncorrected: open ? uncorrected.summary() : null,
     csv: csv === null ? null : { path: csv.path, rows: csv.rows },
     startedAt,
+    retries: client.retries ?? null,
   };
 }

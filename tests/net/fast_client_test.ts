@@ -429,21 +429,41 @@ Deno.test("fast client reports a body cut short and a dropped connection as rese
   }
 });
 
-Deno.test("fast client does not retry a request on a connection the server closed", async () => {
-  // The server answers once, then closes the idle connection without a
-  // Connection: close header. The next send uses the pooled connection, sees
-  // it closed, and reports that instead of silently retrying.
+Deno.test("fast client re-sends a GET once, counted, when its pooled connection was closed by the server", async () => {
+  // The server closes after each response without a Connection: close header. Each GET after
+  // the first takes the pooled connection, finds it closed before any response byte, and is
+  // re-sent once on a new connection: every request succeeds, the server sees each once, and
+  // the client counts the retries.
+  const server = rawServer({
+    respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"], close: true }),
+  });
+  const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  try {
+    for (let i = 0; i < 10; i++) assertOk(await client.send(get(server.url)), 200, 2);
+    assert.equal(server.heads.length, 10, "the server saw each request once");
+    assert.equal(client.retries, 9, "every request after the first was re-sent, and counted");
+    assert.equal(client.connectionsOpened, 10);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("fast client does not re-send a POST on a connection the server closed", async () => {
+  // A non-idempotent request is never sent twice: the closed pooled connection is a reset.
   const server = rawServer({
     respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], close: true }),
   });
   const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  const post = get(server.url, "POST", enc("{}"));
   try {
-    assertOk(await client.send(get(server.url)), 200, 0);
+    assertOk(await client.send(post), 200, 0);
     await new Promise((r) => setTimeout(r, 20));
-    const second = await client.send(get(server.url));
+    const second = await client.send(post);
     assert.equal(second.error, "reset");
     assert.equal(server.heads.length, 1, "the request was not sent again");
-    assertOk(await client.send(get(server.url)), 200, 0);
+    assert.equal(client.retries, 0);
+    assertOk(await client.send(post), 200, 0);
   } finally {
     await client.close();
     await server.close();
@@ -660,5 +680,66 @@ Deno.test("fast client never reuses a connection whose large request is still be
     await client.close();
     listener.close();
     await serve;
+  }
+});
+
+Deno.test("fast client reads a response that comes before its request body is written, on a new connection", async (t) => {
+  // The server reads the request head only, answers 413 and closes (at once: the unread body
+  // makes that close an RST, as the mock's raw transport does) or holds the connection open
+  // without reading (the upload can never finish). The 413 is the answer either way.
+  for (const closeAtOnce of [true, false]) {
+    await t.step(
+      closeAtOnce ? "the server closes at once" : "the server stops reading",
+      async () => {
+        const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+        const release = Promise.withResolvers<void>();
+        let connections = 0;
+        const handlers: Promise<void>[] = [];
+        const serve = (async () => {
+          for await (const conn of listener) {
+            connections++;
+            handlers.push((async () => {
+              const buf = new Uint8Array(65536);
+              try {
+                let head = "";
+                while (!head.includes("\r\n\r\n")) {
+                  const n = await conn.read(buf);
+                  if (n === null) return;
+                  head += new TextDecoder().decode(buf.subarray(0, n));
+                }
+                await conn.write(
+                  enc("HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nbig!"),
+                );
+                if (!closeAtOnce) await release.promise;
+              } catch {
+                // The client went away.
+              } finally {
+                conn.close();
+              }
+            })());
+          }
+        })().catch(() => {});
+        const client = createFastClient({ concurrency: 1, timeoutMs: 5000 });
+        try {
+          // 32 MiB: more than the loopback socket buffers hold, so the write cannot finish early.
+          const upload = get(url, "POST", new Uint8Array(32 * 1024 * 1024));
+          for (let i = 0; i < 3; i++) {
+            const o = await client.send(upload);
+            assert.equal(o.error, "http_4xx", `upload ${i}: ${o.error}`);
+            assert.equal(o.status, 413);
+            assert.equal(o.bytes, 4);
+            assert.ok(o.endMs - o.startedMs < 5000, "before the timeout");
+          }
+          assert.equal(connections, 3, "a connection whose upload was cut short is not reused");
+        } finally {
+          release.resolve();
+          await client.close();
+          listener.close();
+          await serve;
+          await Promise.all(handlers);
+        }
+      },
+    );
   }
 });

@@ -632,3 +632,124 @@ Deno.test("FastH2Client.send() fails as protocol when TLS does not negotiate h2"
     await served;
   }
 });
+
+/**
+ * A server that sends its SETTINGS, then runs `script` on the raw connection
+ * and never reads a byte. Resolves `ended` with how the script ended.
+ */
+function deafServer(script: (conn: Deno.Conn) => Promise<string>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let conn: Deno.Conn | null = null;
+  const ended = (async () => {
+    conn = await listener.accept();
+    const settings = encodeSettings([[Setting.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]]);
+    await conn.write(settings);
+    await conn.write(encodeWindowUpdate(0, 2 ** 31 - 1 - 65_535));
+    return await script(conn);
+  })().catch((err) => `accept failed: ${err}`);
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`,
+    ended,
+    async close() {
+      listener.close();
+      try {
+        (conn as Deno.Conn | null)?.close();
+      } catch {
+        // Closed already.
+      }
+      await ended;
+    },
+  };
+}
+
+/** Writes `bytes` until the client closes the connection, at most `maxMs` and `maxWrites`. */
+async function writeUntilClosed(
+  conn: Deno.Conn,
+  bytes: Uint8Array,
+  maxMs: number,
+  maxWrites: number,
+  pauseMs = 0,
+): Promise<string> {
+  const until = Date.now() + maxMs;
+  for (let i = 0; i < maxWrites && Date.now() < until; i++) {
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+    } catch {
+      return "closed by the client";
+    }
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  return "still open at the bound";
+}
+
+Deno.test("FastH2Client.send() closes a connection that floods PINGs and never reads, as protocol", async () => {
+  // 1,000 PINGs a write, at most 10 s or 5,000 writes: an unbounded client queues 5M ACKs (85 MB).
+  const pings = new Uint8Array(17 * 1000);
+  for (let i = 0; i < 1000; i++) writeFrameHeader(pings, i * 17, 8, FrameType.PING, 0, 0);
+  const server = deafServer((conn) => writeUntilClosed(conn, pings, 10_000, 5_000));
+  const c = client({ timeoutMs: 8_000 });
+  try {
+    const o = await c.send(get(server.url));
+    assert.equal(o.error, "protocol", "a flood of control frames is a protocol error");
+    assert.ok(o.endMs - o.startedMs < 8_000, "it ends before the timeout");
+    assert.equal(await server.ended, "closed by the client");
+  } finally {
+    await c.close();
+    await server.close();
+  }
+});
+
+Deno.test("FastH2Client.send() closes a connection whose write makes no progress for a timeout", async () => {
+  // The server grants every window and reads nothing: a 32 MiB body fills the socket buffers.
+  const ping = frame(FrameType.PING, 0, 0, new Uint8Array(8));
+  const server = deafServer((conn) => writeUntilClosed(conn, ping, 10_000, 200, 50));
+  const c = client({ timeoutMs: 800 });
+  try {
+    const o = await c.send({
+      url: server.url,
+      method: "POST",
+      headers: [],
+      body: new Uint8Array(32 * 1024 * 1024),
+    });
+    assert.equal(o.error, "timeout");
+    // Without the check the connection stays open (holding its queue) until the client closes.
+    assert.equal(await server.ended, "closed by the client");
+  } finally {
+    await c.close();
+    await server.close();
+  }
+});
+
+Deno.test("FastH2Client.send() ends a header block sent in a flood of empty CONTINUATION frames", async () => {
+  const server = h2Server({
+    handler: async (c) => {
+      await c.conn.send(frame(FrameType.HEADERS, 0, c.id, encodeHeaderBlock([[":status", "200"]])));
+      // 100 empty frames a write, at most 2,000 writes: never reaches the 256 KiB byte cap.
+      const batch = new Uint8Array(9 * 100);
+      for (let i = 0; i < 100; i++) {
+        writeFrameHeader(batch, i * 9, 0, FrameType.CONTINUATION, 0, c.id);
+      }
+      for (let i = 0; i < 2_000; i++) await c.conn.send(batch);
+    },
+  });
+  const c = client({ timeoutMs: 5_000 });
+  try {
+    const o = await c.send(get(server.url));
+    assert.equal(o.error, "protocol");
+    assert.ok(o.endMs - o.startedMs < 5_000, "it ends before the timeout");
+    const sc = server.conns[0]!;
+    for (let i = 0; i < 100 && !sc.frames.some((f) => f.type === FrameType.GOAWAY); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const goaway = sc.frames.find((f) => f.type === FrameType.GOAWAY);
+    assert.ok(goaway !== undefined, "GOAWAY sent");
+    assert.equal(
+      parseGoaway(goaway.payload, 0, goaway.length).errorCode,
+      ErrorCode.ENHANCE_YOUR_CALM,
+    );
+  } finally {
+    await c.close();
+    await server.close();
+  }
+});

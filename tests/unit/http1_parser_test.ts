@@ -324,7 +324,21 @@ const MALFORMED: [string, string][] = [
   ["header without colon", "HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\nok"],
   ["space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"],
   ["obsolete folding", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  continued\r\nContent-Length: 0\r\n\r\n"],
-  ["bare LF header", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"],
+  ["bare CR in a header line", "HTTP/1.1 200 OK\r\nContent-Length: 0\rX: 1\r\n\r\n"],
+  ["bare CR ending the status line", "HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n"],
+  [
+    "a Content-Length list of different values",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nabc",
+  ],
+  ["a Content-Length list with garbage", "HTTP/1.1 200 OK\r\nContent-Length: 2, x\r\n\r\nab"],
+  [
+    "a Content-Length list and a header of another value",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 3\r\n\r\nabc",
+  ],
+  [
+    "bare LF after a chunk size",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+  ],
   ["control character in value", "HTTP/1.1 200 OK\r\nX-A: a\u0001b\r\nContent-Length: 0\r\n\r\n"],
   ["101 switching protocols", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"],
   ["truncated body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"],
@@ -344,6 +358,54 @@ Deno.test("Http1ResponseParser rejects malformed responses at every split, never
           `${name}, cut at ${i}: accepted ${JSON.stringify(got.messages)}`,
         );
         assert.equal(got.messages.length, 0, `${name}, cut at ${i}`);
+      }
+    });
+  }
+});
+
+/** What RFC 9112 and RFC 9110 let a recipient accept, and what the fetch profiles accept too. */
+const TOLERATED: [string, string, Message][] = [
+  [
+    "bare LF line endings (RFC 9112 §2.2)",
+    "HTTP/1.1 200 OK\nServer: x\nContent-Length: 2\n\nok",
+    { status: 200, body: "ok", keepAlive: true },
+  ],
+  [
+    "bare LF mixed with CRLF, no reason phrase",
+    "HTTP/1.1 404\nContent-Length: 4\r\nConnection: close\n\r\nnope",
+    { status: 404, body: "nope", keepAlive: false },
+  ],
+  [
+    "a bare LF ending a chunked response's trailers",
+    "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n0\r\nX-T: 1\n\n",
+    { status: 200, body: "abc", keepAlive: true },
+  ],
+  [
+    "Content-Length: 2, 2 (RFC 9110 §8.6)",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok",
+    { status: 200, body: "ok", keepAlive: true },
+  ],
+  [
+    "a Content-Length list beside the same value",
+    "HTTP/1.1 200 OK\r\nContent-Length: 3,3 ,3\r\nContent-Length: 3\r\n\r\nabc",
+    { status: 200, body: "abc", keepAlive: true },
+  ],
+  [
+    "leading zeros in chunk sizes",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0005\r\nhello\r\n" +
+    "0000000000000000000002\r\nab\r\n00000000000000000000\r\n\r\n",
+    { status: 200, body: "helloab", keepAlive: true },
+  ],
+];
+
+Deno.test("Http1ResponseParser accepts RFC 9112's tolerated forms at every split", async (t) => {
+  for (const [name, text, want] of TOLERATED) {
+    await t.step(name, () => {
+      const bytes = enc(text);
+      for (let i = 0; i <= bytes.length; i++) {
+        const got = ours(pieces(bytes, [i]), [false]);
+        assert.equal(got.error, null, `${name}, cut at ${i}`);
+        assert.deepEqual(got.messages, [want], `${name}, cut at ${i}`);
       }
     });
   }
