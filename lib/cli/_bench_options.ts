@@ -7,6 +7,7 @@ import { PROFILES } from "../client/mod.ts";
 import { formatOptions, type OptionSpecs } from "./_args.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUESTS } from "./_bench_plan.ts";
 import { REQUEST_OPTIONS } from "./_request.ts";
+import { ARRIVAL_OPTIONS } from "./_arrival_flags.ts";
 import { DEFAULT_CLIENT, PROFILE_MEANINGS } from "./_protocol.ts";
 
 /** The flags of `bench`. */
@@ -53,6 +54,7 @@ export const OPTIONS: OptionSpecs = {
     help:
       "Open model: yield (default) sleeps, then yields until each send is due: on time to ~10 us, but keeps a core busy; timers: ~1 ms late, a tenth of the CPU",
   },
+  ...ARRIVAL_OPTIONS,
   warmup: {
     type: "string",
     arg: "N|DURATION",
