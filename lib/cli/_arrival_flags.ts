@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { ARRIVALS, type ArrivalProcess, parseStages, type Stage } from "../load/arrivals.ts";
+import { type ArrivalProcess, ARRIVALS, parseStages, type Stage } from "../load/arrivals.ts";
 import { formatDuration } from "../duration.ts";
-import { positiveInt, str, type OptionSpecs, type Values } from "./_args.ts";
+import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /**
@@ -39,7 +39,7 @@ export const ARRIVAL_OPTIONS: OptionSpecs = {
     type: "string",
     arg: "STAGES",
     help:
-      'Open model: ramp the rate linearly to each stage\'s target, e.g. "30s:10/s,2m:100/s,30s:0/s" (from --rate, default 0/s); the run lasts the stages\' sum',
+      "Open model: ramp the rate linearly to each stage's target, e.g. \"30s:10/s,2m:100/s,30s:0/s\" (from --rate, default 0/s); the run lasts the stages' sum",
   },
   ...SEED_OPTION,
 };
@@ -50,7 +50,9 @@ export function seedOption(values: Values): number {
   if (text === undefined) return DEFAULT_SEED;
   const n = positiveInt("--seed", text, true);
   if (n > 0xffffffff) {
-    throw new UsageError(`Invalid value for --seed: "${text}" is above 4294967295; use 0..4294967295`);
+    throw new UsageError(
+      `Invalid value for --seed: "${text}" is above 4294967295; use 0..4294967295`,
+    );
   }
   return n;
 }

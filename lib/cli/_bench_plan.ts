@@ -76,7 +76,9 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   const warmupMs = warmup !== null && "durationMs" in warmup ? warmup.durationMs : 0;
   if (arrival.stagesMs !== null && warmupMs >= arrival.stagesMs) {
     throw new UsageError(
-      `--warmup ${str(values, "warmup")} takes the whole ramp (the stages last ${arrival.stagesMs} ms): shorten it`,
+      `--warmup ${
+        str(values, "warmup")
+      } takes the whole ramp (the stages last ${arrival.stagesMs} ms): shorten it`,
     );
   }
   const durationMs = given("duration")

@@ -131,7 +131,9 @@ interface Segment {
  */
 export function rateProfile(startRate: number, stages: readonly Stage[]): RateProfile {
   if (!(startRate >= 0) || !Number.isFinite(startRate)) {
-    throw new RangeError(`Cannot build a rate profile: the start rate must be >= 0, got ${startRate}`);
+    throw new RangeError(
+      `Cannot build a rate profile: the start rate must be >= 0, got ${startRate}`,
+    );
   }
   if (stages.length === 0 && startRate === 0) {
     throw new RangeError("Cannot build a rate profile: a constant rate must be > 0");
@@ -188,7 +190,12 @@ export function rateProfile(startRate: number, stages: readonly Stage[]): RatePr
       // exact for a = 0 and stable when a < 0 (a ramp down).
       const a = s.d === Infinity ? 0 : (s.r1 - s.r0) / (2 * s.d);
       const b = s.r0;
-      const tau = a === 0 ? du / b : (2 * du) / (b + Math.sqrt(Math.max(0, b * b + 4 * a * du)));
+      // du = 0 at a ramp's start from rate 0 would be 0/0.
+      const tau = du <= 0
+        ? 0
+        : a === 0
+        ? du / b
+        : (2 * du) / (b + Math.sqrt(Math.max(0, b * b + 4 * a * du)));
       return (s.t0 + Math.min(Math.max(0, tau), s.d)) * 1000;
     },
   };
@@ -247,7 +254,10 @@ export function createArrivals(options: ArrivalOptions): Arrivals {
   const profile = rateProfile(options.startRate, options.stages);
   const index = options.shard?.index ?? 0;
   const count = options.shard?.count ?? 1;
-  if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) {
+  if (
+    !Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 ||
+    index >= count
+  ) {
     throw new RangeError(`Cannot create arrivals: bad shard ${index}/${count}`);
   }
   const rateAt = (ms: number) => profile.rateAt(ms) / count;
