@@ -23,7 +23,7 @@ export const SEED_OPTION: OptionSpecs = {
     type: "string",
     arg: "N",
     help:
-      `Seed of every seeded draw (Poisson arrivals, weighted mixes): a whole number 0..4294967295; the same seed gives the same schedule (default ${DEFAULT_SEED})`,
+      `Seed of every seeded draw of the workload (e.g. Poisson arrivals): a whole number 0..4294967295; the same seed gives the same schedule (default ${DEFAULT_SEED})`,
   },
 };
 

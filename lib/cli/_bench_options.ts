@@ -134,6 +134,15 @@ server does, and latency counts from each request's scheduled time (as
 wrk2). When --max-in-flight is reached a due request waits (late); past
 --drop-after it is recorded as "dropped" instead of sent. Nothing is skipped.
 
+Arrivals (open model): --arrival poisson draws exponential gaps of mean
+1/rate (independent users) from --seed, so the same seed gives the same
+schedule. --stages "30s:10/s,2m:100/s,30s:0/s" ramps the rate linearly
+from --rate (default 0/s, as k6's startRate) to each stage's target, as
+k6's ramping-arrival-rate; the run lasts the stages' sum (-d is refused,
+-n may end it earlier) and the progress line shows the target rate. Both
+combine (a non-homogeneous Poisson process). Sharded, each worker draws its
+own stream at R(t)/N: the merged run is one Poisson process at R(t).
+
 Clients (--client): before the run a probe that sends no request finds the
 protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on
 http://); one line says which protocol the run spoke and why, and the JSON

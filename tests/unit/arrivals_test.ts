@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createArrivals, parseStages, rateProfile, type Stage } from "../../lib/load/arrivals.ts";
 import { shardSchedule } from "../../lib/load/shard.ts";
 import { exponentialCdf, ksTest, ksTwoSample } from "../../lib/stats/ks.ts";
-import { binCounts, countWithin, gapFit } from "../../lib/stats/schedule_fit.ts";
+import { binCounts, gapFit } from "../../lib/stats/schedule_fit.ts";
 
 /** Every due time of a schedule, up to its end or `limit`. */
 function allDue(a: { dueMs(k: number): number }, limit = 1_000_000): number[] {
