@@ -78,7 +78,8 @@ export function benchReport(
     sla: results,
     open_model: run.counters !== null && run.uncorrected !== null
       ? {
-        rate: plan.rate,
+        rate: meanRate(plan),
+        arrival: plan.arrivals?.process ?? "constant",
         max_in_flight: plan.maxInFlight,
         drop_after_ms: plan.dropAfterMs,
         ...run.counters,
