@@ -574,8 +574,11 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
       `Cannot run an open loop: maxInFlight must be at least 1, got ${options.maxInFlight}`,
     );
   }
-  if (options.requests === Infinity && options.durationMs === undefined) {
-    throw new RangeError("Cannot run an open loop: give a request count or a duration");
+  const finite = options.arrivals !== undefined && Number.isFinite(options.arrivals.endMs);
+  if (options.requests === Infinity && options.durationMs === undefined && !finite) {
+    throw new RangeError(
+      "Cannot run an open loop: give a request count, a duration or arrivals that end",
+    );
   }
   const warmup = options.warmup ?? 0;
   const warmupMs = options.warmupMs ?? 0;

@@ -218,3 +218,14 @@ Deno.test("countBefore() agrees with the due times, and a Poisson schedule is re
   assert.equal(p.dueMs(5000), t5000);
   assert.throws(() => p.dueMs(10), RangeError);
 });
+
+Deno.test("--rate R with a flat stage at R is exactly the constant schedule of that length", () => {
+  const flat = createArrivals({
+    process: "constant",
+    startRate: 100,
+    stages: [{ durationMs: 10_000, rate: 100 }],
+    seed: 1,
+  });
+  for (let k = 0; k < 1000; k++) assert.ok(Math.abs(flat.dueMs(k) - k * 10) < 1e-9, `request ${k}`);
+  assert.equal(flat.dueMs(1000), Infinity, "due at 10 s: past the end, as -d 10s");
+});

@@ -432,3 +432,45 @@ Deno.test("runOpen() with arrivals sends on their schedule, ends with the ramp a
   // Due before 50 ms: Λ(0.05 s) = 12.5, requests 0..12.
   assert.equal(recs.filter((r) => r.warmup).length, 13);
 });
+
+Deno.test("runOpen() runs arrivals that end without a count or a duration, and refuses endless ones", async () => {
+  const client = fakeClient(() => 0);
+  const ramp = createArrivals({
+    process: "poisson",
+    startRate: 0,
+    stages: [{ durationMs: 100, rate: 1000 }],
+    seed: 4,
+  });
+  let expected = 0;
+  const copy = createArrivals({
+    process: "poisson",
+    startRate: 0,
+    stages: [{ durationMs: 100, rate: 1000 }],
+    seed: 4,
+  });
+  while (copy.dueMs(expected) !== Infinity) expected++;
+  const recs = await all(
+    runOpen({
+      client,
+      requestFor: () => REQ,
+      arrivals: ramp,
+      maxInFlight: 100,
+      requests: Infinity,
+    }),
+  );
+  assert.equal(recs.length, expected);
+  const endless = createArrivals({ process: "poisson", startRate: 10, stages: [], seed: 4 });
+  await assert.rejects(
+    all(
+      runOpen({
+        client,
+        requestFor: () => REQ,
+        arrivals: endless,
+        maxInFlight: 1,
+        requests: Infinity,
+      }),
+    ),
+    /arrivals that end/,
+  );
+  await client.close();
+});
