@@ -22,6 +22,7 @@ import {
   type Values,
 } from "./_args.ts";
 import { reason } from "./_files.ts";
+import { formatDuration } from "../duration.ts";
 import type { ProtocolDecision } from "./_protocol.ts";
 import { UsageError } from "./_usage_error.ts";
 import { confidenceOption, parseRules } from "./_verdicts.ts";
@@ -76,9 +77,9 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   const warmupMs = warmup !== null && "durationMs" in warmup ? warmup.durationMs : 0;
   if (arrival.stagesMs !== null && warmupMs >= arrival.stagesMs) {
     throw new UsageError(
-      `--warmup ${
-        str(values, "warmup")
-      } takes the whole ramp (the stages last ${arrival.stagesMs} ms): shorten it`,
+      `--warmup ${str(values, "warmup")} takes the whole ramp (the stages last ${
+        formatDuration(arrival.stagesMs)
+      }): shorten it below that`,
     );
   }
   const durationMs = given("duration")
