@@ -7,6 +7,7 @@ import { PROFILES } from "../client/mod.ts";
 import { formatOptions, type OptionSpecs } from "./_args.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUESTS } from "./_bench_plan.ts";
 import { REQUEST_OPTIONS } from "./_request.ts";
+import { ARRIVAL_OPTIONS } from "./_arrival_flags.ts";
 import { DEFAULT_CLIENT, PROFILE_MEANINGS } from "./_protocol.ts";
 
 /** The flags of `bench`. */
@@ -53,6 +54,7 @@ export const OPTIONS: OptionSpecs = {
     help:
       "Open model: yield (default) sleeps, then yields until each send is due: on time to ~10 us, but keeps a core busy; timers: ~1 ms late, a tenth of the CPU",
   },
+  ...ARRIVAL_OPTIONS,
   warmup: {
     type: "string",
     arg: "N|DURATION",
@@ -131,6 +133,15 @@ Open model (--rate): requests go out on a fixed schedule whatever the
 server does, and latency counts from each request's scheduled time (as
 wrk2). When --max-in-flight is reached a due request waits (late); past
 --drop-after it is recorded as "dropped" instead of sent. Nothing is skipped.
+
+Arrivals (open model): --arrival poisson draws exponential gaps of mean
+1/rate (independent users) from --seed, so the same seed gives the same
+schedule. --stages "30s:10/s,2m:100/s,30s:0/s" ramps the rate linearly
+from --rate (default 0/s, as k6's startRate) to each stage's target, as
+k6's ramping-arrival-rate; the run lasts the stages' sum (-d is refused,
+-n may end it earlier) and the progress line shows the target rate. Both
+combine (a non-homogeneous Poisson process). Sharded, each worker draws its
+own stream at R(t)/N: the merged run is one Poisson process at R(t).
 
 Clients (--client): before the run a probe that sends no request finds the
 protocol the server offers (ALPN on https://, HTTP/2 prior knowledge on

@@ -22,9 +22,11 @@ import {
   type Values,
 } from "./_args.ts";
 import { reason } from "./_files.ts";
+import { formatDuration } from "../duration.ts";
 import type { ProtocolDecision } from "./_protocol.ts";
 import { UsageError } from "./_usage_error.ts";
 import { confidenceOption, parseRules } from "./_verdicts.ts";
+import { arrivalFlags } from "./_arrival_flags.ts";
 
 /** Measured requests when neither -n nor -d is given. */
 export const DEFAULT_REQUESTS = 200;
@@ -69,15 +71,28 @@ export interface Plan extends BenchPlan {
 export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jsonPath"> {
   const given = (name: string) => str(values, name) !== undefined;
   const timeoutMs = durationOption("--timeout", str(values, "timeout")!);
+  const arrival = arrivalFlags(values);
+  const warmup = given("warmup") ? countOrDuration("--warmup", str(values, "warmup")!) : null;
+  // A ramp lasts the stages' sum; a time warm-up is the ramp's first part.
+  const warmupMs = warmup !== null && "durationMs" in warmup ? warmup.durationMs : 0;
+  if (arrival.stagesMs !== null && warmupMs >= arrival.stagesMs) {
+    throw new UsageError(
+      `--warmup ${str(values, "warmup")} takes the whole ramp (the stages last ${
+        formatDuration(arrival.stagesMs)
+      }): shorten it below that`,
+    );
+  }
   const durationMs = given("duration")
     ? durationOption("--duration", str(values, "duration")!)
-    : undefined;
+    : arrival.stagesMs === null
+    ? undefined
+    : arrival.stagesMs - warmupMs;
   let requests = given("requests")
     ? positiveInt("--requests", str(values, "requests")!)
     : durationMs === undefined
     ? DEFAULT_REQUESTS
     : Infinity;
-  const open = given("rate");
+  const open = given("rate") || arrival.stages !== null;
   if (open && given("concurrency")) {
     throw new UsageError(
       "Cannot combine --rate with -c/--concurrency: the open model sends on a schedule; bound it with --max-in-flight N instead",
@@ -95,7 +110,11 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
       "--rate needs an end: add --duration (e.g. -d 30s) or a request count (e.g. -n 1000)",
     );
   }
-  let rate = open ? rateOption("--rate", str(values, "rate")!) : 0;
+  // With --stages, --rate is the ramp's start rate (k6's startRate; 0 when not given).
+  let rate = given("rate") ? rateOption("--rate", str(values, "rate")!) : 0;
+  const arrivals = open && (arrival.process === "poisson" || arrival.stages !== null)
+    ? { process: arrival.process, startRate: rate, stages: arrival.stages ?? [] }
+    : null;
   let concurrency = given("concurrency")
     ? positiveInt("--concurrency", str(values, "concurrency")!)
     : DEFAULT_CONCURRENCY;
@@ -109,7 +128,6 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   if (pacer !== "yield" && pacer !== "timers") {
     throw new UsageError(`Unknown --pacer "${pacer}": use yield or timers`);
   }
-  const warmup = given("warmup") ? countOrDuration("--warmup", str(values, "warmup")!) : null;
   const profile = str(values, "client")!;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(
@@ -144,7 +162,9 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
         );
       }
     }
-    if (open) ({ rate, offsetMs } = shardSchedule(rate, index, count));
+    // Poisson and ramps split inside their schedule (arrivals.ts); the rate shown is the share.
+    if (open && arrivals !== null) rate = rate / count;
+    else if (open) ({ rate, offsetMs } = shardSchedule(rate, index, count));
     else {
       concurrency = shardShare(concurrency, index, count);
       if (concurrency === 0) {
@@ -167,6 +187,8 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
     concurrency,
     rate,
     offsetMs,
+    arrivals,
+    seed: arrival.seed,
     maxInFlight,
     dropAfterMs,
     pacer,
@@ -226,10 +248,13 @@ function flagConfig(
       : Number(num("requests") ?? DEFAULT_REQUESTS),
     duration_ms: plan.durationMs ?? null,
     concurrency: plan.model === "closed" ? Number(num("concurrency") ?? DEFAULT_CONCURRENCY) : null,
-    rate: plan.model === "open" ? rateOption("--rate", num("rate")!) : null,
+    rate: num("rate") === undefined ? null : rateOption("--rate", num("rate")!),
     max_in_flight: plan.model === "open" ? plan.maxInFlight : null,
     drop_after_ms: plan.model === "open" ? plan.dropAfterMs : null,
     pacer: plan.model === "open" ? plan.pacer : null,
+    arrival: plan.model === "open" ? plan.arrivals?.process ?? "constant" : null,
+    stages: plan.arrivals?.stages.length ? str(values, "stages")!.trim() : null,
+    seed: plan.seed,
     warmup: plan.warmup,
     timeout_ms: plan.timeoutMs,
     ca_cert: plan.caCerts.length > 0,

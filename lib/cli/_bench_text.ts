@@ -5,6 +5,8 @@ import { formatOpenLine, formatRuleTable, formatSummary, type TextStyle } from "
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
+import { rateProfile } from "../load/arrivals.ts";
+import { formatDuration } from "../duration.ts";
 
 /** What {@linkcode benchReport} needs. */
 export interface BenchReportInput {
@@ -35,7 +37,8 @@ export function benchReport(
     : input.title;
   const lines: string[] = [formatSummary(title, summary, style)];
   if (run.counters !== null && run.uncorrected !== null) {
-    lines.push(formatOpenLine(plan.rate, run.counters, plan.maxInFlight, run.uncorrected));
+    lines.push(formatOpenLine(meanRate(plan), run.counters, plan.maxInFlight, run.uncorrected));
+    if (plan.arrivals !== null) lines.push(arrivalLine(plan));
   }
   const shard = plan.shard;
   if (shard) {
@@ -80,7 +83,8 @@ export function benchReport(
     sla: results,
     open_model: run.counters !== null && run.uncorrected !== null
       ? {
-        rate: plan.rate,
+        rate: meanRate(plan),
+        arrival: plan.arrivals?.process ?? "constant",
         max_in_flight: plan.maxInFlight,
         drop_after_ms: plan.dropAfterMs,
         ...run.counters,
@@ -93,6 +97,26 @@ export function benchReport(
     config: input.config,
   };
   return { text: lines.join("\n"), code, json };
+}
+
+/** This worker's scheduled rate: the constant rate, or a ramp's mean over its stages. */
+function meanRate(plan: Plan): number {
+  const a = plan.arrivals;
+  if (a === null || a.stages.length === 0) return plan.rate;
+  const p = rateProfile(a.startRate, a.stages);
+  return p.total / (p.endMs / 1000) / (plan.shard?.count ?? 1);
+}
+
+/** How the open model's arrivals were drawn: process, seed, ramp. */
+function arrivalLine(plan: Plan): string {
+  const a = plan.arrivals!;
+  const parts = [a.process === "poisson" ? `poisson (seed ${plan.seed})` : a.process];
+  if (a.stages.length > 0) {
+    const stages = a.stages.map((s) => `${formatDuration(s.durationMs)}:${s.rate}/s`).join(",");
+    parts.push(`ramp from ${a.startRate}/s: ${stages}`);
+  }
+  if (plan.shard) parts.push(`this worker sends 1/${plan.shard.count} of it`);
+  return `arrivals      ${parts.join("; ")}`;
 }
 
 /** The latency part of a summary (for the uncorrected view of an open run). */

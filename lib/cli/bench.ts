@@ -11,6 +11,7 @@
 import type { Client } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
 import { runBench } from "../load/bench_run.ts";
+import { rateProfile } from "../load/arrivals.ts";
 import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
 import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
@@ -95,6 +96,20 @@ export async function bench(args: string[]): Promise<number> {
   return await execute(plan, request, client, redactor, config, meta, decision);
 }
 
+/**
+ * The ramp's target rate for this worker now, from the schedule's start
+ * (`begin()`: when the load started, or the `--start-at` time); `null` before.
+ */
+function rampTarget(plan: Plan, begin: () => number | null): () => number | null {
+  const profile = rateProfile(plan.arrivals!.startRate, plan.arrivals!.stages);
+  const share = plan.shard?.count ?? 1;
+  return () => {
+    const b = begin();
+    const t = b === null ? -1 : Date.now() - b;
+    return t < 0 ? null : profile.rateAt(t) / share;
+  };
+}
+
 async function execute(
   plan: Plan,
   request: Parameters<typeof runBench>[0]["request"],
@@ -106,11 +121,13 @@ async function execute(
 ): Promise<number> {
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
+  let loadStart: number | null = null;
   const progress = new ProgressLine({
     stream: stderrStream(),
     enabled: !plan.quiet,
     total: plan.requests === Infinity ? null : plan.requests + warmupCount,
     durationMs: plan.durationMs === undefined ? null : plan.durationMs + warmupMs,
+    ...(plan.arrivals?.stages.length ? { targetRate: rampTarget(plan, () => loadStart) } : {}),
   });
   const signals = installStopSignals({
     graceMs: plan.timeoutMs + STOP_MARGIN_MS,
@@ -143,7 +160,10 @@ async function execute(
       }
     },
     meta,
-    onStart: () => progress.start(),
+    onStart: () => {
+      loadStart = Math.max(plan.startAt ?? 0, Date.now());
+      progress.start();
+    },
     onRecord: (r) => progress.record(r),
     onEnd: () => {
       progress.stop();

@@ -16,6 +16,7 @@ import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
+import { type ArrivalOptions, createArrivals } from "./arrivals.ts";
 import { warmUpFast } from "./warm_up.ts";
 
 /** The shape of a bench run, validated (this worker's share when sharded). */
@@ -30,6 +31,14 @@ export interface BenchPlan {
   rate: number;
   /** Open model: shift of this worker's schedule, in ms. */
   offsetMs: number;
+  /**
+   * Open model: Poisson arrivals or a ramp, run-wide (each shard takes its
+   * part inside the schedule); `null` for the constant rate of `rate` and
+   * `offsetMs`.
+   */
+  arrivals: Omit<ArrivalOptions, "seed" | "shard"> | null;
+  /** Seed of every seeded draw of the workload (`--seed`). */
+  seed: number;
   maxInFlight: number;
   dropAfterMs: number;
   /**
@@ -134,11 +143,12 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     const records = plan.model === "open"
       ? runOpen({
         ...common,
-        rate: plan.rate,
+        ...(plan.arrivals === null
+          ? { rate: plan.rate, offsetMs: plan.offsetMs }
+          : { arrivals: createArrivals({ ...plan.arrivals, seed: plan.seed, shard }) }),
         maxInFlight: plan.maxInFlight,
         dropAfterMs: plan.dropAfterMs,
         ...(plan.pacer === "timers" ? { spinLeadMs: 0 } : {}),
-        offsetMs: plan.offsetMs,
         counters,
         ...(plan.startAt === null ? {} : { startMs: Math.max(plan.startAt, now()) }),
       })

@@ -96,6 +96,65 @@ export function createPacer(options: PacerOptions): Pacer {
   };
 }
 
+/** The due times {@linkcode schedulePacer} reads (`Arrivals` in `arrivals.ts`). */
+export interface DueTimes {
+  /** When request `k` is due in ms from the start; `Infinity` past the end. */
+  dueMs(k: number): number;
+  /** Optional: due times below request `k` are not asked for again. */
+  discardBefore?(k: number): void;
+}
+
+/** Most requests one {@linkcode Pacer.dueCount} call of {@linkcode schedulePacer} counts. */
+const MAX_DUE_COUNT = 1 << 16;
+
+/**
+ * A pacer over any schedule of due times (Poisson gaps, a ramp): request k
+ * is due at `schedule.dueMs(k)`. Like {@linkcode createPacer}, the schedule
+ * is absolute, so a slow response never delays later sends. `sent` must not
+ * decrease from one call to the next (the schedule may be read forward only).
+ *
+ * @throws {RangeError} when `maxRequests` or `durationMs` is negative.
+ *
+ * @example
+ * ```ts
+ * import { schedulePacer } from "./pacer.ts";
+ * const p = schedulePacer({ dueMs: (k) => k * k }, { maxRequests: 10 });
+ * p.pace(3, 2); // { waitMs: 1, dueMs: 4, stop: false }
+ * p.dueCount(9, 2); // 2 (requests 2 and 3, due at 4 and 9 ms)
+ * ```
+ */
+export function schedulePacer(
+  schedule: DueTimes,
+  options: Omit<PacerOptions, "rate" | "offsetMs"> = {},
+): Pacer {
+  const maxRequests = options.maxRequests ?? Infinity;
+  const durationMs = options.durationMs ?? Infinity;
+  if (!(maxRequests >= 0) || !(durationMs >= 0)) {
+    throw new RangeError(
+      `Cannot pace requests: maxRequests and durationMs must be >= 0, got ${maxRequests} and ${durationMs}`,
+    );
+  }
+  const over = (k: number, due: number) =>
+    k >= maxRequests || due >= durationMs || due === Infinity;
+  return {
+    pace(elapsedMs: number, sent: number): Pace {
+      schedule.discardBefore?.(sent);
+      const dueMs = schedule.dueMs(sent);
+      if (over(sent, dueMs)) return { waitMs: 0, dueMs, stop: true };
+      return { waitMs: Math.max(0, dueMs - elapsedMs), dueMs, stop: false };
+    },
+    dueCount(elapsedMs: number, sent: number): number {
+      let k = sent;
+      while (k - sent < MAX_DUE_COUNT) {
+        const due = schedule.dueMs(k);
+        if (over(k, due) || due > elapsedMs) break;
+        k++;
+      }
+      return k - sent;
+    },
+  };
+}
+
 /**
  * How long before a due time the pacer stops sleeping on a timer and
  * yields instead: JavaScript timers fire up to about a millisecond late.

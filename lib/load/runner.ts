@@ -17,7 +17,15 @@
  */
 import type { Client, HttpRequest, Outcome } from "../client/mod.ts";
 import { abortableSleep, now } from "../clock.ts";
-import { createPacer, decideStart, planWake, SPIN_LEAD_MS } from "./pacer.ts";
+import type { Arrivals } from "./arrivals.ts";
+import {
+  createPacer,
+  decideStart,
+  type Pacer,
+  planWake,
+  schedulePacer,
+  SPIN_LEAD_MS,
+} from "./pacer.ts";
 import { StartLagStats } from "./start_lag.ts";
 import { createYielder } from "./_wake.ts";
 import type { RequestRecord } from "../record.ts";
@@ -59,8 +67,13 @@ export interface ClosedLoopOptions extends RunOptions {
 
 /** Options for {@linkcode runOpen}. */
 export interface OpenLoopOptions extends RunOptions {
-  /** Requests per second, on a fixed schedule. */
-  rate: number;
+  /** Requests per second, on a fixed schedule (ignored when `arrivals` is given). */
+  rate?: number;
+  /**
+   * Another schedule than the constant rate: Poisson gaps, a ramp
+   * (`arrivals.ts`). Its due times already include any shard's share.
+   */
+  arrivals?: Arrivals;
   /** Most requests in flight; when reached, due requests wait for a slot (and count as late). */
   maxInFlight: number;
   /** Stop after this many requests (count warm-up included); `Infinity` with a duration. */
@@ -561,8 +574,11 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
       `Cannot run an open loop: maxInFlight must be at least 1, got ${options.maxInFlight}`,
     );
   }
-  if (options.requests === Infinity && options.durationMs === undefined) {
-    throw new RangeError("Cannot run an open loop: give a request count or a duration");
+  const finite = options.arrivals !== undefined && Number.isFinite(options.arrivals.endMs);
+  if (options.requests === Infinity && options.durationMs === undefined && !finite) {
+    throw new RangeError(
+      "Cannot run an open loop: give a request count, a duration or arrivals that end",
+    );
   }
   const warmup = options.warmup ?? 0;
   const warmupMs = options.warmupMs ?? 0;
@@ -573,12 +589,22 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
   const idFor = idMapper(options);
   const worker = options.worker ?? 0;
   // Time warm-up requests are extra: count how many are due before warm-up ends.
-  const pacer = createPacer({ rate: options.rate, offsetMs });
-  const interval = 1000 / options.rate;
-  const warmupCount = warmupMs > 0
-    ? Math.max(0, Math.ceil((warmupMs - offsetMs) / interval))
-    : warmup;
-  const warmupSpanMs = warmupMs > 0 ? warmupMs : warmup * interval;
+  const arrivals = options.arrivals;
+  let pacer: Pacer;
+  let warmupCount: number;
+  let warmupSpanMs: number;
+  if (arrivals === undefined) {
+    const rate = options.rate ?? NaN;
+    pacer = createPacer({ rate, offsetMs });
+    const interval = 1000 / rate;
+    warmupCount = warmupMs > 0 ? Math.max(0, Math.ceil((warmupMs - offsetMs) / interval)) : warmup;
+    warmupSpanMs = warmupMs > 0 ? warmupMs : warmup * interval;
+  } else {
+    pacer = schedulePacer(arrivals);
+    warmupCount = warmupMs > 0 ? arrivals.countBefore(warmupMs) : warmup;
+    // A count warm-up lasts until the first measured request is due.
+    warmupSpanMs = warmupMs > 0 ? warmupMs : warmup > 0 ? arrivals.dueMs(warmup) : 0;
+  }
   const maxRequests = options.requests === Infinity
     ? Infinity
     : warmupMs > 0

@@ -27,6 +27,8 @@ export interface ProgressState {
   p95Ms: number | null;
   /** Marks the line while a Ctrl-C stop is waiting for requests in flight. */
   stopping?: boolean;
+  /** The schedule's target rate now (a ramp), requests per second; absent or null: not shown. */
+  targetRate?: number | null;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface ProgressState {
  * import { formatProgress } from "./progress.ts";
  * formatProgress({ done: 120, total: 400, elapsedMs: 3000, durationMs: null, errors: 2, rate: 40.2, p95Ms: 212.4 });
  * // "120/400 (30%)  40.2 req/s  errors 2  p95 212ms"
+ * formatProgress({ done: 300, total: null, elapsedMs: 3000, durationMs: 10000, errors: 0, rate: 58.1, p95Ms: 2, targetRate: 60 });
+ * // "300 done  7s left  58.1 req/s  target 60.0/s  errors 0  p95 2ms"
  * ```
  */
 export function formatProgress(s: ProgressState): string {
@@ -51,6 +55,9 @@ export function formatProgress(s: ProgressState): string {
     parts.push(`${formatDuration(Math.max(0, s.durationMs - s.elapsedMs))} left`);
   }
   parts.push(`${s.rate.toFixed(1)} req/s`);
+  if (s.targetRate !== undefined && s.targetRate !== null) {
+    parts.push(`target ${s.targetRate.toFixed(1)}/s`);
+  }
   parts.push(`errors ${s.errors}`);
   parts.push(`p95 ${s.p95Ms === null ? "-" : formatDuration(s.p95Ms)}`);
   if (s.stopping) parts.push("stopping: waiting for requests in flight (Ctrl-C again to abort)");
@@ -75,6 +82,8 @@ export interface ProgressOptions {
   durationMs: number | null;
   /** Redraw period; 250 ms by default. */
   intervalMs?: number;
+  /** The schedule's target rate now (during a ramp), read at each redraw; `null`: not yet. */
+  targetRate?: () => number | null;
 }
 
 const WINDOW = 1024;
@@ -163,6 +172,7 @@ export class ProgressLine {
       rate,
       p95Ms: percentile(recent, 95),
       stopping: this.#stopping,
+      ...(this.#opts.targetRate ? { targetRate: this.#opts.targetRate() } : {}),
     };
   }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { createPacer, decideStart, planWake, SPIN_LEAD_MS } from "../../lib/load/pacer.ts";
+import {
+  createPacer,
+  decideStart,
+  planWake,
+  schedulePacer,
+  SPIN_LEAD_MS,
+} from "../../lib/load/pacer.ts";
 
 Deno.test("createPacer() schedules request k at k/rate whatever the elapsed time", () => {
   const p = createPacer({ rate: 4 });
@@ -96,4 +102,28 @@ Deno.test("planWake() sleeps until the lead, yields inside it, sends when due", 
   assert.deepEqual(planWake(0, 1.5), { kind: "send" });
   assert.deepEqual(planWake(-3, 1.5), { kind: "send" });
   assert.deepEqual(planWake(SPIN_LEAD_MS + 1), { kind: "sleep", ms: 1 });
+});
+
+Deno.test("schedulePacer() follows any due times and stops at their end, the count or the duration", () => {
+  const squares = { dueMs: (k: number) => (k < 5 ? k * k : Infinity) };
+  const p = schedulePacer(squares);
+  assert.deepEqual(p.pace(3, 2), { waitMs: 1, dueMs: 4, stop: false });
+  assert.deepEqual(p.pace(20, 3), { waitMs: 0, dueMs: 9, stop: false });
+  assert.equal(p.dueCount(9, 2), 2);
+  assert.equal(p.dueCount(1e9, 0), 5, "nothing past the end of the schedule");
+  assert.equal(p.pace(100, 5).stop, true);
+  assert.equal(schedulePacer(squares, { maxRequests: 2 }).pace(0, 2).stop, true);
+  assert.equal(schedulePacer(squares, { maxRequests: 2 }).dueCount(100, 0), 2);
+  const short = schedulePacer(squares, { durationMs: 9 });
+  assert.equal(short.pace(0, 3).stop, true, "due at the duration: not sent");
+  assert.equal(short.dueCount(100, 0), 3);
+  assert.throws(() => schedulePacer(squares, { durationMs: -1 }), RangeError);
+});
+
+Deno.test("schedulePacer() tells the schedule which due times it will not ask for again", () => {
+  const asked: number[] = [];
+  const p = schedulePacer({ dueMs: (k) => k, discardBefore: (k) => asked.push(k) });
+  p.pace(0, 3);
+  p.pace(0, 4);
+  assert.deepEqual(asked, [3, 4]);
 });

@@ -85,3 +85,35 @@ Deno.test("ProgressLine counts errors and a recent p95 on a TTY, and clears the 
   p.stop();
   assert.equal(s.written.at(-1), "\r\x1b[2K");
 });
+
+Deno.test("the progress line shows the schedule's current target rate during a ramp", () => {
+  assert.equal(
+    formatProgress({
+      done: 300,
+      total: null,
+      elapsedMs: 3000,
+      durationMs: 10_000,
+      errors: 0,
+      rate: 58.14,
+      p95Ms: 2,
+      targetRate: 60,
+    }),
+    "300 done  7s left  58.1 req/s  target 60.0/s  errors 0  p95 2ms",
+  );
+  let target: number | null = null;
+  const p = new ProgressLine({
+    stream: stream(true),
+    total: null,
+    durationMs: 10_000,
+    intervalMs: 60_000,
+    targetRate: () => target,
+  });
+  assert.equal(p.state().targetRate, null);
+  target = 120;
+  assert.equal(p.state().targetRate, 120);
+  assert.equal(
+    new ProgressLine({ stream: stream(true), total: 5, durationMs: null }).state().targetRate,
+    undefined,
+    "no target without a ramp",
+  );
+});

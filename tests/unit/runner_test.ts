@@ -3,6 +3,7 @@ import type { Client, HttpRequest, Outcome } from "../../lib/client/mod.ts";
 import { now } from "../../lib/clock.ts";
 import type { RequestRecord } from "../../lib/record.ts";
 import { newOpenLoopCounters, runClosed, runOpen } from "../../lib/load/runner.ts";
+import { createArrivals } from "../../lib/load/arrivals.ts";
 
 const REQ: HttpRequest = { url: "http://127.0.0.1:9/api", method: "GET", headers: [], body: null };
 
@@ -394,4 +395,82 @@ Deno.test("runClosed() starts a sendThen() request at the end of the one before 
   for (let i = 1; i < recs.length; i++) {
     assert.equal(recs[i]!.startedMs, recs[i - 1]!.startedMs + recs[i - 1]!.latencyMs);
   }
+});
+
+Deno.test("runOpen() with arrivals sends on their schedule, ends with the ramp and marks its warm-up", async () => {
+  const client = fakeClient(() => 0);
+  // 0 -> 2000/s over 200 ms: Λ(t) = 5000 t², 200 requests, request k due at 1000·√(k/5000) ms.
+  const arrivals = createArrivals({
+    process: "constant",
+    startRate: 0,
+    stages: [{ durationMs: 200, rate: 2000 }],
+    seed: 1,
+  });
+  const recs = await all(
+    runOpen({
+      client,
+      requestFor: () => REQ,
+      arrivals,
+      maxInFlight: 1000,
+      requests: Infinity,
+      durationMs: 200 - 50,
+      warmupMs: 50,
+    }),
+  );
+  await client.close();
+  assert.equal(recs.length, 200, "the ramp's whole schedule, no more");
+  const byId = [...recs].sort((a, b) => a.id - b.id);
+  const t0 = byId[0]!.scheduledMs;
+  byId.forEach((r, k) => {
+    const want = 1000 * Math.sqrt(k / 5000);
+    assert.ok(
+      Math.abs(r.scheduledMs - t0 - want) < 1e-3,
+      `request ${k}: ${r.scheduledMs - t0} vs ${want}`,
+    );
+    assert.ok(r.latencyMs >= r.startedMs - r.scheduledMs - 1e-6, "latency from the schedule");
+  });
+  // Due before 50 ms: Λ(0.05 s) = 12.5, requests 0..12.
+  assert.equal(recs.filter((r) => r.warmup).length, 13);
+});
+
+Deno.test("runOpen() runs arrivals that end without a count or a duration, and refuses endless ones", async () => {
+  const client = fakeClient(() => 0);
+  const ramp = createArrivals({
+    process: "poisson",
+    startRate: 0,
+    stages: [{ durationMs: 100, rate: 1000 }],
+    seed: 4,
+  });
+  let expected = 0;
+  const copy = createArrivals({
+    process: "poisson",
+    startRate: 0,
+    stages: [{ durationMs: 100, rate: 1000 }],
+    seed: 4,
+  });
+  while (copy.dueMs(expected) !== Infinity) expected++;
+  const recs = await all(
+    runOpen({
+      client,
+      requestFor: () => REQ,
+      arrivals: ramp,
+      maxInFlight: 100,
+      requests: Infinity,
+    }),
+  );
+  assert.equal(recs.length, expected);
+  const endless = createArrivals({ process: "poisson", startRate: 10, stages: [], seed: 4 });
+  await assert.rejects(
+    all(
+      runOpen({
+        client,
+        requestFor: () => REQ,
+        arrivals: endless,
+        maxInFlight: 1,
+        requests: Infinity,
+      }),
+    ),
+    /arrivals that end/,
+  );
+  await client.close();
 });
