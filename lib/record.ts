@@ -123,15 +123,21 @@ export function isSuccess(record: Pick<RequestRecord, "status" | "error">): bool
 }
 
 /**
- * The error kind for an HTTP status: `http_4xx`, `http_5xx`, or `""`.
+ * The error kind for the status of a final response: `http_4xx`, `http_5xx`,
+ * `""` for 200–399, and `protocol` for a status no final response may have
+ * (1xx, which is never final, and anything from 600: RFC 9110 §15 defines
+ * 100–599). 0 (no response) gives `""`: the caller knows why none came.
  *
  * @example
  * ```ts
  * import { errorForStatus } from "./record.ts";
  * errorForStatus(503); // "http_5xx"
+ * errorForStatus(101); // "protocol"
+ * errorForStatus(999); // "protocol"
  * ```
  */
 export function errorForStatus(status: number): ErrorKind {
+  if (status >= 600 || (status > 0 && status < 200)) return "protocol";
   if (status >= 500) return "http_5xx";
   if (status >= 400) return "http_4xx";
   return "";

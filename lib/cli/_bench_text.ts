@@ -7,6 +7,7 @@ import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
 import { rateProfile } from "../load/arrivals.ts";
 import { formatDuration } from "../duration.ts";
+import { adviceFor, formatCauses } from "../report/causes.ts";
 
 /** What {@linkcode benchReport} needs. */
 export interface BenchReportInput {
@@ -49,6 +50,10 @@ export function benchReport(
       `retries       ${run.retries} (re-sent once on a new connection: the pooled one was closed before any response byte)`,
     );
   }
+  const causes = run.causes.list();
+  lines.push(...formatCauses(causes));
+  const fdLimit = run.causes.fdLimit;
+  if (fdLimit > 0) lines.push("", fdWarning(fdLimit));
   if (results.length) lines.push("", formatRuleTable(results, style));
   if (plan.insecure && (summary.error_kinds.tls ?? 0) > 0) {
     lines.push(
@@ -59,9 +64,9 @@ export function benchReport(
   if (run.csv !== null) lines.push("", `CSV: ${run.csv.path} (${run.csv.rows} rows)`);
   let code: number;
   if (input.interrupted) code = 130;
-  else if (summary.count === 0 || summary.successes === 0) code = 4;
+  else if (summary.count === 0 || summary.successes === 0 || fdLimit > 0) code = 4;
   else code = slaExitCode(results);
-  if (code === 4) {
+  if (code === 4 && (summary.count === 0 || summary.successes === 0)) {
     const kinds = Object.entries(summary.error_kinds).map(([k, n]) => `${k} ${n}`).join(", ");
     lines.push(
       "",
@@ -93,10 +98,23 @@ export function benchReport(
       : null,
     csv: run.csv?.path ?? null,
     retries: run.retries,
+    error_causes: causes,
+    advice: adviceFor(causes),
+    file_descriptor_limit_errors: fdLimit,
     run: meta ? { run_id: meta.run_id, worker: meta.worker, workers: meta.workers } : null,
     config: input.config,
   };
   return { text: lines.join("\n"), code, json };
+}
+
+/**
+ * The run measured tailgate's own limit, not the server: requests failed
+ * because the process had no file descriptor left for a socket.
+ */
+export function fdWarning(count: number): string {
+  return `WARNING: ${count} request${
+    count === 1 ? "" : "s"
+  } failed because tailgate ran out of file descriptors (its open-file limit, ulimit -n), not because of the server: raise the limit (ulimit -n 65536) or lower the concurrency, then run again; this run's numbers do not describe the server`;
 }
 
 /** This worker's scheduled rate: the constant rate, or a ramp's mean over its stages. */

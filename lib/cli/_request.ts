@@ -159,7 +159,34 @@ export async function buildRequest(
   if (!TOKEN.test(method)) {
     throw new UsageError(`Invalid --method "${values.method}": use GET, POST, PUT, PATCH, DELETE…`);
   }
-  return { url: parsed.href, method, headers, body };
+  return { url: moveCredentials(parsed, headers), method, headers, body };
+}
+
+/**
+ * A URL's user name and password become an `Authorization: Basic` header
+ * (RFC 7617: both percent-decoded, UTF-8, base64), unless `headers` already
+ * has an Authorization header, which then wins; either way the URL is sent
+ * without them. Every profile then sends the same request: `fetch` would add
+ * its own header next to the user's, the raw engines none. Returns the URL
+ * without credentials; `headers` gains the header.
+ */
+function moveCredentials(url: URL, headers: [string, string][]): string {
+  if (url.username === "" && url.password === "") return url.href;
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const pair = new TextEncoder().encode(`${decode(url.username)}:${decode(url.password)}`);
+  if (!headers.some(([n]) => n.toLowerCase() === "authorization")) {
+    headers.push(["Authorization", `Basic ${btoa(String.fromCharCode(...pair))}`]);
+  }
+  const bare = new URL(url.href);
+  bare.username = "";
+  bare.password = "";
+  return bare.href;
 }
 
 /** Reads `--ca-cert`: a PEM file with at least one certificate. */
@@ -210,8 +237,9 @@ export async function requestFromFlags(
     body: bodyArg,
     contentType: str(values, "content-type"),
   });
+  // The URL as typed: its credentials (moved into a header) stay secrets too.
   const redactor = Redactor.forRequest(
-    request.url,
+    url,
     request.headers,
     secretHeaderNames(strs(values, "secret-header")),
   );

@@ -19,6 +19,11 @@ import type { ErrorKind } from "../record.ts";
  * - `stream error detected: …`, `connection error detected: …`: the client's
  *   HTTP/2 layer found a protocol violation (e.g. `frame with invalid size`
  *   when h2c meets an HTTP/1.1-only server) → `protocol`.
+ * - `message head is too large`: a response head over hyper's limit →
+ *   `protocol` (`fast` says `header block larger than 64 KiB`).
+ * - `received corrupt message of type InvalidContentType`: rustls got
+ *   plain HTTP where a TLS record belongs (`https://` to an `http://`
+ *   server) → `tls`.
  *
  * A denied permission (`Deno.errors.NotCapable` or `PermissionDenied`) is
  * not something the server did, so it gets no kind: it is thrown again, and
@@ -50,13 +55,19 @@ export function classifyError(err: unknown): ErrorKind {
     /dns error|failed to lookup|name or service not known|no address associated|nodename nor servname|os error -2|resolve/
       .test(text)
   ) return "dns";
-  if (/certificate|tls|ssl|handshake|unknownissuer|invalid peer/.test(text)) return "tls";
+  if (
+    /certificate|tls|ssl|handshake|unknownissuer|invalid peer|corrupt message|invalidcontenttype/
+      .test(text)
+  ) return "tls";
   if (/(stream|connection) error detected/.test(text)) return "protocol";
   if (
     /reset|broken pipe|connection closed|incomplete message|unexpected eof|connection aborted|os error 104|os error 32|error reading a body|(stream|connection) error received/
       .test(text)
   ) return "reset";
-  if (/parse|invalid (http|header|status|chunk|response)|protocol/.test(text)) return "protocol";
+  if (
+    /parse|invalid (http|header|status|chunk|response)|protocol|head is too large|too many headers/
+      .test(text)
+  ) return "protocol";
   if (/abort/.test(text)) return "aborted";
   return "other";
 }
@@ -80,6 +91,36 @@ export function classifyError(err: unknown): ErrorKind {
  */
 export function isCanceledConnect(err: unknown): boolean {
   return /client error \(connect\): request was canceled/.test(collectMessages(err).toLowerCase());
+}
+
+/**
+ * An error's message and those of its causes, joined by `: ` (a message
+ * that repeats the last one is left out): the text the summary shows as the
+ * cause of a failure.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./_classify_error.ts";
+ * describeError(new TypeError("fetch failed", { cause: new Error("invalid peer certificate: UnknownIssuer") }));
+ * // "fetch failed: invalid peer certificate: UnknownIssuer"
+ * ```
+ */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur; i++) {
+    // Deno names the URL and both socket addresses: the same failure would read differently
+    // for every source port, and the URL is already in the summary's title.
+    const text = (cur instanceof Error ? cur.message || cur.name : String(cur))
+      .replace(
+        /error sending request (?:from \S+ )?for (?:url )?\(?[^\s)]+\)?(?: \([^)]*\))?: /,
+        "",
+      );
+    if (text !== "" && !parts.some((p) => p.includes(text))) parts.push(text);
+    if (!(cur instanceof Error)) break;
+    cur = cur.cause;
+  }
+  return parts.join(": ");
 }
 
 /** Removes URLs and `host:port` socket addresses, which carry no error meaning. */

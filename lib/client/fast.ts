@@ -38,7 +38,7 @@
 import type { Client, ClientOptions, HttpRequest, Outcome } from "./types.ts";
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
-import { classifyError } from "./_classify_error.ts";
+import { classifyError, describeError } from "./_classify_error.ts";
 import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
 
@@ -134,8 +134,11 @@ function fail(
   status: number,
   bytes: number,
   error: ErrorKind,
+  message?: string,
 ): Outcome {
-  return { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+  const o: Outcome = { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+  if (message !== undefined) o.message = message;
+  return o;
 }
 
 /** The outcome of a response cut short or malformed, with what had arrived of it. */
@@ -144,6 +147,7 @@ function failParsed(
   ttfbMs: number | null,
   parser: Http1ResponseParser,
   kind: ErrorKind,
+  message?: string,
 ): Outcome {
   return fail(
     startedMs,
@@ -151,6 +155,7 @@ function failParsed(
     parser.headersComplete ? parser.status : 0,
     parser.bodyBytes,
     kind,
+    message,
   );
 }
 
@@ -375,8 +380,8 @@ class FastClient implements Client {
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
-    } catch {
-      return done(fail(startedMs, null, 0, 0, "other"));
+    } catch (err) {
+      return done(fail(startedMs, null, 0, 0, "other", describeError(err)));
     }
     const c = this.#reuse && !fresh ? this.#takeIdle(prep.target, startedMs) : null;
     if (c !== null) return this.#start(c, prep, startedMs, done);
@@ -390,7 +395,7 @@ class FastClient implements Client {
         }
         this.#start(fresh, prep, startedMs, done);
       },
-      (err) => done(fail(startedMs, null, 0, 0, classifyError(err))),
+      (err) => done(fail(startedMs, null, 0, 0, classifyError(err), describeError(err))),
     );
   }
 
@@ -478,13 +483,18 @@ class FastClient implements Client {
             c,
             nothing || parser.headersComplete ? "reset" : "protocol",
             nothing,
+            nothing
+              ? "the server closed the connection before any byte of the response"
+              : parser.headersComplete
+              ? "the server closed the connection before the end of the body"
+              : "the server closed the connection in the middle of the response head",
           );
         }
         const used = parser.push(buf, 0, n);
         // One clock read serves both ends of a response that arrived in one read.
         let t = 0;
         if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
-        if (parser.error !== null) return this.#failed(c, "protocol");
+        if (parser.error !== null) return this.#failed(c, "protocol", false, parser.error);
         // Bytes after the response belong to no request: do not reuse that connection.
         if (parser.complete) {
           this.#complete(c, parser.keepAlive && used === n && !c.bodyWriting, t || now());
@@ -501,12 +511,9 @@ class FastClient implements Client {
    */
   #readFailed(c: FastConn, err: unknown, idle = false): void {
     if (c.done === null) return c.close();
-    const kind = c.timedOut
-      ? "timeout"
-      : c.aborted
-      ? "aborted"
-      : classifyError(c.writeError ?? err);
-    this.#failed(c, kind, idle);
+    if (c.timedOut || c.aborted) return this.#failed(c, c.timedOut ? "timeout" : "aborted", idle);
+    const cause = c.writeError ?? err;
+    this.#failed(c, classifyError(cause), idle, describeError(cause));
   }
 
   /**
@@ -515,7 +522,7 @@ class FastClient implements Client {
    * response (`idle`), re-sends an idempotent request once on a new
    * connection, from the same start.
    */
-  #failed(c: FastConn, kind: ErrorKind, idle = false): void {
+  #failed(c: FastConn, kind: ErrorKind, idle = false, message?: string): void {
     const done = c.done;
     c.done = null;
     this.#release(c, false, 0);
@@ -525,7 +532,7 @@ class FastClient implements Client {
       this.#retries++;
       return this.#begin(prep.req, done, c.startedMs, true);
     }
-    done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind));
+    done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind, message));
   }
 
   /**

@@ -40,7 +40,7 @@
 import type { Client, ClientOptions, HttpRequest, Outcome } from "./types.ts";
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
-import { classifyError } from "./_classify_error.ts";
+import { classifyError, describeError } from "./_classify_error.ts";
 import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { encodeHeaderBlock, HpackDecoder } from "./_hpack.ts";
 import {
@@ -136,12 +136,15 @@ interface Pool {
 }
 
 /** An outcome for a request that never got onto a connection. */
-function failed(startedMs: number, error: ErrorKind): Promise<Outcome> {
-  return Promise.resolve({ startedMs, endMs: now(), ttfbMs: null, status: 0, bytes: 0, error });
+function failed(startedMs: number, error: ErrorKind, message?: string): Promise<Outcome> {
+  const o: Outcome = { startedMs, endMs: now(), ttfbMs: null, status: 0, bytes: 0, error };
+  if (message !== undefined) o.message = message;
+  return Promise.resolve(o);
 }
 
-function outcome(s: H2Stream, error: ErrorKind): Outcome {
-  return {
+/** `message`: why it failed (see {@linkcode Outcome.message}). */
+function outcome(s: H2Stream, error: ErrorKind, message?: string): Outcome {
+  const o: Outcome = {
     startedMs: s.startedMs,
     endMs: now(),
     ttfbMs: s.ttfbMs,
@@ -149,6 +152,8 @@ function outcome(s: H2Stream, error: ErrorKind): Outcome {
     bytes: s.bytes,
     error,
   };
+  if (message !== undefined) o.message = message;
+  return o;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -298,7 +303,7 @@ class H2Conn {
 
   readonly #onWriteError = (err: unknown): void => {
     this.flushing = false;
-    this.client.fail(this, this.closed ? "aborted" : classifyError(err), null);
+    this.client.fail(this, this.closed ? "aborted" : classifyError(err), null, describeError(err));
   };
 }
 
@@ -420,8 +425,8 @@ class FastH2Client implements Client {
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
-    } catch {
-      return failed(startedMs, "other");
+    } catch (err) {
+      return failed(startedMs, "other", describeError(err));
     }
     const s = new H2Stream(prep, startedMs, startedMs + this.#timeoutMs);
     const promise = new Promise<Outcome>((resolve) => s.resolve = resolve);
@@ -489,7 +494,7 @@ class FastH2Client implements Client {
     pool.conns.push(c);
     this.#connect(c).catch((err) => {
       const kind = err instanceof H2ProtocolError ? "protocol" : classifyError(err);
-      this.fail(c, c.closed ? "aborted" : kind, null);
+      this.fail(c, c.closed ? "aborted" : kind, null, describeError(err));
     });
   }
 
@@ -556,7 +561,7 @@ class FastH2Client implements Client {
       for (;;) {
         const n = await conn.read(reader.space());
         if (n === null) {
-          this.fail(c, c.closed ? "aborted" : "reset", null);
+          this.fail(c, c.closed ? "aborted" : "reset", null, "the server closed the connection");
           return;
         }
         reader.commit(n);
@@ -565,12 +570,12 @@ class FastH2Client implements Client {
       }
     } catch (err) {
       if (err instanceof H2ProtocolError) {
-        this.fail(c, "protocol", err.code);
+        this.fail(c, "protocol", err.code, err.message);
       } else if (err instanceof SyntaxError || err instanceof RangeError) {
         // HPACK decoding failed: the connection's compression state is lost.
-        this.fail(c, "protocol", ErrorCode.COMPRESSION_ERROR);
+        this.fail(c, "protocol", ErrorCode.COMPRESSION_ERROR, describeError(err));
       } else {
-        this.fail(c, c.closed ? "aborted" : classifyError(err), null);
+        this.fail(c, c.closed ? "aborted" : classifyError(err), null, describeError(err));
       }
     }
   }
@@ -597,7 +602,7 @@ class FastH2Client implements Client {
         const s = c.streams.get(id);
         if (s === undefined) return;
         if (s.ttfbMs === null) {
-          this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR);
+          this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR, "DATA before the response");
           return;
         }
         s.bytes += octets;
@@ -651,9 +656,11 @@ class FastH2Client implements Client {
       }
       case FrameType.RST_STREAM: {
         if (id === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
-        parseRstStream(r.buffer, r.payloadStart, r.payloadEnd);
+        const code = parseRstStream(r.buffer, r.payloadStart, r.payloadEnd);
         const s = c.streams.get(id);
-        if (s !== undefined) this.#finish(c, s, "reset");
+        if (s !== undefined) {
+          this.#finish(c, s, "reset", `the server reset the stream (code ${code})`);
+        }
         return;
       }
       case FrameType.SETTINGS: {
@@ -685,7 +692,9 @@ class FastH2Client implements Client {
         c.draining = true;
         // Streams the server will not process: failed, never re-sent.
         for (const s of [...c.streams.values()]) {
-          if (s.id > lastStreamId) this.#finish(c, s, "reset");
+          if (s.id > lastStreamId) {
+            this.#finish(c, s, "reset", "the server sent GOAWAY before processing the request");
+          }
         }
         if (c.streams.size === 0) this.#closeConn(c);
         this.#dispatch(c.pool);
@@ -757,19 +766,27 @@ class FastH2Client implements Client {
     }
     if (s.ttfbMs === null) {
       if (status === 0) {
-        this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR);
+        this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR, "a response without :status");
         return;
       }
       if (status < 200) {
         // Informational (1xx): the final response follows.
-        if (endStream) this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR);
+        if (endStream) {
+          this.#streamError(
+            c,
+            s,
+            "protocol",
+            ErrorCode.PROTOCOL_ERROR,
+            `an interim ${status} ended the stream`,
+          );
+        }
         return;
       }
       s.status = status;
       s.ttfbMs = now() - s.startedMs;
     } else if (!endStream) {
       // Trailers must end the stream.
-      this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR);
+      this.#streamError(c, s, "protocol", ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
       return;
     }
     if (endStream) this.#finish(c, s, errorForStatus(s.status));
@@ -875,17 +892,17 @@ class FastH2Client implements Client {
   }
 
   /** Fails one stream and cancels it with RST_STREAM; the connection lives on. */
-  #streamError(c: H2Conn, s: H2Stream, kind: ErrorKind, code: number): void {
+  #streamError(c: H2Conn, s: H2Stream, kind: ErrorKind, code: number, message?: string): void {
     c.push(encodeRstStream(s.id, code));
-    this.#finish(c, s, kind);
+    this.#finish(c, s, kind, message);
   }
 
-  #finish(c: H2Conn, s: H2Stream, error: ErrorKind): void {
+  #finish(c: H2Conn, s: H2Stream, error: ErrorKind, message?: string): void {
     if (s.done) return;
     s.done = true;
     c.streams.delete(s.id);
     c.pool.freed = c;
-    s.resolve(outcome(s, error));
+    s.resolve(outcome(s, error, message));
     if (c.draining && c.streams.size === 0) this.#closeConn(c);
     if (c.pool.queue.length > 0) this.#dispatch(c.pool);
   }
@@ -895,7 +912,7 @@ class FastH2Client implements Client {
    * HTTP/2 error `code`, tells the server with GOAWAY first. Requests still
    * queued fail too when no other connection can take them.
    */
-  fail(c: H2Conn, kind: ErrorKind, code: number | null): void {
+  fail(c: H2Conn, kind: ErrorKind, code: number | null, message?: string): void {
     if (c.closed) return;
     // We accept no server-initiated streams, so the last stream id is 0.
     if (code !== null && c.conn !== null) c.push(encodeGoaway(0, code));
@@ -904,7 +921,7 @@ class FastH2Client implements Client {
     c.streams.clear();
     for (const s of streams) {
       s.done = true;
-      s.resolve(outcome(s, kind));
+      s.resolve(outcome(s, kind, message));
     }
     const pool = c.pool;
     const others = pool.conns.some((o) => !o.closed && !o.draining);
@@ -912,7 +929,7 @@ class FastH2Client implements Client {
       // The connection never came up: the requests waiting for it get its error.
       const queued = pool.queue;
       pool.queue = [];
-      for (const s of queued) s.resolve(outcome(s, kind));
+      for (const s of queued) s.resolve(outcome(s, kind, message));
     }
     if (pool.queue.length > 0 && !this.#closed) this.#dispatch(pool);
   }

@@ -7,7 +7,7 @@
  */
 import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
-import { classifyError, isCanceledConnect } from "./_classify_error.ts";
+import { classifyError, describeError, isCanceledConnect } from "./_classify_error.ts";
 import type { Client, HttpRequest, Outcome, ProfileName } from "./types.ts";
 
 type FetchInit = RequestInit & { client?: Deno.HttpClient };
@@ -123,8 +123,11 @@ export class FetchClient implements Client {
       const error = flight.timedOut ? "timeout" : errorForStatus(status);
       return { startedMs, endMs, ttfbMs, status, bytes, error };
     } catch (err) {
-      const error = flight.timedOut ? "timeout" : await this.#connectAware(err);
-      return { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+      if (flight.timedOut) {
+        return { startedMs, endMs: now(), ttfbMs, status, bytes, error: "timeout" };
+      }
+      const error = await this.#connectAware(err);
+      return { startedMs, endMs: now(), ttfbMs, status, bytes, error, message: describeError(err) };
     } finally {
       this.#inFlight.delete(flight);
       own?.close();

@@ -46,6 +46,12 @@ export interface Outcome {
   firstBodyMs?: number | null;
   /** Which connection carried the request, numbered from 1 per client; absent or `null` when unknown. */
   conn?: number | null;
+  /**
+   * Why the request failed, in the engine's or the runtime's words (an
+   * error's message and its causes); absent on success, or when the kind
+   * says it all. The summary shows the first few per kind; never a CSV column.
+   */
+  message?: string;
 }
 
 /** Options shared by every profile. */

@@ -14,6 +14,7 @@ import { collect } from "../records/collect.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
 import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
+import { ErrorCauses } from "../stats/error_causes.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
 import { type ArrivalOptions, createArrivals } from "./arrivals.ts";
@@ -94,6 +95,8 @@ export interface BenchRunResult {
    * not retry and count (see {@linkcode Client.retries}).
    */
   retries: number | null;
+  /** Why measured requests failed: the first messages of each error kind. */
+  causes: ErrorCauses;
 }
 
 /**
@@ -117,6 +120,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const total = plan.requests === Infinity ? null : plan.requests + warmupCount;
   const counters = newOpenLoopCounters();
   const uncorrected = new SummaryBuilder();
+  const causes = new ErrorCauses();
   let csv: CsvWriter | null = null;
   let builder: SummaryBuilder;
   // The fast engine's first requests in a fresh process run cold code (milliseconds each):
@@ -136,6 +140,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       worker: shard?.index ?? 0,
       signal: options.signal,
       hardStop: options.hardStop,
+      causes,
       requests: total ?? Infinity,
       ...(plan.durationMs === undefined ? {} : { durationMs: plan.durationMs }),
       ...(warmupMs > 0 ? { warmupMs } : { warmup: warmupCount }),
@@ -182,5 +187,6 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     csv: csv === null ? null : { path: csv.path, rows: csv.rows },
     startedAt,
     retries: client.retries ?? null,
+    causes,
   };
 }

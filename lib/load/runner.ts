@@ -29,6 +29,7 @@ import {
 import { StartLagStats } from "./start_lag.ts";
 import { createYielder } from "./_wake.ts";
 import type { RequestRecord } from "../record.ts";
+import type { ErrorCauses } from "../stats/error_causes.ts";
 
 /** Options both load models share. */
 export interface RunOptions {
@@ -53,6 +54,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** End the run when aborted: requests still in flight are recorded as `aborted`. */
   hardStop?: AbortSignal;
+  /**
+   * Collects why measured requests failed: each failure's kind and its
+   * outcome's message (warm-up excluded), for the summary's `causes` lines.
+   */
+  causes?: ErrorCauses;
 }
 
 /** Options for {@linkcode runClosed}. */
@@ -203,9 +209,12 @@ class Outbox {
   readonly #failed = new Promise<void>((resolve) => (this.#onFailure = resolve));
   #batch: RequestRecord[] = [];
   #scheduled = false;
+  /** Where failures' messages go, if anywhere. */
+  readonly causes: ErrorCauses | null;
 
-  constructor(emit: (r: RequestRecord) => void) {
+  constructor(emit: (r: RequestRecord) => void, causes: ErrorCauses | null) {
     this.#emit = emit;
+    this.causes = causes;
   }
 
   /** True once the run has ended (finished, hard-stopped or failed): send nothing more. */
@@ -248,6 +257,7 @@ class Outbox {
   /** Records an outcome unless the request was already written off as aborted. */
   settle(p: Pending, o: Outcome, worker: number): void {
     if (!this.pending.remove(p)) return;
+    if (o.error !== "" && !p.warmup) this.causes?.add(o.error, o.message, o.status);
     this.push({
       id: p.id,
       scheduledMs: p.scheduledMs,
@@ -270,6 +280,7 @@ class Outbox {
   abortPending(worker: number): void {
     const t = now();
     for (const p of this.pending.drain()) {
+      if (!p.warmup) this.causes?.add("aborted", undefined, 0);
       this.push({
         id: p.id,
         scheduledMs: p.scheduledMs,
@@ -311,12 +322,15 @@ class Outbox {
 }
 
 /** A {@linkcode RecordStream} over a loop that sends its records to an {@linkcode Outbox}. */
-function recordStream(run: (out: Outbox) => Promise<void>): RecordStream {
+function recordStream(
+  run: (out: Outbox) => Promise<void>,
+  causes: ErrorCauses | undefined,
+): RecordStream {
   let started = false;
   const forEach = (emit: (record: RequestRecord) => void): Promise<void> => {
     if (started) return Promise.reject(new TypeError("Cannot run a record stream twice"));
     started = true;
-    return run(new Outbox(emit));
+    return run(new Outbox(emit, causes ?? null));
   };
   return {
     forEach,
@@ -386,7 +400,7 @@ const SPIN_BACKOFF_MS = 100;
  * ```
  */
 export function runClosed(options: ClosedLoopOptions): RecordStream {
-  return recordStream((out) => closedLoop(options, out));
+  return recordStream((out) => closedLoop(options, out), options.causes);
 }
 
 async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void> {
@@ -564,7 +578,7 @@ function callbackLoops(
  * ```
  */
 export function runOpen(options: OpenLoopOptions): RecordStream {
-  return recordStream((out) => openLoop(options, out));
+  return recordStream((out) => openLoop(options, out), options.causes);
 }
 
 async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
@@ -636,6 +650,7 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
     const decision = decideStart(lag, { waitedForSlot: waited, dropAfterMs });
     if (decision === "drop") {
       counters.dropped++;
+      if (!isWarmup) out.causes?.add("dropped", undefined, 0);
       out.push({
         id: idFor(local),
         scheduledMs,

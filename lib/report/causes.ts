@@ -1,0 +1,105 @@
+/**
+ * The causes of a run's failures in words: the first messages of each error
+ * kind (`causes` lines) and one line of advice for the causes tailgate
+ * recognizes (TLS certificates, plain HTTP on `https://`). Pure.
+ *
+ * @module
+ */
+import type { ErrorKind } from "../record.ts";
+import type { ErrorCauseList } from "../stats/error_causes.ts";
+
+/** A recognized cause: the kinds it applies to, a pattern of its message, and the advice. */
+interface Known {
+  kinds: readonly ErrorKind[];
+  pattern: RegExp;
+  advice: string;
+}
+
+/** Checked in order; the first match of a message gives its advice. */
+const KNOWN: readonly Known[] = [
+  {
+    kinds: ["tls", "other"],
+    pattern: /corrupt message|invalidcontenttype|wrong version number|http request/i,
+    advice: "the server answered in plain HTTP; use http://",
+  },
+  {
+    kinds: ["tls"],
+    pattern: /ca ?used ?as ?end ?entity/i,
+    advice:
+      "the server's certificate is a CA certificate (CaUsedAsEndEntity): use a CA-signed server certificate and pass the CA with --ca-cert",
+  },
+  {
+    kinds: ["tls"],
+    pattern: /expired|not ?valid ?yet|not valid (after|before)/i,
+    advice:
+      "the server's certificate is outside its validity dates: renew it (or check this machine's clock)",
+  },
+  {
+    kinds: ["tls"],
+    pattern: /not ?valid ?for ?name|name ?mismatch|subject ?alt/i,
+    advice:
+      "the server's certificate does not name the URL's host in its subjectAltName (SAN): use a host it names, or reissue it with this one",
+  },
+  {
+    kinds: ["tls"],
+    pattern: /self[- ]?signed/i,
+    advice:
+      "the server's certificate is self-signed: trust it with --ca-cert (the certificate itself), or use a CA-signed one",
+  },
+  {
+    kinds: ["tls"],
+    pattern: /unknown ?issuer|unknown ?ca\b|bad ?signature/i,
+    advice:
+      "the server's certificate is signed by a CA tailgate does not trust (or is self-signed): pass that CA's certificate with --ca-cert FILE.pem",
+  },
+];
+
+/**
+ * The advice for one failure message of `kind`, or `null` when the cause is
+ * not one tailgate recognizes.
+ *
+ * @example
+ * ```ts
+ * import { causeAdvice } from "./causes.ts";
+ * causeAdvice("tls", "invalid peer certificate: UnknownIssuer");
+ * // "the server's certificate is signed by a CA tailgate does not trust (or is self-signed): pass that CA's certificate with --ca-cert FILE.pem"
+ * ```
+ */
+export function causeAdvice(kind: ErrorKind, message: string): string | null {
+  for (const k of KNOWN) if (k.kinds.includes(kind) && k.pattern.test(message)) return k.advice;
+  return null;
+}
+
+/** The distinct pieces of advice for a run's causes, in the order of the causes. */
+export function adviceFor(causes: ErrorCauseList): string[] {
+  const out: string[] = [];
+  for (const [kind, messages] of Object.entries(causes) as [ErrorKind, string[]][]) {
+    for (const m of messages) {
+      const a = causeAdvice(kind, m);
+      if (a !== null && !out.includes(a)) out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * The summary lines for a run's causes: one `causes` line per message, the
+ * kind first, then one `advice` line per recognized cause. Empty when
+ * nothing failed.
+ *
+ * @example
+ * ```ts
+ * import { formatCauses } from "./causes.ts";
+ * formatCauses({ http_5xx: ["status 503"] }); // ["causes        http_5xx: status 503"]
+ * ```
+ */
+export function formatCauses(causes: ErrorCauseList): string[] {
+  const lines: string[] = [];
+  for (const [kind, messages] of Object.entries(causes) as [ErrorKind, string[]][]) {
+    for (const m of messages) {
+      lines.push(`${lines.length === 0 ? "causes" : "      "}        ${kind}: ${m}`);
+    }
+  }
+  for (const a of adviceFor(causes)) lines.push(`advice        ${a}`);
+  return lines;
+}
