@@ -7,7 +7,7 @@ import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
 import { rateProfile } from "../load/arrivals.ts";
 import { formatDuration } from "../duration.ts";
-import { adviceFor, formatCauses } from "../report/causes.ts";
+import { adviceFor, fdWarning, formatCauses } from "../report/causes.ts";
 
 /** What {@linkcode benchReport} needs. */
 export interface BenchReportInput {
@@ -105,16 +105,6 @@ export function benchReport(
     config: input.config,
   };
   return { text: lines.join("\n"), code, json };
-}
-
-/**
- * The run measured tailgate's own limit, not the server: requests failed
- * because the process had no file descriptor left for a socket.
- */
-export function fdWarning(count: number): string {
-  return `WARNING: ${count} request${
-    count === 1 ? "" : "s"
-  } failed because tailgate ran out of file descriptors (its open-file limit, ulimit -n), not because of the server: raise the limit (ulimit -n 65536) or lower the concurrency, then run again; this run's numbers do not describe the server`;
 }
 
 /** This worker's scheduled rate: the constant rate, or a ramp's mean over its stages. */

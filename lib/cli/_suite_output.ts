@@ -8,6 +8,8 @@
  */
 import { requestDigest } from "../client/request_digest.ts";
 import type { HttpRequest } from "../client/types.ts";
+import type { ErrorKind } from "../record.ts";
+import type { ErrorCauseList } from "../stats/error_causes.ts";
 import type { SuiteClient, SuiteOutcome } from "../load/suite_run.ts";
 import { buildRunMeta, writeRunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
@@ -22,6 +24,7 @@ import {
   formatRuleTable,
 } from "../report/text.ts";
 import { abSentence, slaSentence } from "../report/verdict.ts";
+import { adviceFor, fdWarning, formatCauses } from "../report/causes.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict, type SlaRule } from "../stats/sla.ts";
 import { writeOutput } from "./_files.ts";
@@ -65,6 +68,12 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   const targetText = target
     ? target.redactor.url(target.request.url)
     : `the mock at ${outcome.mockUrl}`;
+  const redact = (text: string) => target ? target.redactor.text(text) : text;
+  const causes = {
+    baseline: redactCauses(base.causes.list(), redact),
+    optimized: redactCauses(opt.causes.list(), redact),
+  };
+  const advice = [...new Set([...adviceFor(causes.baseline), ...adviceFor(causes.optimized)])];
   const protocols = {
     baseline: decisions.baseline?.record ?? null,
     optimized: decisions.optimized?.record ?? null,
@@ -118,6 +127,8 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     verdict_words: abSentence(names, bootstrap),
     attribution,
     request_consistency: consistency,
+    error_causes: causes,
+    advice,
     mock: target ? null : { config: mockConfig, baseline: base.mock, optimized: opt.mock },
     target: target ? { url: targetText, method: target.request.method } : { mock: outcome.mockUrl },
     clients: {
@@ -194,6 +205,11 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   if (quiet) console.log(headline.slice(1, 3).join("\n"));
   else {
     console.log(headline.join("\n"));
+    for (const [k, list] of [causes.baseline, causes.optimized].entries()) {
+      const lines = formatCauses(list, `${names[k]} `, false);
+      if (lines.length > 0) console.log(lines.join("\n"));
+    }
+    if (advice.length > 0) console.log(advice.map((a) => `advice        ${a}`).join("\n"));
     if (verbose) {
       console.log(
         ["baseline", "optimized"].map((r, k) =>
@@ -208,11 +224,22 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       }${verbose ? "" : " (--verbose: tables, bootstrap, attribution)"}`,
     );
   }
+  const fdLimit = base.causes.fdLimit + opt.causes.fdLimit;
+  if (fdLimit > 0) console.error(`tailgate suite: ${fdWarning(fdLimit)}`);
   if (!consistency.identical) {
     console.error(
       "tailgate suite: the two clients did not send identical requests; the comparison is not valid",
     );
   }
+}
+
+/** The causes with every message through `redact`. */
+function redactCauses(list: ErrorCauseList, redact: (text: string) => string): ErrorCauseList {
+  const out: ErrorCauseList = {};
+  for (const [kind, messages] of Object.entries(list) as [ErrorKind, string[]][]) {
+    out[kind] = messages.map(redact);
+  }
+  return out;
 }
 
 /** Connections per client: counted by the mock, or not known against a URL. */

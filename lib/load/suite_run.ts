@@ -37,6 +37,7 @@ import type { Summary } from "../stats/summary.ts";
 import { stepBlockLength } from "../stats/ladder.ts";
 import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
+import { ErrorCauses } from "../stats/error_causes.ts";
 
 const encoder = new TextEncoder();
 
@@ -138,6 +139,8 @@ export interface ProfileRun {
   mock: MockStats | null;
   /** Per-block `/stats` when interleaved. */
   blocks: MockStats[];
+  /** Why its requests failed: the first messages of each error kind. */
+  causes: ErrorCauses;
 }
 
 /** Whether both runs sent the same requests, and how that was checked. */
@@ -222,6 +225,7 @@ function newRun(name: SuiteProfile, outDir: string): ProfileRun {
     keeper: new RunKeeper({ records: true, series: true }),
     mock: null,
     blocks: [],
+    causes: new ErrorCauses(),
   };
 }
 
@@ -270,6 +274,7 @@ async function runProfiles(
         idOffset: start,
         concurrency: Math.min(concurrency, count),
         requests: count,
+        causes: run.causes,
       }),
       { csv, builder: run.keeper.builder, onRecord: (r) => run.keeper.keep(r) },
     );

@@ -84,7 +84,8 @@ export function adviceFor(causes: ErrorCauseList): string[] {
 
 /**
  * The summary lines for a run's causes: one `causes` line per message, the
- * kind first, then one `advice` line per recognized cause. Empty when
+ * kind first (after `label`, e.g. a client's name and a space), then, unless
+ * `advice` is false, one `advice` line per recognized cause. Empty when
  * nothing failed.
  *
  * @example
@@ -93,13 +94,29 @@ export function adviceFor(causes: ErrorCauseList): string[] {
  * formatCauses({ http_5xx: ["status 503"] }); // ["causes        http_5xx: status 503"]
  * ```
  */
-export function formatCauses(causes: ErrorCauseList): string[] {
+export function formatCauses(causes: ErrorCauseList, label = "", advice = true): string[] {
   const lines: string[] = [];
   for (const [kind, messages] of Object.entries(causes) as [ErrorKind, string[]][]) {
     for (const m of messages) {
-      lines.push(`${lines.length === 0 ? "causes" : "      "}        ${kind}: ${m}`);
+      lines.push(`${lines.length === 0 ? "causes" : "      "}        ${label}${kind}: ${m}`);
     }
   }
-  for (const a of adviceFor(causes)) lines.push(`advice        ${a}`);
+  if (advice) { for (const a of adviceFor(causes)) lines.push(`advice        ${a}`); }
   return lines;
+}
+
+/**
+ * The run measured tailgate's own limit, not the server: requests failed
+ * because the process had no file descriptor left for a socket.
+ *
+ * @example
+ * ```ts
+ * import { fdWarning } from "./causes.ts";
+ * fdWarning(3).startsWith("WARNING: 3 requests failed"); // true
+ * ```
+ */
+export function fdWarning(count: number): string {
+  return `WARNING: ${count} request${
+    count === 1 ? "" : "s"
+  } failed because tailgate ran out of file descriptors (its open-file limit, ulimit -n), not because of the server: raise the limit (ulimit -n 65536) or lower the concurrency, then run again; this run's numbers do not describe the server`;
 }

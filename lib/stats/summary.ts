@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { ERROR_KINDS, type ErrorKind, isSuccess, type RequestRecord } from "../record.ts";
+import {
+  ERROR_KINDS,
+  errorForStatus,
+  type ErrorKind,
+  isSuccess,
+  type RequestRecord,
+} from "../record.ts";
 
 /** The summary of one run. Keys are a public contract (JSON reports use them). */
 export interface Summary {
@@ -128,7 +134,8 @@ export class SummaryBuilder {
     }
     if (!isSuccess(r)) {
       this.#errors++;
-      const kind: ErrorKind = r.error === "" ? "other" : r.error;
+      // A row written before 1xx and 600+ were protocol errors has no kind: say it now.
+      const kind: ErrorKind = r.error === "" ? errorForStatus(r.status) || "other" : r.error;
       this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
       return;
     }
