@@ -15,7 +15,11 @@ interface Known {
   advice: string;
 }
 
-/** Checked in order; the first match of a message gives its advice. */
+/**
+ * Checked in order; the first match of a message gives its advice. rustls
+ * names a self-signed certificate `UnknownIssuer`, as any certificate whose
+ * issuer is not trusted, so the last entry covers both.
+ */
 const KNOWN: readonly Known[] = [
   {
     kinds: ["tls", "other"],
@@ -39,12 +43,6 @@ const KNOWN: readonly Known[] = [
     pattern: /not ?valid ?for ?name|name ?mismatch|subject ?alt/i,
     advice:
       "the server's certificate does not name the URL's host in its subjectAltName (SAN): use a host it names, or reissue it with this one",
-  },
-  {
-    kinds: ["tls"],
-    pattern: /self[- ]?signed/i,
-    advice:
-      "the server's certificate is self-signed: trust it with --ca-cert (the certificate itself), or use a CA-signed one",
   },
   {
     kinds: ["tls"],

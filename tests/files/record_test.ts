@@ -75,6 +75,14 @@ Deno.test("isSuccess() and errorForStatus() follow k6 and vegeta (200-399)", () 
   assert.equal(errorForStatus(204), "");
 });
 
+Deno.test("errorForStatus() calls a final status outside 200-599 a protocol error, 0 none", () => {
+  for (const status of [100, 101, 199, 600, 999]) {
+    assert.equal(errorForStatus(status), "protocol", String(status));
+  }
+  assert.equal(errorForStatus(599), "http_5xx");
+  assert.equal(errorForStatus(0), "");
+});
+
 Deno.test("CsvWriter writes a file that readRecordsFile() reads back exactly", async () => {
   const dir = await Deno.makeTempDir();
   try {

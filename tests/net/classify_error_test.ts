@@ -5,7 +5,11 @@
  * the same paths end to end.
  */
 import assert from "node:assert/strict";
-import { classifyError, isCanceledConnect } from "../../lib/client/_classify_error.ts";
+import {
+  classifyError,
+  describeError,
+  isCanceledConnect,
+} from "../../lib/client/_classify_error.ts";
 
 /** A `fetch` rejection as Deno builds it: `TypeError("fetch failed")` caused by the hyper error. */
 function fetchFailed(inner: string): TypeError {
@@ -148,4 +152,40 @@ Deno.test("isCanceledConnect() spots HTTP/2 waiters of a failed connection attem
     ),
     false,
   );
+});
+
+Deno.test("classifyError() maps an oversized response head to protocol and plain HTTP on https to tls", () => {
+  // Deno 2.9.6 fetch, against a server sending a 1 MiB header / a plain-HTTP server on https://.
+  const big = fetchFailed(
+    "error sending request from 127.0.0.1:57518 for http://127.0.0.2:45643/ (127.0.0.2:45643): client error (SendRequest): message head is too large",
+  );
+  assert.equal(classifyError(big), "protocol");
+  const plain = fetchFailed(
+    "error sending request for url (https://127.0.0.2:46585/): client error (Connect): received corrupt message of type InvalidContentType",
+  );
+  assert.equal(classifyError(plain), "tls");
+  // Deno.connectTls, as the fast engine sees it.
+  assert.equal(
+    classifyError(new Error("received corrupt message of type InvalidContentType")),
+    "tls",
+  );
+});
+
+Deno.test("describeError() joins an error's causes without the URL and socket addresses", () => {
+  const big = fetchFailed(
+    "error sending request from 127.0.0.1:57518 for http://127.0.0.2:45643/ (127.0.0.2:45643): client error (SendRequest): message head is too large",
+  );
+  assert.equal(
+    describeError(big),
+    "fetch failed: client error (SendRequest): message head is too large",
+  );
+  const tls = fetchFailed(
+    "error sending request for url (https://127.0.0.2:46041/): client error (Connect): invalid peer certificate: UnknownIssuer",
+  );
+  assert.equal(
+    describeError(tls),
+    "fetch failed: client error (Connect): invalid peer certificate: UnknownIssuer",
+  );
+  assert.equal(describeError(new Error("x", { cause: new Error("x") })), "x");
+  assert.equal(describeError("plain text"), "plain text");
 });
