@@ -127,7 +127,11 @@ export class FetchClient implements Client {
         return { startedMs, endMs: now(), ttfbMs, status, bytes, error: "timeout" };
       }
       const error = await this.#connectAware(err);
-      return { startedMs, endMs: now(), ttfbMs, status, bytes, error, message: describeError(err) };
+      const out: Outcome = { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+      // A waiter given its connect's cause says only "request was canceled": the cause's own
+      // message is on the request that made the attempt.
+      if (error === "other" || !isCanceledConnect(err)) out.message = describeError(err);
+      return out;
     } finally {
       this.#inFlight.delete(flight);
       own?.close();
