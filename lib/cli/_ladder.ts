@@ -12,10 +12,17 @@ import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import { formatLadder, formatRuleTable } from "../report/text.ts";
+import { adviceFor, formatCauses } from "../report/causes.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { writeOutput } from "./_files.ts";
-import { htmlLadder, type LadderCommand, ladderNotes, ladderReport } from "./_ladder_report.ts";
+import {
+  htmlLadder,
+  ladderCauses,
+  type LadderCommand,
+  ladderNotes,
+  ladderReport,
+} from "./_ladder_report.ts";
 
 export type { LadderCommand, LadderTarget } from "./_ladder_report.ts";
 import { serveMock } from "./_mock_flags.ts";
@@ -168,6 +175,13 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
       connections,
     }, style),
   );
+  const advice = new Set<string>();
+  for (const r of runs) {
+    const causes = ladderCauses(r.causes.list(), target);
+    for (const line of formatCauses(causes, `${r.spec.name} `, false)) log(line);
+    for (const a of adviceFor(causes)) advice.add(a);
+  }
+  for (const a of advice) log(`advice        ${a}`);
   for (const n of notes) log(`note: ${n}`);
   log(
     `request consistency (${outcome.consistency.method}${

@@ -8,6 +8,8 @@
 import type { ProbeResult } from "../client/probe.ts";
 import type { HttpRequest } from "../client/types.ts";
 import type { Redactor } from "../redact.ts";
+import type { ErrorKind } from "../record.ts";
+import type { ErrorCauseList } from "../stats/error_causes.ts";
 import type { BootstrapOptions } from "../stats/bootstrap.ts";
 import { LADDER_IDLE_TIMEOUT_MS, type LadderOutcome } from "../load/ladder_run.ts";
 import type { HtmlLadder } from "../report/html.ts";
@@ -54,6 +56,16 @@ export interface LadderReportExtras {
   notes: string[];
 }
 
+/** A rung's failure causes, through the target's redactor (against the mock: nothing secret). */
+export function ladderCauses(list: ErrorCauseList, target: LadderTarget | null): ErrorCauseList {
+  if (target === null) return list;
+  const out: ErrorCauseList = {};
+  for (const [kind, messages] of Object.entries(list) as [ErrorKind, string[]][]) {
+    out[kind] = messages.map((m) => target.redactor.text(m));
+  }
+  return out;
+}
+
 /** The `comparison_report.json` document of a ladder: keys `ladder` and `steps` first. */
 export function ladderReport(
   outcome: LadderOutcome,
@@ -80,6 +92,7 @@ export function ladderReport(
           : run.blocks.map((b) => openedConnections(b)),
         connections_client: run.clientConnections,
         sla_rules: sla,
+        error_causes: ladderCauses(run.causes.list(), target),
         csv: run.csvPath,
       };
     }),

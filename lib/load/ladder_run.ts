@@ -44,6 +44,7 @@ import {
 import { slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
+import { ErrorCauses } from "../stats/error_causes.ts";
 import type { SuiteMock, SuiteUrlTarget } from "./suite_run.ts";
 
 /** The default idle pool of the `small-pool` rung: Python requests' `pool_maxsize`. */
@@ -196,6 +197,8 @@ export interface LadderRungRun {
   clientConnections: number | null;
   /** Against a URL: what the client sent (count, body bytes, digest sum). */
   sent: { count: number; bytes: number; sha256_sum: string } | null;
+  /** Why its requests failed: the first messages of each error kind. */
+  causes: ErrorCauses;
 }
 
 /** Everything the ladder measured and decided. */
@@ -256,6 +259,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     mock: null,
     clientConnections: null,
     sent: null,
+    causes: new ErrorCauses(),
   }));
   const control = server ? new MockControl(server.url) : null;
   const userRequest = options.url?.request;
@@ -307,6 +311,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
             idOffset: start,
             concurrency: Math.min(concurrency, size),
             requests: size,
+            causes: run.causes,
           }),
           { csv: csvs[k] as CsvWriter, onRecord: (r) => run.records.push(r) },
         );

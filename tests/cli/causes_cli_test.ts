@@ -327,7 +327,8 @@ Deno.test("bench with credentials in the URL succeeds in every profile and never
 });
 
 Deno.test({
-  name: "suite prints each client's failure causes and the advice, and writes them to the report",
+  name:
+    "suite and suite --ladder print each client's failure causes and the advice, and report them",
   ignore: !HAS_OPENSSL,
   async fn() {
     const certs = await badCerts();
@@ -360,6 +361,26 @@ Deno.test({
       const report = JSON.parse(await Deno.readTextFile(`${run.dir}/out/comparison_report.json`));
       assert.match(report.error_causes.baseline.tls[0], /UnknownIssuer/);
       assert.match(report.advice[0], /--ca-cert/);
+      // The ladder: each rung's causes, the advice once.
+      const ladder = await tailgate([
+        "suite",
+        `https://${HOST}:${server.addr.port}/`,
+        "--ladder",
+        "-n",
+        "6",
+        "-c",
+        "2",
+        "--out-dir",
+        "$DIR/ladder",
+      ]);
+      const said = ladder.stdout + ladder.stderr;
+      assert.match(ladder.stdout, /^causes {8}no-reuse tls: .*UnknownIssuer/m, said);
+      assert.match(ladder.stdout, /^causes {8}keep-alive tls: .*UnknownIssuer/m, said);
+      assert.equal(ladder.stdout.match(/^advice /gm)?.length, 1, said);
+      const steps = JSON.parse(
+        await Deno.readTextFile(`${ladder.dir}/ladder/comparison_report.json`),
+      );
+      assert.match(steps.ladder[0].error_causes.tls[0], /UnknownIssuer/);
     } finally {
       await server.shutdown();
       await Deno.remove(certs, { recursive: true });
