@@ -12,7 +12,7 @@ import { abortableSleep, now } from "../clock.ts";
 import type { RequestRecord } from "../record.ts";
 import { collect } from "../records/collect.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
-import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
+import { metaPath, type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
@@ -168,10 +168,18 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
         }
       },
     });
+  } catch (err) {
+    // The CSV (renamed into place on close) holds this failed run's whole rows: a sidecar
+    // left from an earlier run must not describe it.
+    if (csv !== null) await Deno.remove(metaPath(csv.path)).catch(() => {});
+    throw err;
   } finally {
     options.onEnd?.();
-    await csv?.close();
-    await client.close();
+    try {
+      await csv?.close();
+    } finally {
+      await client.close();
+    }
   }
   if (csv !== null && options.meta !== null) await writeRunMeta(csv.path, options.meta);
   const open = plan.model === "open";
