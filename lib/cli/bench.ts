@@ -81,12 +81,14 @@ export async function bench(args: string[]): Promise<number> {
     await checkRegularOutput(outPath, "--out");
     await checkRegularOutput(metaPath(outPath), "--out's sidecar");
     await checkWritable(outPath, "--out");
-    await checkPermissions({
-      write: [
-        [metaPath(outPath), "the sidecar of --out"],
-        [tempBeside(outPath), "the temporary file beside --out"],
-      ],
-    }, TASK_HINT);
+    await checkPermissions({ write: [[metaPath(outPath), "the sidecar of --out"]] }, TASK_HINT);
+    const temp = tempBeside(outPath);
+    if ((await Deno.permissions.query({ name: "write", path: temp })).state !== "granted") {
+      const dir = temp.slice(0, temp.lastIndexOf("/") + 1) || "./";
+      throw new UsageError(
+        `No write permission in ${dir}: --out ${outPath} is written to a temporary file there and renamed into place; add --allow-write=${dir}`,
+      );
+    }
   }
   // 3. The protocol, decided once by a probe that sends no request.
   const probe = await probeProtocol(request.url, {
