@@ -97,6 +97,14 @@ export interface BenchRunResult {
 }
 
 /**
+ * After a failure, the CSV (renamed into place on close) holds this run's whole rows: a sidecar
+ * left from an earlier run must not describe it.
+ */
+async function dropStaleSidecar(csv: CsvWriter | null): Promise<void> {
+  if (csv !== null) await Deno.remove(metaPath(csv.path)).catch(() => {});
+}
+
+/**
  * Runs the load of one bench invocation. The client is closed at the end.
  *
  * @example
@@ -169,19 +177,27 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       },
     });
   } catch (err) {
-    // The CSV (renamed into place on close) holds this failed run's whole rows: a sidecar
-    // left from an earlier run must not describe it.
-    if (csv !== null) await Deno.remove(metaPath(csv.path)).catch(() => {});
+    await dropStaleSidecar(csv);
     throw err;
   } finally {
     options.onEnd?.();
     try {
       await csv?.close();
+    } catch (err) {
+      await dropStaleSidecar(csv);
+      throw err;
     } finally {
       await client.close();
     }
   }
-  if (csv !== null && options.meta !== null) await writeRunMeta(csv.path, options.meta);
+  if (csv !== null && options.meta !== null) {
+    try {
+      await writeRunMeta(csv.path, options.meta);
+    } catch (err) {
+      await dropStaleSidecar(csv);
+      throw err;
+    }
+  }
   const open = plan.model === "open";
   return {
     builder,
