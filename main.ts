@@ -18,6 +18,7 @@ import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
 import { CsvWriteError } from "./lib/records/csv_writer.ts";
 import { WriteError } from "./lib/records/write_error.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
+import { escapeControls, quoted } from "./lib/cli/_args.ts";
 import { TOOL } from "./lib/version.ts";
 import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
 
@@ -71,7 +72,7 @@ export async function main(args: string[]): Promise<number> {
   const cmd = COMMANDS[name];
   if (!cmd) {
     console.error(
-      `tailgate: unknown command "${name}": use one of ${
+      `tailgate: unknown command ${quoted(name)}: use one of ${
         Object.keys(COMMANDS).join(", ")
       } (tailgate --help)`,
     );
@@ -81,7 +82,8 @@ export async function main(args: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`tailgate ${name}: ${err.message}`);
+      // A value echoed in a message never reaches the terminal as raw control bytes.
+      console.error(`tailgate ${name}: ${escapeControls(err.message)}`);
       return 2;
     }
     if (isPermissionError(err)) {

@@ -46,15 +46,18 @@ export function isSecretHeader(name: string, extra: ReadonlySet<string> = new Se
 }
 
 /**
- * Masks the password (and user name) of a URL and the values of
- * credential-looking query parameters (`api_key`, `token`, `sig`, …).
- * Text that does not parse as a URL gets the same masking by pattern.
+ * Masks the password (and user name) of a URL, the values of
+ * credential-looking query parameters (`api_key`, `token`, `sig`, …) and the
+ * whole fragment (`#access_token=…`, never sent to a server). Text that does
+ * not parse as a URL gets the same masking by pattern.
  *
  * @example
  * ```ts
  * import { redactUrl } from "./redact.ts";
  * redactUrl("https://bob:hunter2@api.example.com/v1?api_key=abc&q=1");
  * // "https://[REDACTED]:[REDACTED]@api.example.com/v1?api_key=[REDACTED]&q=1"
+ * redactUrl("https://app.example.com/cb#access_token=abc");
+ * // "https://app.example.com/cb#[REDACTED]"
  * ```
  */
 export function redactUrl(url: string): string {
@@ -62,7 +65,8 @@ export function redactUrl(url: string): string {
     url
       .replace(/(\/\/|^)[^/@\s]*@/, `$1${REDACTED}@`)
       .replace(/([?&;]([^=&;#]+)=)([^&;#]*)/g, (m, head, key) =>
-        SECRET_PARAM.test(key) ? `${head}${REDACTED}` : m);
+        SECRET_PARAM.test(key) ? `${head}${REDACTED}` : m)
+      .replace(/#[^]+$/, `#${REDACTED}`);
   // Without "scheme://" the parser would read "user:pass@host" as a scheme and a path.
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.trim())) return byPattern();
   let u: URL;
@@ -76,6 +80,7 @@ export function redactUrl(url: string): string {
   for (const key of [...u.searchParams.keys()]) {
     if (SECRET_PARAM.test(key)) u.searchParams.set(key, REDACTED);
   }
+  if (u.hash.length > 1) u.hash = REDACTED;
   return u.href.replaceAll(encodeURIComponent(REDACTED), REDACTED);
 }
 
@@ -109,7 +114,8 @@ export class Redactor {
   /**
    * A redactor for a request: the values of its secret headers (and each
    * word of them, e.g. the token after `Bearer`), the URL's user name and
-   * password, and credential-looking query parameter values.
+   * password, credential-looking query parameter values, and its fragment
+   * (whole, and each parameter value in it).
    */
   static forRequest(
     url: string,
@@ -128,6 +134,13 @@ export class Redactor {
       }
       for (const [key, value] of u.searchParams) {
         if (SECRET_PARAM.test(key)) secrets.push(value, encodeURIComponent(value));
+      }
+      const fragment = u.hash.slice(1);
+      if (fragment) {
+        secrets.push(fragment);
+        for (const [, value] of new URLSearchParams(fragment)) {
+          secrets.push(value, encodeURIComponent(value));
+        }
       }
     } catch {
       // not a URL: nothing to collect

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseDuration } from "../duration.ts";
+import { formatBytes } from "../read_bounded.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Option descriptions for `node:util` parseArgs plus help text. */
@@ -114,20 +115,109 @@ export function durationOption(flag: string, text: string): number {
   }
 }
 
+/** The highest `--rate` accepted, in requests per second. */
+export const MAX_RATE = 1_000_000;
+
 /**
- * Parses a request rate such as `100`, `100/s`, `2.5/s` or `600/m` into
- * requests per second, naming the flag on error.
+ * Parses a request rate such as `100`, `100/s`, `2.5/s`, `1e3` or `600/m`
+ * into requests per second (at most {@linkcode MAX_RATE}), naming the flag
+ * on error.
  */
 export function rateOption(flag: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:\/\s*(s|sec|m|min))?\s*$/i.exec(text);
+  const m = /^\s*((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(?:\/\s*(s|sec|m|min))?\s*$/i.exec(
+    text,
+  );
   const n = m ? Number(m[1]) : NaN;
   if (!m || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(
-      `Invalid value for ${flag}: "${text}" is not a positive rate; e.g. ${flag} 100 (per second) or ${flag} 600/m`,
+      `Invalid value for ${flag}: ${
+        quoted(text)
+      } is not a positive rate; e.g. ${flag} 100 (per second) or ${flag} 600/m`,
     );
   }
   const unit = (m[2] ?? "s").toLowerCase();
-  return unit.startsWith("m") ? n / 60 : n;
+  const perSecond = unit.startsWith("m") ? n / 60 : n;
+  if (perSecond > MAX_RATE) {
+    throw new UsageError(
+      `Invalid value for ${flag}: ${quoted(text)} is above the maximum of ${
+        MAX_RATE.toLocaleString("en-US")
+      }/s; shard the load across workers (--shard) for more`,
+    );
+  }
+  return perSecond;
+}
+
+/**
+ * `text` with control characters (ESC, CR, NUL…) escaped as `\xNN` and line
+ * and direction marks as `\uNNNN`, so printing it cannot move the cursor,
+ * recolour the terminal or forge a line.
+ *
+ * @example
+ * ```ts
+ * import { escapeControls } from "./_args.ts";
+ * escapeControls("a\x1b[2J\rb"); // "a\\x1b[2J\\x0db"
+ * ```
+ */
+export function escapeControls(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
+/**
+ * A user's value in double quotes, safe to print ({@linkcode escapeControls};
+ * quotes and backslashes escaped too), cut to 80 characters.
+ *
+ * @example
+ * ```ts
+ * import { quoted } from "./_args.ts";
+ * quoted("a\x1b[2Jb"); // '"a\\x1b[2Jb"'
+ * ```
+ */
+export function quoted(text: string): string {
+  const cut = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return `"${escapeControls(cut.replace(/["\\]/g, (c) => `\\${c}`))}"`;
+}
+
+/** The largest `--max-body` accepted: 1 GiB. */
+export const MAX_BODY_CAP = 1 << 30;
+
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1 << 10,
+  kib: 1 << 10,
+  m: 1 << 20,
+  mib: 1 << 20,
+  g: 1 << 30,
+  gib: 1 << 30,
+};
+
+/**
+ * Parses a size such as `64MiB`, `512KiB`, `1G` or `1048576` (binary units)
+ * into bytes, at most `max`, naming the flag on error.
+ */
+export function byteSizeOption(flag: string, text: string, max: number): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(
+      `Invalid value for ${flag}: ${
+        quoted(text)
+      } is not a size; e.g. ${flag} 128MiB (units B, KiB, MiB, GiB)`,
+    );
+  }
+  if (n > max) {
+    throw new UsageError(
+      `Invalid value for ${flag}: ${quoted(text)} is above the maximum of ${formatBytes(max)}`,
+    );
+  }
+  return n;
 }
 
 /** Parses a value that is either a whole count (`50`) or a duration (`5s`). */

@@ -97,7 +97,8 @@ export const OPTIONS: OptionSpecs = {
     type: "string",
     short: "o",
     arg: "FILE",
-    help: "CSV output (default results/bench-<timestamp>.csv)",
+    help:
+      "CSV output, a regular file (default results/bench-<timestamp>.csv); written beside it and renamed into place at the end",
   },
   "no-csv": { type: "boolean", help: "Do not write a CSV" },
   json: {
@@ -181,7 +182,13 @@ it, and is otherwise inconclusive (not enough data to tell).
 Secrets: Authorization, Proxy-Authorization, Cookie, X-Api-Key, any header
 whose name contains token/secret/password/api-key/auth/session, and every
 --secret-header are redacted in the JSON, logs and errors (the CSV holds no
-headers). URL passwords and key/token query parameters are redacted too.
+headers). URL passwords, key/token query parameters and the #fragment are
+redacted too; a fragment is never sent, so it is dropped from the request.
+
+Inputs are bounded: --body @FILE and --ca-cert take a regular file only (not
+a device or FIFO), the body at most --max-body (64 MiB unless raised, up to
+1 GiB), the CA bundle at most 1 MiB; checked from the file's size before
+any byte is read. Header values are ASCII.
 
 Exit codes: 0 all SLA rules pass, 1 an SLA rule failed, 2 usage or input error,
 3 inconclusive (a rule could not be decided, none failed), 4 the run itself

@@ -16,6 +16,7 @@ import {
   countOrDuration,
   durationOption,
   positiveInt,
+  quoted,
   rateOption,
   str,
   strs,
@@ -40,12 +41,16 @@ function startAtOption(text: string): number {
   const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(t)) {
     throw new UsageError(
-      `Invalid value for --start-at: "${text}"; use an ISO 8601 time (2026-01-01T12:00:00Z) or epoch ms`,
+      `Invalid value for --start-at: ${
+        quoted(text)
+      }; use an ISO 8601 time (2026-01-01T12:00:00Z) or epoch ms`,
     );
   }
   const wait = t - Date.now();
   if (wait > 600_000) {
-    throw new UsageError(`Invalid value for --start-at: "${text}" is more than 10 minutes away`);
+    throw new UsageError(
+      `Invalid value for --start-at: ${quoted(text)} is more than 10 minutes away`,
+    );
   }
   return t;
 }
@@ -126,12 +131,12 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
     : timeoutMs;
   const pacer = str(values, "pacer") ?? "yield";
   if (pacer !== "yield" && pacer !== "timers") {
-    throw new UsageError(`Unknown --pacer "${pacer}": use yield or timers`);
+    throw new UsageError(`Unknown --pacer ${quoted(pacer)}: use yield or timers`);
   }
   const profile = str(values, "client")!;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(
-      `Unknown --client profile "${profile}": use one of ${PROFILES.join(", ")}`,
+      `Unknown --client profile ${quoted(profile)}: use one of ${PROFILES.join(", ")}`,
     );
   }
   for (const f of ["connections", "streams"]) {
@@ -177,7 +182,7 @@ export function planRun(values: Values): Omit<Plan, "caCerts" | "outPath" | "jso
   const runId = str(values, "run-id");
   if (runId !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(runId)) {
     throw new UsageError(
-      `Invalid --run-id "${runId}": use 1 to 128 letters, digits, '.', '_', ':' or '-'`,
+      `Invalid --run-id ${quoted(runId)}: use 1 to 128 letters, digits, '.', '_', ':' or '-'`,
     );
   }
   return {

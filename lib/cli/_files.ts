@@ -57,6 +57,40 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
   }
 }
 
+/** Directories whose entries are devices or views of a process, never a results file. */
+const SPECIAL_DIRS = ["/dev/", "/proc/", "/sys/"];
+
+/**
+ * Refuses an output that is written beside and renamed into place when it
+ * is not a regular file: a path under /dev, /proc or /sys (`/dev/stdout`,
+ * `/proc/self/fd/1`), an existing device, FIFO, socket or directory, or a
+ * symbolic link (the rename would replace the link, not its target). Looks
+ * only (lstat, realpath): never opens the path, so a FIFO cannot block it.
+ */
+export async function checkRegularOutput(path: string, flag: string): Promise<void> {
+  const refuse = (what: string) =>
+    new UsageError(
+      `Cannot write ${flag} ${path}: ${what}; give a regular file path, e.g. ${flag} results/run.csv (the file is written beside it and renamed into place)`,
+    );
+  const abs = resolve(path);
+  if (SPECIAL_DIRS.some((d) => abs.startsWith(d))) {
+    throw refuse(`it is under ${abs.slice(0, abs.indexOf("/", 1) + 1)}, not a regular file`);
+  }
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
+  }
+  if (info.isSymlink) {
+    const target = await Deno.realPath(path).catch(() => null);
+    throw refuse(`it is a symbolic link${target ? ` to ${target}` : ""}, which would be replaced`);
+  }
+  if (info.isDirectory) throw refuse("it is a directory");
+  if (!info.isFile) throw refuse("it is not a regular file (a device, FIFO or socket)");
+}
+
 /**
  * Checks early that a report file can be written (creating it empty), so a
  * long run does not end in a write error.

@@ -101,6 +101,14 @@ export async function checkPermissions(
   }
   for (const [path, flag] of (needs.write ?? []).map(labelled)) {
     if (!await granted({ name: "write", path })) {
+      if (hints.task && inResults(path) === "") {
+        // The task's permissions are fixed: a flag added after "deno task bench" is not Deno's.
+        throw new UsageError(
+          `No write permission for ${flag}${path}: write under results/ (all ${hints.task} may write), run the installed tailgate, or use deno run with --allow-write=${
+            writeScope(path)
+          }`,
+        );
+      }
       throw new UsageError(
         `No write permission for ${flag}${path}: add --allow-write=${writeScope(path)}${
           inResults(path)

@@ -8,7 +8,16 @@ import type { HttpRequest } from "../client/types.ts";
 import { redactUrl } from "../redact.ts";
 import { reason } from "./_files.ts";
 import { UsageError } from "./_usage_error.ts";
-import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
+import {
+  byteSizeOption,
+  MAX_BODY_CAP,
+  type OptionSpecs,
+  quoted,
+  str,
+  strs,
+  type Values,
+} from "./_args.ts";
+import { BoundedReadError, formatBytes, readBounded } from "../read_bounded.ts";
 import { checkPermissions, type PermissionHints } from "./_permissions.ts";
 import { Redactor } from "../redact.ts";
 
@@ -36,7 +45,12 @@ export const REQUEST_OPTIONS: OptionSpecs = {
   body: {
     type: "string",
     arg: "TEXT|@FILE",
-    help: "Request body, or @path to read it from a file",
+    help: "Request body, or @path to read it from a regular file (at most --max-body)",
+  },
+  "max-body": {
+    type: "string",
+    arg: "SIZE",
+    help: "Largest --body @FILE read into memory, e.g. 256MiB (default 64MiB, at most 1GiB)",
   },
   "content-type": {
     type: "string",
@@ -44,8 +58,17 @@ export const REQUEST_OPTIONS: OptionSpecs = {
     help: "Content-Type of the body (default application/json with a body)",
   },
   timeout: { type: "string", arg: "DURATION", default: "10s", help: "Per-request timeout" },
-  "ca-cert": { type: "string", arg: "FILE.pem", help: "Extra CA certificate (PEM) to trust" },
+  "ca-cert": {
+    type: "string",
+    arg: "FILE.pem",
+    help: "Extra CA certificate (PEM, at most 1 MiB) to trust",
+  },
 };
+
+/** The default `--max-body`: 64 MiB. */
+export const DEFAULT_MAX_BODY = 64 << 20;
+/** The largest `--ca-cert` bundle read: 1 MiB. */
+export const MAX_CA_CERT = 1 << 20;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -75,6 +98,11 @@ function parseHeader(h: string, flag: string): [string, string] {
   if (/[\r\n\0]/.test(value)) {
     throw new UsageError(`Malformed ${flag} "${name}": the value contains a line break`);
   }
+  if (/[^\t\x20-\x7e]/.test(value)) {
+    throw new UsageError(
+      `Malformed ${flag} "${name}": the value has a non-ASCII or control character, which HTTP headers cannot carry; percent-encode it (e.g. %E2%9C%93) or use ASCII`,
+    );
+  }
   return [name, value];
 }
 
@@ -92,6 +120,8 @@ export async function buildRequest(
     secretHeaders?: string[];
     body?: string | undefined;
     contentType?: string | undefined;
+    /** Largest `@FILE` body in bytes (default {@linkcode DEFAULT_MAX_BODY}). */
+    maxBody?: number | undefined;
   },
 ): Promise<HttpRequest> {
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.trim())) {
@@ -119,6 +149,14 @@ export async function buildRequest(
       `Invalid URL "${redactUrl(url)}": it has no host; e.g. http://127.0.0.1:8080/api`,
     );
   }
+  if (parsed.port === "0") {
+    throw new UsageError(
+      `Invalid URL "${redactUrl(url)}": port 0 cannot be connected to; give the server's port`,
+    );
+  }
+  // A fragment is never sent (RFC 9110 §4.2.4) and may carry a token (#access_token=…):
+  // dropped here, so no output ever shows it.
+  parsed.hash = "";
   const headers: [string, string][] = [
     ...values.headers.map((h) => parseHeader(h, "--header")),
     ...(values.secretHeaders ?? []).map((h) => parseHeader(h, "--secret-header")),
@@ -130,9 +168,19 @@ export async function buildRequest(
       if (file === "") {
         throw new UsageError("Missing file name after --body @: e.g. --body @req.json");
       }
+      const limit = values.maxBody ?? DEFAULT_MAX_BODY;
       try {
-        body = await Deno.readFile(file);
+        body = await readBounded(file, limit);
       } catch (err) {
+        if (err instanceof BoundedReadError) {
+          throw new UsageError(
+            `Cannot use body file "${file}": ${err.message}; ${
+              err.problem === "too-large"
+                ? `raise --max-body (at most ${formatBytes(MAX_BODY_CAP)}) or send a smaller file`
+                : "give a regular file after @"
+            }`,
+          );
+        }
         throw new UsageError(
           `Cannot read body file "${file}": ${reason(err, "read")}; check the path after @`,
         );
@@ -157,7 +205,9 @@ export async function buildRequest(
   }
   const method = (values.method ?? (body ? "POST" : "GET")).toUpperCase();
   if (!TOKEN.test(method)) {
-    throw new UsageError(`Invalid --method "${values.method}": use GET, POST, PUT, PATCH, DELETE…`);
+    throw new UsageError(
+      `Invalid --method ${quoted(values.method ?? "")}: use GET, POST, PUT, PATCH, DELETE…`,
+    );
   }
   return { url: moveCredentials(parsed, headers), method, headers, body };
 }
@@ -189,12 +239,19 @@ function moveCredentials(url: URL, headers: [string, string][]): string {
   return bare.href;
 }
 
-/** Reads `--ca-cert`: a PEM file with at least one certificate. */
+/** Reads `--ca-cert`: a regular PEM file of at most 1 MiB with at least one certificate. */
 export async function readCaCert(path: string): Promise<string> {
   let pem: string;
   try {
-    pem = await Deno.readTextFile(path);
+    pem = new TextDecoder().decode(await readBounded(path, MAX_CA_CERT));
   } catch (err) {
+    if (err instanceof BoundedReadError) {
+      throw new UsageError(
+        `Cannot use --ca-cert ${path}: ${err.message}; give a PEM file of CA certificates${
+          err.problem === "too-large" ? ` (a bundle is at most ${formatBytes(MAX_CA_CERT)})` : ""
+        }`,
+      );
+    }
     throw new UsageError(`Cannot read --ca-cert ${path}: ${reason(err, "read")}; give a PEM file`);
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
@@ -224,6 +281,10 @@ export async function requestFromFlags(
 ): Promise<FlaggedRequest> {
   const bodyArg = str(values, "body");
   const ca = str(values, "ca-cert");
+  const maxBodyText = str(values, "max-body");
+  const maxBody = maxBodyText === undefined
+    ? DEFAULT_MAX_BODY
+    : byteSizeOption("--max-body", maxBodyText, MAX_BODY_CAP);
   await checkPermissions({
     read: [
       ...(bodyArg?.startsWith("@") && bodyArg.length > 1 ? [[bodyArg.slice(1), "--body @"]] : []),
@@ -236,8 +297,10 @@ export async function requestFromFlags(
     secretHeaders: strs(values, "secret-header"),
     body: bodyArg,
     contentType: str(values, "content-type"),
+    maxBody,
   });
-  // The URL as typed: its credentials (moved into a header) stay secrets too.
+  // The URL as typed, not request.url: its credentials (moved into a header) and its
+  // fragment (dropped from the request) stay masked too.
   const redactor = Redactor.forRequest(
     url,
     request.headers,

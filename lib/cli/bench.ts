@@ -20,7 +20,14 @@ import { parseCommandArgs, str } from "./_args.ts";
 import { HELP, OPTIONS } from "./_bench_options.ts";
 import { benchClient, outputPaths, type Plan, planRun, runConfig } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
-import { checkWritable, reason, refuseSidecarOverwrite, writeOutput } from "./_files.ts";
+import {
+  checkRegularOutput,
+  checkWritable,
+  reason,
+  refuseSidecarOverwrite,
+  writeOutput,
+} from "./_files.ts";
+import { tempBeside } from "../records/atomic_file.ts";
 import { requestFromFlags } from "./_request.ts";
 import { stderrStream, useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
@@ -71,8 +78,17 @@ export async function bench(args: string[]): Promise<number> {
   await checkPermissions({ net: [request.url], write }, TASK_HINT);
   if (jsonPath !== null && jsonPath !== "-") await checkWritable(jsonPath, "--json");
   if (outPath !== null) {
+    await checkRegularOutput(outPath, "--out");
+    await checkRegularOutput(metaPath(outPath), "--out's sidecar");
     await checkWritable(outPath, "--out");
     await checkPermissions({ write: [[metaPath(outPath), "the sidecar of --out"]] }, TASK_HINT);
+    const temp = tempBeside(outPath);
+    if ((await Deno.permissions.query({ name: "write", path: temp })).state !== "granted") {
+      const dir = temp.slice(0, temp.lastIndexOf("/") + 1) || "./";
+      throw new UsageError(
+        `No write permission in ${dir}: --out ${outPath} is written to a temporary file there and renamed into place; add --allow-write=${dir}`,
+      );
+    }
   }
   // 3. The protocol, decided once by a probe that sends no request.
   const probe = await probeProtocol(request.url, {
@@ -151,9 +167,9 @@ async function execute(
     hardStop: signals.hard,
     openCsv: outPath === null ? null : async () => {
       try {
-        // A sidecar left from an earlier run must not describe this CSV.
-        await Deno.remove(metaPath(outPath)).catch(() => {});
-        return await CsvWriter.create(outPath);
+        // Rows go to a file beside --out, renamed onto it at the end (then the sidecar):
+        // a second run on the same path, or a reader, never sees a mix of two runs.
+        return await CsvWriter.create(outPath, { atomic: true });
       } catch (err) {
         if (err instanceof CsvWriteError) throw err; // opened, but the disk refused: exit 4
         throw new UsageError(`Cannot write --out ${outPath}: ${reason(err)}; choose another path`);

@@ -155,7 +155,15 @@ Exit codes: 0 SLA met, 1 SLA failed (or a regression with
 data to decide the SLA), 4 the run failed (the candidate had no success, or
 the clients did not send identical requests).`;
 
-const REQUEST_FLAGS = ["method", "header", "secret-header", "body", "content-type", "ca-cert"];
+const REQUEST_FLAGS = [
+  "method",
+  "header",
+  "secret-header",
+  "body",
+  "max-body",
+  "content-type",
+  "ca-cert",
+];
 
 function profileOption(values: Values, flag: "baseline" | "candidate"): string {
   const p = str(values, flag)!;

@@ -12,7 +12,7 @@ import { abortableSleep, now } from "../clock.ts";
 import type { RequestRecord } from "../record.ts";
 import { collect } from "../records/collect.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
-import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
+import { metaPath, type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import { ErrorCauses } from "../stats/error_causes.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
@@ -100,6 +100,14 @@ export interface BenchRunResult {
 }
 
 /**
+ * After a failure, the CSV (renamed into place on close) holds this run's whole rows: a sidecar
+ * left from an earlier run must not describe it.
+ */
+async function dropStaleSidecar(csv: CsvWriter | null): Promise<void> {
+  if (csv !== null) await Deno.remove(metaPath(csv.path)).catch(() => {});
+}
+
+/**
  * Runs the load of one bench invocation. The client is closed at the end.
  *
  * @example
@@ -173,12 +181,28 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
         }
       },
     });
+  } catch (err) {
+    await dropStaleSidecar(csv);
+    throw err;
   } finally {
     options.onEnd?.();
-    await csv?.close();
-    await client.close();
+    try {
+      await csv?.close();
+    } catch (err) {
+      await dropStaleSidecar(csv);
+      throw err;
+    } finally {
+      await client.close();
+    }
   }
-  if (csv !== null && options.meta !== null) await writeRunMeta(csv.path, options.meta);
+  if (csv !== null && options.meta !== null) {
+    try {
+      await writeRunMeta(csv.path, options.meta);
+    } catch (err) {
+      await dropStaleSidecar(csv);
+      throw err;
+    }
+  }
   const open = plan.model === "open";
   return {
     builder,

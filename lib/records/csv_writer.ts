@@ -7,9 +7,15 @@
  * the file is cut back to the last whole row and {@linkcode CsvWriteError}
  * names the file, the cause and how many rows were kept.
  *
+ * With `{ atomic: true }` the rows go to a temporary file beside the path,
+ * renamed onto it by {@linkcode CsvWriter.close} (after a failed write too,
+ * so the file keeps its whole rows): two runs writing the same path leave
+ * one run's file, never a mix, and the previous file stays whole until then.
+ *
  * @module
  */
 import { dirname } from "../path.ts";
+import { tempBeside } from "./atomic_file.ts";
 import { CSV_HEADER, CSV_ROW_MAX_BYTES, encodeCsvRow, type RequestRecord } from "../record.ts";
 
 const FLUSH_BYTES = 64 * 1024;
@@ -82,6 +88,8 @@ export class CsvWriter {
   #linesOnDisk = 0;
   #failed: CsvWriteError | null = null;
   #closed = false;
+  /** Atomic mode: the temporary file renamed onto `path` on close. */
+  #temp: string | null = null;
   /** Rows written (excluding the header). */
   rows = 0;
   /** The file path. */
@@ -93,16 +101,30 @@ export class CsvWriter {
   }
 
   /**
-   * Creates (truncates) the file, creating its directory, and writes the header.
+   * Creates (truncates) the file, creating its directory, and writes the
+   * header. With `atomic`, writes a temporary file beside it instead, and
+   * `close()` renames that onto `path`.
    *
    * @throws {Deno.errors.PermissionDenied | Deno.errors.NotFound} when it cannot be opened.
    * @throws {CsvWriteError} when the header cannot be written.
    */
-  static async create(path: string): Promise<CsvWriter> {
+  static async create(path: string, options: { atomic?: boolean } = {}): Promise<CsvWriter> {
     const dir = dirname(path);
     if (dir) await Deno.mkdir(dir, { recursive: true });
-    const file = await Deno.open(path, { write: true, create: true, truncate: true });
-    return CsvWriter.fromSink(path, file);
+    if (!options.atomic) {
+      const file = await Deno.open(path, { write: true, create: true, truncate: true });
+      return CsvWriter.fromSink(path, file);
+    }
+    const temp = tempBeside(path);
+    const file = await Deno.open(temp, { write: true, createNew: true });
+    try {
+      const w = CsvWriter.fromSink(path, file);
+      w.#temp = temp;
+      return w;
+    } catch (err) {
+      await Deno.remove(temp).catch(() => {});
+      throw err;
+    }
   }
 
   /**
@@ -209,27 +231,33 @@ export class CsvWriter {
   }
 
   /**
-   * Flushes and closes the file. Idempotent. After a failed write it only
-   * closes the file.
+   * Flushes and closes the file (in atomic mode, then renames it onto the
+   * path). Idempotent. After a failed write it only closes (and renames) the
+   * file, which ends on a whole row.
    *
-   * @throws {CsvWriteError} when the last flush fails (the file is still closed).
+   * @throws {CsvWriteError} when the last flush or the rename fails (the file is still closed).
    */
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    let failure: unknown = null;
     try {
       if (!this.#failed) this.flushSync();
     } catch (err) {
-      return this.#closeSink().then(() => Promise.reject(err));
+      failure = err;
     }
-    return this.#closeSink();
-  }
-
-  #closeSink(): Promise<void> {
     try {
       this.#sink.close();
     } catch { /* already closed */ }
-    return Promise.resolve();
+    if (this.#temp !== null) {
+      try {
+        await Deno.rename(this.#temp, this.path);
+      } catch (err) {
+        await Deno.remove(this.#temp).catch(() => {});
+        failure ??= new CsvWriteError(this.path, err, 0);
+      }
+    }
+    if (failure !== null) throw failure;
   }
 
   /** The failure that stopped this writer, if any. */

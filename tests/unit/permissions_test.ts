@@ -34,9 +34,9 @@ Deno.test("checkPermissions() names the missing permission and the exact flag", 
       "No read permission for --body @/data/a.csv: add --allow-read=/data/a.csv",
     ],
     [
-      "writing outside results/ names the directory, no task",
+      "writing outside results/: what works, as the task cannot take --allow-write",
       { write: ["out/run.csv"] },
-      "No write permission for out/run.csv: add --allow-write=out",
+      "No write permission for out/run.csv: write under results/ (all deno task bench may write), run the installed tailgate, or use deno run with --allow-write=out",
     ],
     [
       "writing under results/: the task covers it",
