@@ -35,6 +35,8 @@ export interface RunOptions {
   client: Client;
   /** The request to send for a given local request id (0-based, warm-up included). */
   requestFor: (id: number) => HttpRequest;
+  /** The target name recorded for a local request id (`--targets`); `""` when not given. */
+  targetFor?: (id: number) => string;
   /** The first `warmup` requests are marked `warmup` and excluded from statistics. */
   warmup?: number;
   /**
@@ -203,9 +205,12 @@ class Outbox {
   readonly #failed = new Promise<void>((resolve) => (this.#onFailure = resolve));
   #batch: RequestRecord[] = [];
   #scheduled = false;
+  /** The target name of a local request id. */
+  readonly targetFor: (local: number) => string;
 
-  constructor(emit: (r: RequestRecord) => void) {
+  constructor(emit: (r: RequestRecord) => void, targetFor?: (local: number) => string) {
     this.#emit = emit;
+    this.targetFor = targetFor ?? (() => "");
   }
 
   /** True once the run has ended (finished, hard-stopped or failed): send nothing more. */
@@ -263,6 +268,7 @@ class Outbox {
       tlsMs: o.tlsMs ?? null,
       firstBodyMs: o.firstBodyMs ?? null,
       conn: o.conn ?? null,
+      target: this.targetFor(p.local),
     });
   }
 
@@ -285,6 +291,7 @@ class Outbox {
         tlsMs: null,
         firstBodyMs: null,
         conn: null,
+        target: this.targetFor(p.local),
       });
     }
   }
@@ -311,12 +318,15 @@ class Outbox {
 }
 
 /** A {@linkcode RecordStream} over a loop that sends its records to an {@linkcode Outbox}. */
-function recordStream(run: (out: Outbox) => Promise<void>): RecordStream {
+function recordStream(
+  run: (out: Outbox) => Promise<void>,
+  targetFor?: (local: number) => string,
+): RecordStream {
   let started = false;
   const forEach = (emit: (record: RequestRecord) => void): Promise<void> => {
     if (started) return Promise.reject(new TypeError("Cannot run a record stream twice"));
     started = true;
-    return run(new Outbox(emit));
+    return run(new Outbox(emit, targetFor));
   };
   return {
     forEach,
@@ -386,7 +396,7 @@ const SPIN_BACKOFF_MS = 100;
  * ```
  */
 export function runClosed(options: ClosedLoopOptions): RecordStream {
-  return recordStream((out) => closedLoop(options, out));
+  return recordStream((out) => closedLoop(options, out), options.targetFor);
 }
 
 async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void> {
@@ -564,7 +574,7 @@ function callbackLoops(
  * ```
  */
 export function runOpen(options: OpenLoopOptions): RecordStream {
-  return recordStream((out) => openLoop(options, out));
+  return recordStream((out) => openLoop(options, out), options.targetFor);
 }
 
 async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
@@ -651,6 +661,7 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
         tlsMs: null,
         firstBodyMs: null,
         conn: null,
+        target: out.targetFor(local),
       });
       return;
     }
