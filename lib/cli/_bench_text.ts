@@ -2,7 +2,9 @@
 import type { BenchRunResult } from "../load/bench_run.ts";
 import type { RunMeta } from "../records/run_meta.ts";
 import { formatOpenLine, formatRuleTable, formatSummary, type TextStyle } from "../report/text.ts";
-import { evaluateSla, slaExitCode } from "../stats/sla.ts";
+import { slaExitCode } from "../stats/sla.ts";
+import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { formatTargetTable } from "../report/targets.ts";
 import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
 import { rateProfile } from "../load/arrivals.ts";
@@ -31,11 +33,16 @@ export function benchReport(
   const { plan, run, style } = input;
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
-  const results = plan.rules.map((r) => evaluateSla(r, summary, sorted, plan.confidence));
+  const targets = run.byTarget.summaries();
+  const results = evaluateScoped(plan.rules, { summary, sorted }, (name) => {
+    const b = run.byTarget.builder(name);
+    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
+  }, plan.confidence);
   const title = input.interrupted
     ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
     : input.title;
   const lines: string[] = [formatSummary(title, summary, style)];
+  if (targets.length) lines.push("", formatTargetTable(summary, targets));
   if (run.counters !== null && run.uncorrected !== null) {
     lines.push(formatOpenLine(meanRate(plan), run.counters, plan.maxInFlight, run.uncorrected));
     if (plan.arrivals !== null) lines.push(arrivalLine(plan));
@@ -80,6 +87,7 @@ export function benchReport(
     exit_code: code,
     started_at: new Date(run.startedAt).toISOString(),
     summary,
+    targets: targets.length ? targets : null,
     sla: results,
     open_model: run.counters !== null && run.uncorrected !== null
       ? {

@@ -14,6 +14,7 @@ import { collect } from "../records/collect.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
 import { type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
+import { TargetBuilders } from "../stats/by_target.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
 import { type ArrivalOptions, createArrivals } from "./arrivals.ts";
@@ -57,6 +58,16 @@ export interface BenchRunOptions {
   plan: BenchPlan;
   client: Client;
   request: HttpRequest;
+  /**
+   * A targets file's requests: the request and the target name of each
+   * run-wide request index (shards index the one-machine sequence). Without
+   * it every request is `request`, target `""`.
+   */
+  targets?: {
+    requestFor: (k: number) => HttpRequest;
+    targetFor: (k: number) => string;
+    names: readonly string[];
+  };
   /** Stop starting requests when aborted. */
   signal: AbortSignal;
   /** Give up on requests in flight when aborted. */
@@ -81,6 +92,8 @@ export interface BenchRunOptions {
 /** What a bench run measured. */
 export interface BenchRunResult {
   builder: SummaryBuilder;
+  /** Per-target summaries (none without targets). */
+  byTarget: TargetBuilders;
   /** Open model: the schedule's health. */
   counters: OpenLoopCounters | null;
   /** Open model: latency timed from the actual send (what coordinated omission would show). */
@@ -117,6 +130,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const total = plan.requests === Infinity ? null : plan.requests + warmupCount;
   const counters = newOpenLoopCounters();
   const uncorrected = new SummaryBuilder();
+  const byTarget = new TargetBuilders(options.targets?.names ?? []);
   let csv: CsvWriter | null = null;
   let builder: SummaryBuilder;
   // The fast engine's first requests in a fresh process run cold code (milliseconds each):
@@ -129,9 +143,11 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       await abortableSleep(plan.startAt - Date.now(), options.signal);
     }
     if (options.openCsv !== null) csv = await options.openCsv();
+    const targets = options.targets;
     const common = {
       client,
-      requestFor: () => request,
+      requestFor: targets ? (local: number) => targets.requestFor(idFor(local)) : () => request,
+      ...(targets ? { targetFor: (local: number) => targets.targetFor(idFor(local)) } : {}),
       idFor,
       worker: shard?.index ?? 0,
       signal: options.signal,
@@ -161,6 +177,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       builder: new SummaryBuilder(total ?? 1 << 18),
       onRecord: (r) => {
         options.onRecord?.(r);
+        if (r.target !== "") byTarget.add(r);
         // What a tool timing from the actual send would report (coordinated omission).
         if (plan.model === "open") {
           const lag = r.startedMs - r.scheduledMs;
@@ -177,6 +194,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const open = plan.model === "open";
   return {
     builder,
+    byTarget,
     counters: open ? counters : null,
     uncorrected: open ? uncorrected.summary() : null,
     csv: csv === null ? null : { path: csv.path, rows: csv.rows },
