@@ -35,23 +35,56 @@ interface Side {
   ids: number[];
 }
 
-function split(records: Iterable<RequestRecord>): Map<string, Side> {
-  const out = new Map<string, Side>();
-  for (const r of records) {
-    if (r.warmup || r.target === "") continue;
-    let s = out.get(r.target);
-    if (s === undefined) out.set(r.target, s = { count: 0, starts: [], latencies: [], ids: [] });
+/**
+ * Each target's measured requests and the start, latency and id of its
+ * successes: what a per-target bootstrap resamples. Records without a
+ * target and warm-up records are left out.
+ *
+ * @example
+ * ```ts
+ * import { TargetSeries } from "./target_compare.ts";
+ * new TargetSeries().names; // []
+ * ```
+ */
+export class TargetSeries {
+  #sides = new Map<string, Side>();
+
+  /** Adds one record. */
+  add(r: RequestRecord): void {
+    if (r.warmup || r.target === "") return;
+    let s = this.#sides.get(r.target);
+    if (s === undefined) {
+      this.#sides.set(r.target, s = { count: 0, starts: [], latencies: [], ids: [] });
+    }
     s.count++;
-    if (!isSuccess(r)) continue;
+    if (!isSuccess(r)) return;
     s.starts.push(r.startedMs);
     s.latencies.push(r.latencyMs);
     s.ids.push(r.id);
   }
-  return out;
+
+  /** The target names, in order of first appearance. */
+  get names(): string[] {
+    return [...this.#sides.keys()];
+  }
+
+  /** One target's measured count and its successes' latencies in start-time order. */
+  side(name: string): { count: number; series: Float64Array } | undefined {
+    const s = this.#sides.get(name);
+    return s && { count: s.count, series: timeOrdered(s.starts, s.latencies, s.ids) };
+  }
+}
+
+/** The {@linkcode TargetSeries} of a list of records. */
+function split(records: Iterable<RequestRecord>): TargetSeries {
+  const t = new TargetSeries();
+  for (const r of records) t.add(r);
+  return t;
 }
 
 /**
- * Compares two runs target by target, matched by name: every target of
+ * Compares two runs (records, or their {@linkcode TargetSeries}) target by
+ * target, matched by name: every target of
  * either run, in order of first appearance in A then B. A target present in
  * only one run, or with fewer than 2 successes on a side, gets its counts
  * and no metrics. Each target's bootstrap draws from its own seed, derived
@@ -64,26 +97,25 @@ function split(records: Iterable<RequestRecord>): Map<string, Side> {
  * ```
  */
 export function compareTargets(
-  a: Iterable<RequestRecord>,
-  b: Iterable<RequestRecord>,
+  a: Iterable<RequestRecord> | TargetSeries,
+  b: Iterable<RequestRecord> | TargetSeries,
   options: BootstrapOptions = {},
 ): TargetDelta[] {
-  const sa = split(a);
-  const sb = split(b);
-  const names = [...new Set([...sa.keys(), ...sb.keys()])];
+  const sa = a instanceof TargetSeries ? a : split(a);
+  const sb = b instanceof TargetSeries ? b : split(b);
+  const names = [...new Set([...sa.names, ...sb.names])];
   const confidence = options.confidence ?? 0.95;
   return names.map((name, k) => {
-    const x = sa.get(name);
-    const y = sb.get(name);
+    const x = sa.side(name);
+    const y = sb.side(name);
     const base = { name, countA: x?.count ?? 0, countB: y?.count ?? 0, confidence };
-    if (!x || !y || x.latencies.length < 2 || y.latencies.length < 2) {
+    if (!x || !y || x.series.length < 2 || y.series.length < 2) {
       return { ...base, metrics: [], verdict: null };
     }
-    const cmp = blockBootstrapCompare(
-      timeOrdered(x.starts, x.latencies, x.ids),
-      timeOrdered(y.starts, y.latencies, y.ids),
-      { ...options, seed: deriveSeed(options.seed ?? 1, k) },
-    );
+    const cmp = blockBootstrapCompare(x.series, y.series, {
+      ...options,
+      seed: deriveSeed(options.seed ?? 1, k),
+    });
     return { ...base, metrics: cmp.metrics, verdict: cmp.verdict };
   });
 }
