@@ -50,7 +50,7 @@ export function formatTargetTable(pooled: Summary, targets: readonly TargetSumma
  */
 export function formatTargetDeltas(deltas: readonly TargetDelta[], a: string, b: string): string {
   if (deltas.length === 0) return "";
-  const rows = [["target", `n ${a}`, `n ${b}`, "Δp50", "Δp95", "Δp99"]];
+  const rows = [["target", `n ${a}`, `n ${b}`, "Δp50", "Δp95", "Δp99", "verdict (p95)"]];
   for (const d of deltas) {
     const cell = (metric: string) => {
       const m = d.metrics.find((x) => x.metric === metric);
@@ -60,9 +60,17 @@ export function formatTargetDeltas(deltas: readonly TargetDelta[], a: string, b:
         : ` [${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`;
       return `${fmtDelta(m.delta)}${ci}`;
     };
-    rows.push([d.name, String(d.countA), String(d.countB), cell("p50"), cell("p95"), cell("p99")]);
+    rows.push([
+      d.name,
+      String(d.countA),
+      String(d.countB),
+      cell("p50"),
+      cell("p95"),
+      cell("p99"),
+      d.verdict ?? "not compared (under 2 successes)",
+    ]);
   }
-  return `B − A per target (${b} − ${a}; ms, ${
+  return `${b} − ${a} per target (${
     Math.round((deltas[0]?.confidence ?? 0.95) * 100)
-  }% bootstrap interval)\n` + formatTable(rows, ["l", "r", "r", "r", "r", "r"]);
+  }% bootstrap interval)\n` + formatTable(rows, ["l", "r", "r", "r", "r", "r", "l"]);
 }
