@@ -14,6 +14,7 @@ import {
   parseTargets,
   type TargetSequence,
   targetSequence,
+  type TargetsPick,
 } from "../load/targets.ts";
 import { Redactor } from "../redact.ts";
 import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
@@ -264,11 +265,7 @@ export async function targetsWorkload(
 }
 
 /** The request and target name of each run-wide request index, from the fixed sequence. */
-export function targetsRun(t: Targets): {
-  requestFor: (k: number) => HttpRequest;
-  targetFor: (k: number) => string;
-  names: readonly string[];
-} {
+export function targetsRun(t: Targets): TargetsPick {
   return {
     requestFor: (k) => t.requests[t.sequence.at(k)]!,
     targetFor: (k) => t.entryNames[t.sequence.at(k)]!,

@@ -19,6 +19,7 @@ import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "
 import { type Shard, shardRequestId } from "./shard.ts";
 import { type ArrivalOptions, createArrivals } from "./arrivals.ts";
 import { warmUpFast } from "./warm_up.ts";
+import type { TargetsPick } from "./targets.ts";
 
 /** The shape of a bench run, validated (this worker's share when sharded). */
 export interface BenchPlan {
@@ -63,11 +64,7 @@ export interface BenchRunOptions {
    * run-wide request index (shards index the one-machine sequence). Without
    * it every request is `request`, target `""`.
    */
-  targets?: {
-    requestFor: (k: number) => HttpRequest;
-    targetFor: (k: number) => string;
-    names: readonly string[];
-  };
+  targets?: TargetsPick;
   /** Stop starting requests when aborted. */
   signal: AbortSignal;
   /** Give up on requests in flight when aborted. */

@@ -392,6 +392,18 @@ export function targetSequence(
   };
 }
 
+/**
+ * A targets file's requests as a run draws them: the request and the target
+ * name of each run-wide request index (warm-up included; shards and the
+ * suite's two clients index the same sequence).
+ */
+export interface TargetsPick {
+  requestFor: (k: number) => HttpRequest;
+  targetFor: (k: number) => string;
+  /** The target names, in the order reports list them. */
+  names: readonly string[];
+}
+
 /** The request of an entry whose body has been read. */
 export function entryRequest(e: TargetEntry, body: Uint8Array<ArrayBuffer> | null): HttpRequest {
   const headers = [...e.headers];

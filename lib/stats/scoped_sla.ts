@@ -76,8 +76,8 @@ export interface Judged {
 }
 
 /**
- * Evaluates rules: a scoped rule on its target's requests, a plain rule on
- * the pooled ones. A target that sent nothing gives an inconclusive verdict
+ * Evaluates rules: a scoped rule on its target's requests, a plain rule
+ * (no `scope`, or `null`) on the pooled ones. A target that sent nothing gives an inconclusive verdict
  * (no data), as an empty run does.
  *
  * @example
@@ -89,13 +89,14 @@ export interface Judged {
  * ```
  */
 export function evaluateScoped(
-  rules: readonly ScopedRule[],
+  rules: readonly (SlaRule & { scope?: string | null })[],
   pooled: Judged,
   target: (name: string) => Judged | undefined,
   confidence?: number | "off",
 ): ScopedSlaResult[] {
   return rules.map((r) => {
-    const on = r.scope === null ? pooled : target(r.scope) ?? { summary: summarize([]) };
-    return { ...evaluateSla(r, on.summary, on.sorted, confidence), target: r.scope };
+    const scope = r.scope ?? null;
+    const on = scope === null ? pooled : target(scope) ?? { summary: summarize([]) };
+    return { ...evaluateSla(r, on.summary, on.sorted, confidence), target: scope };
   });
 }
