@@ -262,3 +262,99 @@ Deno.test("bad targets input exits 2 with one line and sends nothing", async () 
     assert.equal(server.seen.length, 0);
   });
 });
+
+Deno.test("suite --targets sends both clients the same sequence and shows per-target A/B deltas", async () => {
+  await withServer(async (server, dir) => {
+    const { jsonl } = await writeTargets(dir, server.url, true);
+    const out = `${dir}/suite`;
+    const r = await runCli(
+      [
+        "suite",
+        "--targets",
+        jsonl,
+        "--mix",
+        "weighted",
+        "--seed",
+        "7",
+        "-n",
+        "200",
+        "-c",
+        "5",
+        "--out-dir",
+        out,
+        "--sla",
+        "slow:p95<=50ms",
+        "--sla",
+        "fast:p50<=50ms",
+      ],
+      { net: NET, writeDirs: [dir] },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /SLA\s+FAIL\s+slow:p95<=50ms/);
+    assert.match(r.stdout, /SLA\s+PASS\s+fast:p50<=50ms/);
+    assert.match(r.stdout, /requests: identical/);
+    const table = r.stdout.slice(r.stdout.indexOf("per target"));
+    for (const name of ["fast", "other", "slow"]) {
+      assert.match(table, new RegExp(`^${name}\\s+\\d+\\s+\\d+\\s+[+-]`, "m"));
+    }
+    const report = JSON.parse(await Deno.readTextFile(`${out}/comparison_report.json`));
+    const deltas = report.targets.deltas as {
+      name: string;
+      countA: number;
+      countB: number;
+      metrics: unknown[];
+    }[];
+    assert.deepEqual(deltas.map((d) => d.name).sort(), ["fast", "other", "slow"]);
+    for (const d of deltas) {
+      assert.equal(d.countA, d.countB);
+      assert.equal(d.metrics.length, 4);
+    }
+    const seq = async (p: string) =>
+      (await readAll(p)).sort((a, b) => a.id - b.id).map((x) => x.target);
+    assert.deepEqual(
+      await seq(`${out}/latency_optimized.csv`),
+      await seq(`${out}/latency_baseline.csv`),
+    );
+    const html = await Deno.readTextFile(`${out}/report.html`);
+    assert.match(html, /<table id="targets">/);
+    assert.match(html, /optimized · slow/);
+  });
+});
+
+Deno.test("report and compare of targets runs give per-target figures and deltas, an unknown scope exits 2", async () => {
+  await withServer(async (server, dir) => {
+    const { jsonl } = await writeTargets(dir, server.url, true);
+    for (const name of ["a", "b"]) {
+      const r = await bench([
+        "--targets",
+        jsonl,
+        "-n",
+        "200",
+        "-c",
+        "5",
+        "-o",
+        `${dir}/${name}.csv`,
+      ], dir);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const rep = await runCli(["report", `${dir}/a.csv`, "--json", "--sla", "slow:p50<=5s"]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const doc = JSON.parse(rep.stdout);
+    assert.deepEqual(doc.targets.map((t: { name: string }) => t.name), ["fast", "other", "slow"]);
+    assert.equal(
+      doc.targets.reduce((n: number, t: { summary: { count: number } }) => n + t.summary.count, 0),
+      200,
+    );
+    assert.equal(doc.sla[0].target, "slow");
+    const bad = await runCli(["report", `${dir}/a.csv`, "--sla", "slwo:p95<=1s"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /names no target "slwo"; the targets are: "fast", "other", "slow"/);
+    const cmp = await runCli(["compare", `${dir}/a.csv`, `${dir}/b.csv`, "--json"]);
+    assert.equal(cmp.code, 0, cmp.stderr);
+    const c = JSON.parse(cmp.stdout);
+    assert.deepEqual(c.targets.map((t: { name: string }) => t.name), ["fast", "other", "slow"]);
+    assert.ok(c.targets.every((t: { metrics: unknown[] }) => t.metrics.length === 4));
+    const text = await runCli(["compare", `${dir}/a.csv`, `${dir}/b.csv`]);
+    assert.match(text.stdout, /B − A per target/);
+  });
+});
