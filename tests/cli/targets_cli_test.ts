@@ -358,3 +358,27 @@ Deno.test("report and compare of targets runs give per-target figures and deltas
     assert.match(text.stdout, /B − A per target/);
   });
 });
+
+Deno.test("two shards of a targets run, merged, send the one-machine sequence", async () => {
+  await withServer(async (server, dir) => {
+    const { jsonl } = await writeTargets(dir, server.url, true);
+    const common = ["--targets", jsonl, "--mix", "weighted", "--seed", "3", "-n", "200", "-c", "4"];
+    const one = await bench([...common, "-o", `${dir}/one.csv`], dir);
+    assert.equal(one.code, 0, one.stderr);
+    for (const i of [0, 1]) {
+      const r = await bench(
+        [...common, "--shard", `${i}/2`, "--run-id", "t1", "-o", `${dir}/s${i}.csv`],
+        dir,
+      );
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const m = await runCli(
+      ["merge", `${dir}/s0.csv`, `${dir}/s1.csv`, "-o", `${dir}/all.csv`],
+      { writeDirs: [dir] },
+    );
+    assert.equal(m.code, 0, m.stderr);
+    const seq = async (p: string) =>
+      (await readAll(p)).sort((a, b) => a.id - b.id).map((x) => [x.id, x.target]);
+    assert.deepEqual(await seq(`${dir}/all.csv`), await seq(`${dir}/one.csv`));
+  });
+});
