@@ -113,7 +113,7 @@ try {
   );
   const ranges = { fast: range99(n, 0.25), other: range99(n, 0.25), slow: range99(n, 0.5) };
   const within = Object.entries(ranges).every(([k, [lo, hi]]) =>
-    counts[k] >= lo && counts[k] <= hi
+    (counts[k] ?? -1) >= lo && (counts[k] ?? -1) <= hi
   );
   const sameSeq = w1.seq.length === w2.seq.length && w1.seq.every((t, i) => t === w2.seq[i]);
   out.weights = { n, counts, ranges99: ranges, within, same_seed_same_sequence: sameSeq };
