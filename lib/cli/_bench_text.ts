@@ -42,7 +42,6 @@ export function benchReport(
     ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
     : input.title;
   const lines: string[] = [formatSummary(title, summary, style)];
-  if (targets.length) lines.push("", formatTargetTable(summary, targets));
   if (run.counters !== null && run.uncorrected !== null) {
     lines.push(formatOpenLine(meanRate(plan), run.counters, plan.maxInFlight, run.uncorrected));
     if (plan.arrivals !== null) lines.push(arrivalLine(plan));
@@ -56,6 +55,7 @@ export function benchReport(
       `retries       ${run.retries} (re-sent once on a new connection: the pooled one was closed before any response byte)`,
     );
   }
+  if (targets.length) lines.push("", formatTargetTable(summary, targets));
   if (results.length) lines.push("", formatRuleTable(results, style));
   if (plan.insecure && (summary.error_kinds.tls ?? 0) > 0) {
     lines.push(
