@@ -324,7 +324,8 @@ export interface TargetSequence {
  * request index, so shards that take every Nth request together send the
  * one-machine sequence. `round-robin` repeats one cycle of `sum(weights)`
  * requests interleaved smoothly (nginx's smooth weighted round robin: 1:1:2
- * gives c a b c); `weighted` draws each request independently with
+ * gives c a b c), or, when cycle × targets is over 2^24 (a large feed), each
+ * target's `weight` requests in a run, in file order; `weighted` draws each request independently with
  * probability weight/sum from `seed`.
  *
  * @example
@@ -360,8 +361,9 @@ export function targetSequence(
       },
     };
   }
-  // One cycle of smooth weighted round robin, kept when small; else plain runs in file order.
-  if (total <= 1 << 20) {
+  // One cycle of smooth weighted round robin (O(cycle × targets) to build), kept when small;
+  // else plain runs in file order (the same order when every weight is 1).
+  if (total * weights.length <= 1 << 24) {
     const cycle = new Uint32Array(total);
     const current = new Float64Array(weights.length);
     for (let k = 0; k < total; k++) {
@@ -384,10 +386,16 @@ export function targetSequence(
   return {
     mix,
     at(k) {
+      // The last entry whose run starts at or before k's place in the cycle.
       const r = k % total;
-      let i = weights.length - 1;
-      while (starts[i]! > r) i--;
-      return i;
+      let lo = 0;
+      let hi = weights.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= r) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
     },
   };
 }

@@ -135,3 +135,24 @@ Deno.test("targetSequence() weighted: counts within the 99% binomial range, same
   // Independent of the shard split: request k is the same whoever sends it.
   assert.equal(a.at(1999), seqA[1999]);
 });
+
+Deno.test("targetSequence() round-robin over a large feed stays in file order, built at once", () => {
+  const s = targetSequence(Array.from({ length: 50_000 }, () => 1), "round-robin", 1);
+  assert.deepEqual([0, 1, 49_999, 50_000, 50_001].map((k) => s.at(k)), [0, 1, 49_999, 0, 1]);
+});
+
+Deno.test("targetSequence() plain runs keep each weight's run length past the cycle-size limit", () => {
+  const weights = [3, ...Array.from({ length: 20_000 }, () => 1), 2];
+  const s = targetSequence(weights, "round-robin", 1);
+  const total = 3 + 20_000 + 2;
+  assert.deepEqual([0, 1, 2, 3, 4, total - 2, total - 1, total].map((k) => s.at(k)), [
+    0,
+    0,
+    0,
+    1,
+    2,
+    20_001,
+    20_001,
+    0,
+  ]);
+});
