@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { requestDigest } from "../client/request_digest.ts";
 import type { HttpRequest } from "../client/types.ts";
 import {
   entryRequest,
@@ -214,24 +213,42 @@ export async function targetsFromFlags(
  * The digest of a whole targets workload: every request (redacted) in file
  * order with its name and weight, the mix and, for a weighted draw, the seed.
  * The sequence is a pure function of these, so two runs with the same digest
- * send the same requests in the same order.
+ * send the same requests in the same order. One SHA-256 over all of it
+ * (a digest per request would cost a call each on a large feed).
  */
 export async function targetsDigest(t: Targets, seed: number): Promise<string> {
-  const parts: string[] = [t.sequence.mix, t.sequence.mix === "weighted" ? String(seed) : ""];
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [
+    enc.encode(JSON.stringify([t.sequence.mix, t.sequence.mix === "weighted" ? seed : null])),
+  ];
+  let size = parts[0]!.byteLength;
   for (let i = 0; i < t.requests.length; i++) {
     const r = t.requests[i]!;
-    parts.push(
-      t.entryNames[i]!,
-      String(t.weights[i]),
-      await requestDigest({
-        ...r,
-        url: t.redactor.url(r.url),
-        headers: t.redactor.headers(r.headers),
-      }),
+    // Framed as request_digest.ts frames one request: the head, a zero byte, the body.
+    const head = enc.encode(
+      "\n" + JSON.stringify([
+        t.entryNames[i],
+        t.weights[i],
+        r.method,
+        t.redactor.url(r.url),
+        t.redactor.headers(r.headers).map(([n, v]) => [n.toLowerCase(), v]),
+        r.body?.byteLength ?? -1,
+      ]) + "\0",
     );
+    parts.push(head);
+    size += head.byteLength;
+    if (r.body) {
+      parts.push(r.body);
+      size += r.body.byteLength;
+    }
   }
-  const data = new TextEncoder().encode(JSON.stringify(parts));
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -24,6 +24,9 @@ import { deriveSeed } from "../rng.ts";
 /** The methods a target may use. */
 export const TARGET_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
+/** Most request lines a targets file may hold (each is held in memory, body and all). */
+export const MAX_ENTRIES = 100_000;
+
 /** Largest target weight. */
 export const MAX_WEIGHT = 1_000_000;
 
@@ -215,6 +218,14 @@ function jsonEntry(text: string, file: string, line: number): TargetEntry {
   };
 }
 
+function tooMany(file: string, line: number): SyntaxError {
+  return fail(
+    file,
+    line,
+    `more than ${MAX_ENTRIES} targets; keep the file to ${MAX_ENTRIES} requests (weights repeat them)`,
+  );
+}
+
 function httpEntries(lines: string[], file: string): TargetEntry[] {
   const out: TargetEntry[] = [];
   let cur: TargetEntry | null = null;
@@ -230,6 +241,7 @@ function httpEntries(lines: string[], file: string): TargetEntry[] {
     if (cur === null) {
       const m = /^(\S+)\s+(\S+)$/.exec(text);
       if (!m) throw fail(file, n, `expected "METHOD URL", e.g. GET http://127.0.0.1:8080/api`);
+      if (out.length === MAX_ENTRIES) throw tooMany(file, n);
       const me = method(m[1]!, file, n);
       const url = absoluteUrl(m[2]!, file, n);
       cur = {
@@ -285,10 +297,17 @@ export function parseTargets(text: string, file: string): TargetsFile {
     throw new SyntaxError(`Invalid targets file ${file}: it holds no target; write one per line`);
   }
   const format = first.trim().startsWith("{") ? "jsonl" : "http";
-  const entries = format === "http" ? httpEntries(lines, file) : lines.flatMap((l, i) => {
-    const t = l.trim();
-    return t === "" || t.startsWith("#") ? [] : [jsonEntry(t, file, i + 1)];
-  });
+  let entries: TargetEntry[];
+  if (format === "http") entries = httpEntries(lines, file);
+  else {
+    entries = [];
+    for (let i = 0; i < lines.length; i++) {
+      const t = lines[i]!.trim();
+      if (t === "" || t.startsWith("#")) continue;
+      if (entries.length === MAX_ENTRIES) throw tooMany(file, i + 1);
+      entries.push(jsonEntry(t, file, i + 1));
+    }
+  }
   const named = new Map<string, number>();
   const derived = new Map<string, number>();
   for (const e of entries) {

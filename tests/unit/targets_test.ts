@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { derivedName, parseTargets, targetSequence } from "../../lib/load/targets.ts";
+import { derivedName, MAX_ENTRIES, parseTargets, targetSequence } from "../../lib/load/targets.ts";
 
 const U = "http://127.0.0.2:8080";
 
@@ -155,4 +155,16 @@ Deno.test("targetSequence() plain runs keep each weight's run length past the cy
     20_001,
     0,
   ]);
+});
+
+Deno.test("parseTargets() refuses a file of more than MAX_ENTRIES requests, naming the first line over", () => {
+  const text = "GET http://127.0.0.2:9/a\n\n".repeat(MAX_ENTRIES + 1);
+  assert.match(
+    problem(text),
+    new RegExp(`line ${2 * MAX_ENTRIES + 1}: more than ${MAX_ENTRIES} targets`),
+  );
+  assert.equal(
+    parseTargets("GET http://127.0.0.2:9/a\n\n".repeat(MAX_ENTRIES), "t").entries.length,
+    MAX_ENTRIES,
+  );
 });
