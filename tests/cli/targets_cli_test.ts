@@ -382,3 +382,38 @@ Deno.test("two shards of a targets run, merged, send the one-machine sequence", 
     assert.deepEqual(await seq(`${dir}/all.csv`), await seq(`${dir}/one.csv`));
   });
 });
+
+Deno.test("secrets in a targets file stay out of the JSON, the CSV and its sidecar", async () => {
+  await withServer(async (server, dir) => {
+    const file = `${dir}/sec.jsonl`;
+    await Deno.writeTextFile(
+      file,
+      [
+        `{"name":"a","url":"${server.url}/fast","header":{"Authorization":"Bearer sup3rs3cret-token"}}`,
+        `{"name":"b","url":"${server.url}/other?api_key=k3y-v4lue-123","method":"POST","body":"x"}`,
+      ].join("\n"),
+    );
+    const r = await bench(
+      [
+        "--targets",
+        file,
+        "-n",
+        "10",
+        "-o",
+        `${dir}/s.csv`,
+        "--json",
+        "-",
+        "--secret-header",
+        "X-Extra: hush-hush-value",
+      ],
+      dir,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const all = r.stdout + r.stderr + await Deno.readTextFile(`${dir}/s.csv`) +
+      await Deno.readTextFile(`${dir}/s.csv.meta.json`);
+    for (const secret of ["sup3rs3cret", "k3y-v4lue", "hush-hush"]) {
+      assert.ok(!all.includes(secret), secret);
+    }
+    assert.equal(server.seen.length, 10);
+  });
+});
