@@ -80,6 +80,8 @@ change and a confidence interval of the delta from a seeded circular block
 bootstrap over time (latencies within a run are autocorrelated, so single
 requests are not independent evidence). Verdict, decided on P95: improved
 (interval below 0), regressed (above 0), or no significant difference.
+Runs with a target column (bench --targets) also get B - A per target at
+P50/P95/P99 with its interval, the targets matched by name.
 
 Runs that cannot be compared are not: when both CSVs have a tailgate
 .meta.json and they name different targets, methods or request digests,
