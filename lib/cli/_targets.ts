@@ -64,6 +64,11 @@ export interface Targets {
  * Reads at most `limit` bytes of `path`, the size checked before reading.
  *
  * @throws {UsageError} when it is missing, unreadable or too large.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = await readBounded("targets.jsonl", MAX_TARGETS_BYTES, "--targets");
+ * ```
  */
 export async function readBounded(
   path: string,
@@ -104,7 +109,15 @@ export async function readBounded(
   }
 }
 
-/** `--mix`: `round-robin` (default) or `weighted`. */
+/**
+ * `--mix`: `round-robin` (default) or `weighted`; refused without `--targets`.
+ *
+ * @example
+ * ```ts
+ * import { mixOption } from "./_targets.ts";
+ * mixOption({}); // "round-robin"
+ * ```
+ */
 export function mixOption(values: Values): MixKind {
   const m = str(values, "mix");
   if (m === undefined) return "round-robin";
@@ -126,6 +139,12 @@ const ONE_REQUEST_FLAGS = ["method", "body", "content-type"];
  * request, and the sequence fixed from `--mix` and `seed`.
  *
  * @throws {UsageError} for every problem with the file, in one line.
+ *
+ * @example
+ * ```ts ignore
+ * const t = await targetsFromFlags({ targets: "targets.jsonl", mix: "weighted" }, 7);
+ * t.names; // ["fast", "other", "slow"]
+ * ```
  */
 export async function targetsFromFlags(
   values: Values,
@@ -215,6 +234,11 @@ export async function targetsFromFlags(
  * The sequence is a pure function of these, so two runs with the same digest
  * send the same requests in the same order. One SHA-256 over all of it
  * (a digest per request would cost a call each on a large feed).
+ *
+ * @example
+ * ```ts ignore
+ * const digest = await targetsDigest(targets, plan.seed); // 64 hex digits
+ * ```
  */
 export async function targetsDigest(t: Targets, seed: number): Promise<string> {
   const enc = new TextEncoder();
@@ -264,6 +288,11 @@ export interface TargetsWorkload {
 /**
  * {@linkcode targetsFromFlags} plus `--ca-cert` (read permission checked
  * first), for `bench` and `suite`.
+ *
+ * @example
+ * ```ts ignore
+ * const { request, redactor, caCerts, targets } = await targetsWorkload(values, seed);
+ * ```
  */
 export async function targetsWorkload(
   values: Values,
@@ -281,7 +310,15 @@ export async function targetsWorkload(
   };
 }
 
-/** The request and target name of each run-wide request index, from the fixed sequence. */
+/**
+ * The request and target name of each run-wide request index, from the fixed sequence.
+ *
+ * @example
+ * ```ts ignore
+ * const pick = targetsRun(targets);
+ * pick.targetFor(0); // the first target of the sequence
+ * ```
+ */
 export function targetsRun(t: Targets): TargetsPick {
   return {
     requestFor: (k) => t.requests[t.sequence.at(k)]!,
@@ -290,7 +327,14 @@ export function targetsRun(t: Targets): TargetsPick {
   };
 }
 
-/** What the JSON and the sidecar record about the targets (secrets redacted). */
+/**
+ * What the JSON and the sidecar record about the targets (no header or body).
+ *
+ * @example
+ * ```ts ignore
+ * targetsConfig(targets); // { file, format: "jsonl", mix: "round-robin", names, requests: 3 }
+ * ```
+ */
 export function targetsConfig(t: Targets): Record<string, unknown> {
   return {
     file: t.file,

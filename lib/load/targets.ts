@@ -119,7 +119,15 @@ function weight(v: unknown, file: string, line: number): number {
   return v;
 }
 
-/** The name of an unnamed target: method and path, characters a name cannot hold as `_`. */
+/**
+ * The name of an unnamed target: method and path, characters a name cannot hold as `_`.
+ *
+ * @example
+ * ```ts
+ * import { derivedName } from "./targets.ts";
+ * derivedName("POST", "http://127.0.0.1:8080/v1/infer?x=1"); // "POST /v1/infer"
+ * ```
+ */
 export function derivedName(method: string, url: string): string {
   const path = new URL(url).pathname;
   return `${method} ${path.replace(/[^A-Za-z0-9_.~/+@=()[\]{}!$&'*;?<>|^-]/g, "_")}`.slice(0, 64);
@@ -431,7 +439,17 @@ export interface TargetsPick {
   names: readonly string[];
 }
 
-/** The request of an entry whose body has been read. */
+/**
+ * The request of an entry whose body has been read (a body without a
+ * content-type is sent as `application/json`, as `bench --body`).
+ *
+ * @example
+ * ```ts
+ * import { entryRequest, parseTargets } from "./targets.ts";
+ * const [e] = parseTargets('{"url":"http://127.0.0.1:8080/a"}', "t.jsonl").entries;
+ * entryRequest(e!, null).method; // "GET"
+ * ```
+ */
 export function entryRequest(e: TargetEntry, body: Uint8Array<ArrayBuffer> | null): HttpRequest {
   const headers = [...e.headers];
   if (body !== null && !headers.some(([n]) => n.toLowerCase() === "content-type")) {
