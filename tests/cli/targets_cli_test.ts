@@ -417,3 +417,38 @@ Deno.test("secrets in a targets file stay out of the JSON, the CSV and its sidec
     assert.equal(server.seen.length, 10);
   });
 });
+
+Deno.test("suite --targets --ladder sends every rung the same sequence and judges a scoped rule per rung", async () => {
+  await withServer(async (server, dir) => {
+    const { jsonl } = await writeTargets(dir, server.url, true);
+    const out = `${dir}/ladder`;
+    const r = await runCli(
+      [
+        "suite",
+        "--targets",
+        jsonl,
+        "--ladder",
+        "-n",
+        "100",
+        "-c",
+        "4",
+        "--block",
+        "25",
+        "--out-dir",
+        out,
+        "--sla",
+        "slow:p50<=50ms",
+      ],
+      { net: NET, writeDirs: [dir] },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /slow:p50<=50ms\s.*FAIL/);
+    const seq = async (p: string) =>
+      (await readAll(p)).sort((a, b) => a.id - b.id).map((x) => x.target);
+    const first = await seq(`${out}/latency_no-reuse.csv`);
+    assert.deepEqual(first.slice(0, 4), ["slow", "fast", "other", "slow"]);
+    for (const rung of ["small-pool", "keep-alive"]) {
+      assert.deepEqual(await seq(`${out}/latency_${rung}.csv`), first);
+    }
+  });
+});
