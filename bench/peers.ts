@@ -557,6 +557,7 @@ async function reportTimingMode() {
         tlsMs: null,
         firstBodyMs: null,
         conn: null,
+        target: "",
       }) + "\n";
       if (chunk.length > 1 << 20) {
         await f.write(enc.encode(chunk));

@@ -82,6 +82,11 @@ export interface RequestRecord {
   firstBodyMs: number | null;
   /** Which connection carried the request, numbered from 1 within the run (worker); `null` when unknown. */
   conn: number | null;
+  /**
+   * The name of the target (`--targets`) this request was sent to; `""` when
+   * the run had no targets file. Names never need CSV quoting (targets.ts).
+   */
+  target: string;
 }
 
 /** CSV header. The seed's four columns come first, in this order. */
@@ -100,10 +105,14 @@ export const CSV_COLUMNS = [
   "tls_ms",
   "first_body_ms",
   "conn",
+  "target",
 ] as const;
 
 /** The columns of a tailgate CSV written before the phase columns (still read). */
 export const CSV_COLUMNS_V1: readonly string[] = CSV_COLUMNS.slice(0, 10);
+
+/** The columns of a tailgate CSV written before the `target` column (still read). */
+export const CSV_COLUMNS_V2: readonly string[] = CSV_COLUMNS.slice(0, 14);
 
 /** The header line of a tailgate CSV, without a newline. */
 export const CSV_HEADER: string = CSV_COLUMNS.join(",");
@@ -183,8 +192,8 @@ function trimFixed3(n: number): string {
  * recordToCsvLine({
  *   id: 1, scheduledMs: 1000, startedMs: 1000, latencyMs: 12.5, ttfbMs: 10,
  *   status: 200, bytes: 42, error: "", warmup: false, worker: 0,
- *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3,
- * }); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3"
+ *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3, target: "infer",
+ * }); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3,infer"
  * ```
  */
 export function recordToCsvLine(r: RequestRecord): string {
@@ -195,7 +204,7 @@ export function recordToCsvLine(r: RequestRecord): string {
     (r.connectMs === null ? "" : fixed3(r.connectMs)) + "," +
     (r.tlsMs === null ? "" : fixed3(r.tlsMs)) + "," +
     (r.firstBodyMs === null ? "" : fixed3(r.firstBodyMs)) + "," +
-    (r.conn === null ? "" : r.conn);
+    (r.conn === null ? "" : r.conn) + "," + r.target;
 }
 
 /** Writes ASCII text at `pos`; returns the position after it. */
@@ -297,9 +306,9 @@ export const CSV_ROW_MAX_BYTES = 1024;
  * const end = encodeCsvRow({
  *   id: 1, scheduledMs: 1000, startedMs: 1000, latencyMs: 12.5, ttfbMs: 10,
  *   status: 200, bytes: 42, error: "", warmup: false, worker: 0,
- *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3,
+ *   connectMs: null, tlsMs: null, firstBodyMs: 11, conn: 3, target: "",
  * }, buf, 0);
- * new TextDecoder().decode(buf.subarray(0, end)); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3\n"
+ * new TextDecoder().decode(buf.subarray(0, end)); // "1,1000,12.5,200,10,42,,1000,0,0,,,11,3,\n"
  * ```
  */
 export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): number {
@@ -337,6 +346,8 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   if (r.firstBodyMs !== null) pos = putFixed3(buf, pos, r.firstBodyMs);
   buf[pos++] = 44;
   if (r.conn !== null) pos = putNumber(buf, pos, r.conn);
+  buf[pos++] = 44;
+  if (r.target !== "") pos = putAscii(buf, pos, r.target);
   buf[pos++] = 10;
   return pos;
 }
@@ -358,8 +369,9 @@ function num(field: string | undefined, name: string, line: number): number {
 
 /**
  * Decodes the fields of one CSV row, laid out as {@linkcode CSV_COLUMNS}.
- * Rows with only the four seed columns, or the ten before the phase columns
- * ({@linkcode CSV_COLUMNS_V1}), are accepted too. `line` is the
+ * Rows with only the four seed columns, the ten before the phase columns
+ * ({@linkcode CSV_COLUMNS_V1}), or the fourteen before `target`
+ * ({@linkcode CSV_COLUMNS_V2}), are accepted too (target `""`). `line` is the
  * 1-based line number used in error messages.
  *
  * @throws {SyntaxError} when a field is missing or malformed.
@@ -406,6 +418,7 @@ export function recordFromCsvFields(fields: readonly string[], line: number): Re
     tlsMs: phase(fields[11], "tls_ms", line),
     firstBodyMs: phase(fields[12], "first_body_ms", line),
     conn: fields[13] === undefined || fields[13] === "" ? null : connNumber(fields[13], line),
+    target: fields[14] ?? "",
   };
 }
 

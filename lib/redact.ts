@@ -148,6 +148,23 @@ export class Redactor {
     return new Redactor(secrets, secretNames);
   }
 
+  /**
+   * One redactor that masks what each of `redactors` masks (a targets file's
+   * requests, each with its own secrets).
+   *
+   * @example
+   * ```ts
+   * import { Redactor } from "./redact.ts";
+   * const r = Redactor.combine([new Redactor(["s3cr3t-a"]), new Redactor(["s3cr3t-b"])]);
+   * r.text("s3cr3t-a s3cr3t-b"); // "[REDACTED] [REDACTED]"
+   * ```
+   */
+  static combine(redactors: readonly Redactor[]): Redactor {
+    const names = new Set<string>();
+    for (const r of redactors) for (const n of r.#names) names.add(n);
+    return new Redactor(redactors.flatMap((r) => r.#secrets), names);
+  }
+
   /** Masks every known secret value in `text`. */
   text(text: string): string {
     let out = text;

@@ -12,14 +12,20 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** Runs `deno run <perms> main.ts ...args` and collects its output. */
 export async function runCli(
   args: string[],
-  options: { writeDirs?: string[]; env?: Record<string, string>; cwd?: string } = {},
+  options: {
+    writeDirs?: string[];
+    env?: Record<string, string>;
+    cwd?: string;
+    /** The --allow-net list (default 127.0.0.1,localhost). */
+    net?: string;
+  } = {},
 ): Promise<CliResult> {
   const write = ["results", ...(options.writeDirs ?? [])].join(",");
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",
-      "--allow-net=127.0.0.1,localhost",
+      `--allow-net=${options.net ?? "127.0.0.1,localhost"}`,
       "--allow-read",
       `--allow-write=${write}`,
       "--allow-env=NO_COLOR",

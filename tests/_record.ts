@@ -22,6 +22,7 @@ export function okRecord(
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
     ...over,
   };
 }

@@ -32,6 +32,7 @@ export function syntheticRun(seed: number, n: number, scale: number): RequestRec
       tlsMs: null,
       firstBodyMs: null,
       conn: null,
+      target: "",
     } satisfies RequestRecord;
   });
 }

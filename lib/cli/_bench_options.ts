@@ -8,6 +8,7 @@ import { formatOptions, type OptionSpecs } from "./_args.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUESTS } from "./_bench_plan.ts";
 import { REQUEST_OPTIONS } from "./_request.ts";
 import { ARRIVAL_OPTIONS } from "./_arrival_flags.ts";
+import { TARGETS_OPTIONS } from "./_targets.ts";
 import { DEFAULT_CLIENT, PROFILE_MEANINGS } from "./_protocol.ts";
 
 /** The flags of `bench`. */
@@ -76,6 +77,7 @@ export const OPTIONS: OptionSpecs = {
     help: "fast-h2: concurrent streams per connection (like h2load -m; default in flight / N)",
   },
   ...REQUEST_OPTIONS,
+  ...TARGETS_OPTIONS,
   insecure: {
     type: "boolean",
     help:
@@ -123,8 +125,17 @@ export const OPTIONS: OptionSpecs = {
 
 /** Help text. */
 export const HELP = `Usage: tailgate bench <url> [options]
+       tailgate bench --targets FILE [--mix weighted] [options]
 
-Load-tests one URL and writes one CSV row per request, failures included.
+Load-tests one URL, or the targets of a file, and writes one CSV row per
+request, failures included.
+
+Targets (--targets FILE): many requests, in vegeta's http format or JSON
+lines with names and weights (docs/workloads.md). The request sequence is
+fixed before the run: round-robin by weight, or with --mix weighted a draw
+by weight from --seed. The summary adds each target's requests, errors and
+P50/P95/P99, the CSV a target column, and an SLA rule can judge one
+target: --sla "infer:p95<=800ms".
 
 Closed model (default): -c workers each send, wait, send the next, for -n
 requests and/or -d time. A slow server slows the sending down, so stalls are

@@ -11,7 +11,8 @@ import { type Client, type ClientOptions, type HttpRequest, PROFILES } from "../
 import type { BenchPlan } from "../load/bench_run.ts";
 import { parseShard, type Shard, shardSchedule, shardShare } from "../load/shard.ts";
 import type { Redactor } from "../redact.ts";
-import type { SlaRule } from "../stats/sla.ts";
+import type { ScopedRule } from "../stats/scoped_sla.ts";
+import { type Targets, targetsConfig, targetsDigest } from "./_targets.ts";
 import {
   countOrDuration,
   durationOption,
@@ -62,7 +63,7 @@ export interface Plan extends BenchPlan {
   /** fast-h2 only: connections and streams per connection. */
   connections: number | undefined;
   streams: number | undefined;
-  rules: SlaRule[];
+  rules: ScopedRule[];
   confidence: number | "off";
   runId: string | undefined;
   caCerts: string[];
@@ -222,15 +223,18 @@ export async function runConfig(
   redactor: Redactor,
   values: Values,
   protocol: ProtocolDecision["record"],
+  targets: Targets | null = null,
 ): Promise<Record<string, unknown>> {
   return {
     ...flagConfig(plan, request, redactor, values),
     protocol,
-    request_digest: await requestDigest({
+    // With targets: the digest of every request, its name and weight, and the mix (the sequence).
+    request_digest: targets ? await targetsDigest(targets, plan.seed) : await requestDigest({
       ...request,
       url: redactor.url(request.url),
       headers: redactor.headers(request.headers).map(([n, v]) => [n, v] as [string, string]),
     }),
+    targets: targets ? targetsConfig(targets) : null,
   };
 }
 

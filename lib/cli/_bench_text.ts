@@ -2,7 +2,9 @@
 import type { BenchRunResult } from "../load/bench_run.ts";
 import type { RunMeta } from "../records/run_meta.ts";
 import { formatOpenLine, formatRuleTable, formatSummary, type TextStyle } from "../report/text.ts";
-import { evaluateSla, slaExitCode } from "../stats/sla.ts";
+import { slaExitCode } from "../stats/sla.ts";
+import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { formatTargetTable } from "../report/targets.ts";
 import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
 import { rateProfile } from "../load/arrivals.ts";
@@ -32,7 +34,11 @@ export function benchReport(
   const { plan, run, style } = input;
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
-  const results = plan.rules.map((r) => evaluateSla(r, summary, sorted, plan.confidence));
+  const targets = run.byTarget.summaries();
+  const results = evaluateScoped(plan.rules, { summary, sorted }, (name) => {
+    const b = run.byTarget.builder(name);
+    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
+  }, plan.confidence);
   const title = input.interrupted
     ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
     : input.title;
@@ -50,6 +56,7 @@ export function benchReport(
       `retries       ${run.retries} (re-sent once on a new connection: the pooled one was closed before any response byte)`,
     );
   }
+  if (targets.length) lines.push("", formatTargetTable(summary, targets));
   const causes = run.causes.list();
   lines.push(...formatCauses(causes));
   const fdLimit = run.causes.fdLimit;
@@ -85,6 +92,7 @@ export function benchReport(
     exit_code: code,
     started_at: new Date(run.startedAt).toISOString(),
     summary,
+    targets: targets.length ? targets : null,
     sla: results,
     open_model: run.counters !== null && run.uncorrected !== null
       ? {

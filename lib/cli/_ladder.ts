@@ -105,17 +105,25 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     }
   }
   const outcome = await runLadder({
-    ...(target ? { url: { request: target.request, caCerts: target.caCerts } } : {
-      startMock: () => {
-        const server = serveMock({ ...mc!, port: 0 });
-        log(
-          `mock: ${server.url} (${cmd.scenario ? `scenario ${cmd.scenario}, ` : ""}seed ${
-            mc!.seed
-          }, rtt ${mc!.rttMs}ms, setup ${mc!.setupRtts} RTT)`,
-        );
-        return server;
-      },
-    }),
+    ...(target
+      ? {
+        url: {
+          request: target.request,
+          caCerts: target.caCerts,
+          ...(target.targets ? { targets: target.targets } : {}),
+        },
+      }
+      : {
+        startMock: () => {
+          const server = serveMock({ ...mc!, port: 0 });
+          log(
+            `mock: ${server.url} (${cmd.scenario ? `scenario ${cmd.scenario}, ` : ""}seed ${
+              mc!.seed
+            }, rtt ${mc!.rttMs}ms, setup ${mc!.setupRtts} RTT)`,
+          );
+          return server;
+        },
+      }),
     requestFor: suiteRequest,
     requests: cmd.requests,
     concurrency: cmd.concurrency,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ProbeResult } from "../client/probe.ts";
+import type { TargetsPick } from "../load/targets.ts";
 import type { HttpRequest } from "../client/types.ts";
 import type { Redactor } from "../redact.ts";
 import type { ErrorKind } from "../record.ts";
@@ -23,6 +24,8 @@ export interface LadderTarget {
   caCerts: string[];
   /** Masks secrets in what is printed and written. */
   redactor: Redactor;
+  /** A targets file's requests (`suite --targets --ladder`), sent in its fixed sequence. */
+  targets?: TargetsPick;
 }
 
 /** What `suite --ladder` was asked for. */

@@ -79,11 +79,15 @@ export async function checkPermissions(
   // The tasks grant reading the project directory and writing results/ only.
   const inProject = (p: string) => !p.startsWith("/") && !p.startsWith("..") ? or : "";
   const inResults = (p: string) => /^(\.\/)?results(\/|$)/.test(p) ? or : "";
-  for (const url of needs.net ?? []) {
-    const host = netHost(url);
-    if (!await granted({ name: "net", host })) {
-      throw new UsageError(`No network permission for ${host}: add --allow-net=${host}${or}`);
-    }
+  // Every host not granted is named at once (a targets file can reach many).
+  const missing: string[] = [];
+  for (const host of new Set((needs.net ?? []).map(netHost))) {
+    if (!await granted({ name: "net", host })) missing.push(host);
+  }
+  if (missing.length > 0) {
+    throw new UsageError(
+      `No network permission for ${missing.join(", ")}: add --allow-net=${missing.join(",")}${or}`,
+    );
   }
   for (const hostname of needs.listen ?? []) {
     if (!await granted({ name: "net", host: hostname })) {

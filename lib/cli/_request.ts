@@ -84,7 +84,7 @@ function headerHint(h: string, flag: string): string {
 }
 
 /** Splits and checks one `Name: value` header. */
-function parseHeader(h: string, flag: string): [string, string] {
+export function parseHeader(h: string, flag: string): [string, string] {
   const i = h.indexOf(":");
   const name = i > 0 ? h.slice(0, i).trim() : "";
   if (!TOKEN.test(name)) {

@@ -17,14 +17,14 @@ export interface SuiteFiles {
 }
 
 /**
- * Before anything runs: checks the permissions the suite needs (the URL, or
+ * Before anything runs: checks the permissions the suite needs (every URL, or
  * listening for the mock; writing its files), creates the out dir, claims
  * the reports and removes stale sidecars.
  */
 export async function claimSuiteFiles(
   outDir: string,
   junitPath: string | undefined,
-  url: string | null,
+  urls: readonly string[] | null,
 ): Promise<SuiteFiles> {
   const files = {
     baseline: `${outDir}/latency_baseline.csv`,
@@ -33,7 +33,7 @@ export async function claimSuiteFiles(
     html: `${outDir}/report.html`,
   };
   await checkPermissions({
-    ...(url !== null ? { net: [url] } : { listen: ["127.0.0.1"] }),
+    ...(urls !== null ? { net: urls } : { listen: ["127.0.0.1"] }),
     write: [
       ...Object.values(files).map((f) => [f, "--out-dir"] as [string, string]),
       [metaPath(files.baseline), "--out-dir"],

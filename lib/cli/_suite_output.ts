@@ -33,11 +33,15 @@ import { useColor, writeJson } from "./_output.ts";
 import type { ProtocolDecision } from "./_protocol.ts";
 import type { SuiteFiles } from "./_suite_files.ts";
 import { meanVerdict, slaRows } from "./_verdicts.ts";
+import { type Targets, targetsConfig } from "./_targets.ts";
+import { formatTargetDeltas } from "../report/targets.ts";
 
 /** What the suite was asked for and decided, as the output records it. */
 export interface SuiteOutputContext {
   /** The user's URL (its request and redaction), or `null` for the mock. */
-  target: { request: HttpRequest; redactor: Redactor } | null;
+  target: { request: HttpRequest; redactor: Redactor; targets: Targets | null } | null;
+  /** With `--targets`: the digest of the whole workload (requests, weights, mix, seed). */
+  targetsDigest: string | null;
   decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>>;
   files: SuiteFiles;
   junitPath: string | undefined;
@@ -65,7 +69,9 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   const mode = interleave ? "interleaved" : "sequential";
   const names: [string, string] = [base.client.profile, opt.client.profile];
   if (names[0] === names[1]) names[1] = `${names[1]} (candidate)`;
-  const targetText = target
+  const targetText = target?.targets
+    ? `${target.targets.names.length} targets from ${target.targets.file} (${target.targets.sequence.mix})`
+    : target
     ? target.redactor.url(target.request.url)
     : `the mock at ${outcome.mockUrl}`;
   const redact = (text: string) => target ? target.redactor.text(text) : text;
@@ -80,7 +86,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   };
 
   // Sidecars: which client, protocol and requests each CSV holds.
-  const requestId = target
+  const requestId = ctx.targetsDigest ?? (target
     ? await requestDigest({
       ...target.request,
       url: target.redactor.url(target.request.url),
@@ -88,7 +94,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
         [n, v],
       ) => [n, v] as [string, string]),
     })
-    : "suite-mock-requests";
+    : "suite-mock-requests");
   const runId = crypto.randomUUID();
   for (const [role, run] of [["baseline", base], ["optimized", opt]] as const) {
     const config = {
@@ -100,6 +106,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       suite: { requests, concurrency, mode, ...(interleave ? { block } : {}) },
       timeout_ms: timeoutMs,
       request_digest: requestId,
+      ...(target?.targets ? { targets: targetsConfig(target.targets) } : {}),
     };
     await writeRunMeta(run.csvPath, await buildRunMeta(config, null, `${runId}-${role}`));
   }
@@ -126,6 +133,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     verdict: bootstrap?.verdict ?? null,
     verdict_words: abSentence(names, bootstrap),
     attribution,
+    targets: outcome.targets,
     request_consistency: consistency,
     error_causes: causes,
     advice,
@@ -162,9 +170,13 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       names,
       comparison: outcome.bootstrap,
     }),
-    runs: [base, opt].map((r, k) =>
-      htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary)
-    ),
+    runs: [base, opt].flatMap((r, k) => [
+      htmlRunSummary(names[k]!, r.csvPath, r.name === "baseline" ? baseSummary : optSummary),
+      ...r.keeper.byTarget.summaries().map((t) =>
+        htmlRunSummary(`${names[k]} · ${t.name}`, "target", t.summary)
+      ),
+    ]),
+    targetDeltas: outcome.targets?.deltas ?? [],
     charts: buildChartData(
       [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
     ),
@@ -205,6 +217,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   if (quiet) console.log(headline.slice(1, 3).join("\n"));
   else {
     console.log(headline.join("\n"));
+    if (outcome.targets) console.log("\n" + formatTargetDeltas(outcome.targets.deltas, ...names));
     for (const [k, list] of [causes.baseline, causes.optimized].entries()) {
       const lines = formatCauses(list, `${names[k]} `, false);
       if (lines.length > 0) console.log(lines.join("\n"));

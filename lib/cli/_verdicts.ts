@@ -7,7 +7,8 @@ import { type LoadedRun, loadRun, type LoadWants } from "../records/load_run.ts"
 import type { JunitSlaCase } from "../report/junit.ts";
 import { fmtValue } from "../report/text.ts";
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
-import { parseSlaRule, type SlaResult, type SlaRule } from "../stats/sla.ts";
+import type { SlaResult } from "../stats/sla.ts";
+import { checkScopes, parseScopedRule, type ScopedRule } from "../stats/scoped_sla.ts";
 import { positiveInt, str, type Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 
@@ -71,11 +72,14 @@ export function noDataLine(run: Pick<LoadedRun, "path" | "format">): string {
   return `${run.path} holds no measured request (${what}): nothing to judge, so no verdict`;
 }
 
-/** Parses SLA rules, as a UsageError on a bad one. */
-export function parseRules(texts: string[]): SlaRule[] {
+/**
+ * Parses SLA rules, each plain (`p95<=800ms`, all requests pooled) or scoped
+ * to a target (`infer:p95<=800ms`), as a UsageError on a bad one.
+ */
+export function parseRules(texts: string[]): ScopedRule[] {
   return texts.map((t) => {
     try {
-      return parseSlaRule(t);
+      return parseScopedRule(t);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -118,4 +122,16 @@ export function slaRows(results: readonly SlaResult[], run: string, n: number): 
     if (c?.minSamples !== undefined) row.minSamples = c.minSamples;
     return row;
   });
+}
+
+/**
+ * Refuses a scoped rule whose target is not among `names`, listing them
+ * (exit 2, before anything is sent).
+ */
+export function checkRuleScopes(rules: readonly ScopedRule[], names: readonly string[]): void {
+  try {
+    checkScopes(rules, names);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

@@ -29,6 +29,9 @@ import {
 } from "./_files.ts";
 import { tempBeside } from "../records/atomic_file.ts";
 import { requestFromFlags } from "./_request.ts";
+import { mixOption, type Targets, targetsRun, targetsWorkload } from "./_targets.ts";
+import { checkRuleScopes } from "./_verdicts.ts";
+import type { HttpRequest } from "../client/types.ts";
 import { stderrStream, useColor } from "./_output.ts";
 import { installStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -54,8 +57,18 @@ export async function bench(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length === 0) {
-    throw new UsageError("Missing URL: tailgate bench http://127.0.0.1:8080/api [options]");
+  const targetsFile = str(values, "targets");
+  if (targetsFile !== undefined && positionals.length > 0) {
+    throw new UsageError(
+      `Cannot combine a URL with --targets: ${targetsFile} gives the URLs; drop "${
+        positionals[0]
+      }"`,
+    );
+  }
+  if (positionals.length === 0 && targetsFile === undefined) {
+    throw new UsageError(
+      "Missing URL: tailgate bench http://127.0.0.1:8080/api [options], or --targets FILE",
+    );
   }
   if (positionals.length > 1) {
     throw new UsageError(
@@ -68,14 +81,20 @@ export async function bench(args: string[]): Promise<number> {
   const explicitClient = str(values, "client") !== undefined;
   if (!explicitClient) values.client = DEFAULT_CLIENT;
   const plan0 = planRun(values);
-  const { request, redactor, caCerts } = await requestFromFlags(positionals[0]!, values, TASK_HINT);
+  if (targetsFile === undefined) mixOption(values); // --mix without --targets is refused
+  const { request, redactor, caCerts, targets } = targetsFile !== undefined
+    ? await targetsWorkload(values, plan0.seed, TASK_HINT)
+    : { ...await requestFromFlags(positionals[0]!, values, TASK_HINT), targets: null };
+  checkRuleScopes(plan0.rules, targets?.names ?? []);
   // 2. Output paths, before any file is created.
   const { outPath, jsonPath } = outputPaths(values);
   await refuseSidecarOverwrite(jsonPath, outPath);
   const write: [string, string][] = [];
   if (jsonPath !== null && jsonPath !== "-") write.push([jsonPath, "--json"]);
   if (outPath !== null) write.push([outPath, "--out"]);
-  await checkPermissions({ net: [request.url], write }, TASK_HINT);
+  // Every host of a targets file, before any request.
+  const urls = targets ? targets.requests.map((r) => r.url) : [request.url];
+  await checkPermissions({ net: urls, write }, TASK_HINT);
   if (jsonPath !== null && jsonPath !== "-") await checkWritable(jsonPath, "--json");
   if (outPath !== null) {
     await checkRegularOutput(outPath, "--out");
@@ -106,10 +125,10 @@ export async function bench(args: string[]): Promise<number> {
   const plan: Plan = { ...plan0, profile: decision.client, caCerts, outPath, jsonPath };
   // 3. The client (a bad CA certificate fails here, still before any file).
   const client = benchClient(plan, decision.protocol, redactor);
-  const config = await runConfig(plan, request, redactor, values, decision.record);
+  const config = await runConfig(plan, request, redactor, values, decision.record, targets);
   let meta: RunMeta | null = null;
   if (outPath !== null) meta = await buildRunMeta(config, plan.shard, plan.runId);
-  return await execute(plan, request, client, redactor, config, meta, decision);
+  return await execute(plan, { request, targets }, client, redactor, config, meta, decision);
 }
 
 /**
@@ -128,7 +147,7 @@ function rampTarget(plan: Plan, begin: () => number | null): () => number | null
 
 async function execute(
   plan: Plan,
-  request: Parameters<typeof runBench>[0]["request"],
+  { request, targets }: { request: HttpRequest; targets: Targets | null },
   client: Client,
   redactor: Redactor,
   config: Record<string, unknown>,
@@ -163,6 +182,7 @@ async function execute(
     plan,
     client,
     request,
+    ...(targets ? { targets: targetsRun(targets) } : {}),
     signal: signals.stop,
     hardStop: signals.hard,
     openCsv: outPath === null ? null : async () => {
@@ -189,7 +209,9 @@ async function execute(
   const { text, code, json } = benchReport({
     plan,
     run,
-    title: `${plan.profile} → ${request.method} ${redactor.url(request.url)}`,
+    title: targets
+      ? `${plan.profile} → ${targets.names.length} targets from ${targets.file} (${targets.sequence.mix})`
+      : `${plan.profile} → ${request.method} ${redactor.url(request.url)}`,
     interrupted: signals.interrupted,
     interruptedBy: signals.received,
     meta,

@@ -2,6 +2,8 @@
 import type { LoadedRun } from "../records/load_run.ts";
 import { type Attribution, maxInFlight } from "../stats/attribution.ts";
 import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
+import { compareTargets } from "../stats/target_compare.ts";
+import { formatTargetDeltas } from "../report/targets.ts";
 import { compareSummaries } from "../stats/compare.ts";
 import {
   attributeFromMockStats,
@@ -78,6 +80,8 @@ change and a confidence interval of the delta from a seeded circular block
 bootstrap over time (latencies within a run are autocorrelated, so single
 requests are not independent evidence). Verdict, decided on P95: improved
 (interval below 0), regressed (above 0), or no significant difference.
+Runs with a target column (bench --targets) also get B - A per target at
+P50/P95/P99 with its interval, the targets matched by name.
 
 Runs that cannot be compared are not: when both CSVs have a tailgate
 .meta.json and they name different targets, methods or request digests,
@@ -232,6 +236,8 @@ export async function compare(args: string[]): Promise<number> {
   } else {
     bootstrap = blockBootstrapCompare(sa, sb, boot);
   }
+  // Per target, matched by name (runs with a target column), each with its own interval.
+  const targets = compareTargets(ra.targetSeries!, rb.targetSeries!, boot);
   const names: [string, string] = ["A", "B"];
   const attribution = mock === null ? null : attributionOf([ra, rb], [a, b], mock);
   const verdict = bootstrap?.verdict ?? null;
@@ -249,6 +255,7 @@ export async function compare(args: string[]): Promise<number> {
         verdict,
         ...(bootstrap === null ? { verdict_reason: why } : {}),
         attribution,
+        targets: targets.length ? targets : null,
         sources,
         warnings,
       },
@@ -266,6 +273,7 @@ export async function compare(args: string[]): Promise<number> {
       "",
       bootstrap ? formatBootstrap(names, bootstrap, style) : `no verdict: ${why}`,
     ];
+    if (targets.length) out.push("", formatTargetDeltas(targets, "A", "B"));
     if (mock !== null) {
       out.push(
         "",
@@ -290,7 +298,13 @@ export async function compare(args: string[]): Promise<number> {
     const html = renderHtmlReport({
       title: `tailgate compare: ${pa} vs ${pb}`,
       generatedAt: new Date().toISOString(),
-      runs: runs.map(([r, s, name]) => htmlRunSummary(name, `${r.path} (${r.format})`, s)),
+      runs: runs.flatMap(([r, s, name]) => [
+        htmlRunSummary(name, `${r.path} (${r.format})`, s),
+        ...r.byTarget.summaries().map((t) =>
+          htmlRunSummary(`${name} · ${t.name}`, "target", t.summary)
+        ),
+      ]),
+      targetDeltas: targets,
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
       headline: htmlHeadline([], "B", { names: ["A", "B"], comparison: bootstrap }),

@@ -3,13 +3,16 @@ import { buildChartData } from "../report/series.ts";
 import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { formatRuleTable, formatSummary } from "../report/text.ts";
-import { evaluateSla, slaExitCode } from "../stats/sla.ts";
+import { slaExitCode } from "../stats/sla.ts";
+import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { formatTargetTable } from "../report/targets.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { checkPermissions, flaggedPaths } from "./_permissions.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import {
+  checkRuleScopes,
   confidenceOption,
   formatLine,
   noDataLine,
@@ -39,7 +42,9 @@ const OPTIONS: OptionSpecs = {
 /** Help text. */
 export const HELP = `Usage: tailgate report <file.csv> [options]
 
-Summarizes a saved run. Reads CSVs written by tailgate (bench, suite), hey
+Summarizes a saved run; a run with a target column (bench --targets) also
+gets each target's requests, errors and P50/P95/P99, and SLA rules can be
+scoped to a target (--sla "infer:p95<=800ms"). Reads CSVs written by tailgate (bench, suite), hey
 (-o csv), vegeta (encode -to csv), oha (--output-format csv) and k6 (--out
 csv); the format is detected from the first line and printed with its
 caveats. Latency statistics cover successful requests (status 200-399);
@@ -81,6 +86,7 @@ export async function report(args: string[]): Promise<number> {
     `the input ${path}`,
   ]]);
   const run = await readRun(path, { records: htmlPath !== undefined });
+  checkRuleScopes(rules, run.byTarget.names);
   if (run.builder.count === 0) {
     console.error(`tailgate report: ${noDataLine(run)}`);
     return 3;
@@ -89,19 +95,25 @@ export async function report(args: string[]): Promise<number> {
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
-  const results = rules.map((r) => evaluateSla(r, summary, sorted, confidence));
+  const targets = run.byTarget.summaries();
+  const results = evaluateScoped(rules, { summary, sorted }, (name) => {
+    const b = run.byTarget.builder(name);
+    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
+  }, confidence);
   // No path here: the same run under another name gives the same document.
   const source = { format: run.format, notes: run.notes };
   if (values.json) {
+    const perTarget = targets.length ? { targets } : {};
     const doc = rules.length
-      ? { ...summary, source, confidence, sla: results }
-      : { ...summary, source };
+      ? { ...summary, source, ...perTarget, confidence, sla: results }
+      : { ...summary, source, ...perTarget };
     console.log(JSON.stringify(doc, null, 2));
   } else {
     const style = { color: useColor() };
     console.log(formatLine(run));
     console.log("");
     console.log(formatSummary(path, summary, style));
+    if (targets.length) console.log("\n" + formatTargetTable(summary, targets));
     if (results.length) console.log("\n" + formatRuleTable(results, style));
   }
   const rows = slaRows(results, "run", summary.successes);
@@ -113,7 +125,10 @@ export async function report(args: string[]): Promise<number> {
     const html = renderHtmlReport({
       title: `tailgate report: ${path}`,
       generatedAt: new Date().toISOString(),
-      runs: [htmlRunSummary("run", `${path} (${run.format})`, summary)],
+      runs: [
+        htmlRunSummary("run", `${path} (${run.format})`, summary),
+        ...targets.map((t) => htmlRunSummary(`run · ${t.name}`, "target", t.summary)),
+      ],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
       slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
         label: r.text,

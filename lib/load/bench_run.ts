@@ -15,10 +15,12 @@ import type { CsvWriter } from "../records/csv_writer.ts";
 import { metaPath, type RunMeta, writeRunMeta } from "../records/run_meta.ts";
 import { type Summary, SummaryBuilder } from "../stats/summary.ts";
 import { ErrorCauses } from "../stats/error_causes.ts";
+import { TargetBuilders } from "../stats/by_target.ts";
 import { newOpenLoopCounters, type OpenLoopCounters, runClosed, runOpen } from "./runner.ts";
 import { type Shard, shardRequestId } from "./shard.ts";
 import { type ArrivalOptions, createArrivals } from "./arrivals.ts";
 import { warmUpFast } from "./warm_up.ts";
+import type { TargetsPick } from "./targets.ts";
 
 /** The shape of a bench run, validated (this worker's share when sharded). */
 export interface BenchPlan {
@@ -58,6 +60,12 @@ export interface BenchRunOptions {
   plan: BenchPlan;
   client: Client;
   request: HttpRequest;
+  /**
+   * A targets file's requests: the request and the target name of each
+   * run-wide request index (shards index the one-machine sequence). Without
+   * it every request is `request`, target `""`.
+   */
+  targets?: TargetsPick;
   /** Stop starting requests when aborted. */
   signal: AbortSignal;
   /** Give up on requests in flight when aborted. */
@@ -82,6 +90,8 @@ export interface BenchRunOptions {
 /** What a bench run measured. */
 export interface BenchRunResult {
   builder: SummaryBuilder;
+  /** Per-target summaries (none without targets). */
+  byTarget: TargetBuilders;
   /** Open model: the schedule's health. */
   counters: OpenLoopCounters | null;
   /** Open model: latency timed from the actual send (what coordinated omission would show). */
@@ -129,7 +139,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const counters = newOpenLoopCounters();
   const uncorrected = new SummaryBuilder();
   const causes = new ErrorCauses();
+  const byTarget = new TargetBuilders(options.targets?.names ?? []);
   let csv: CsvWriter | null = null;
+  let closeFailure: { err: unknown } | null = null;
   let builder: SummaryBuilder;
   // The fast engine's first requests in a fresh process run cold code (milliseconds each):
   // warm it on a private loopback listener first, so that cost is not the server's latency.
@@ -141,9 +153,11 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       await abortableSleep(plan.startAt - Date.now(), options.signal);
     }
     if (options.openCsv !== null) csv = await options.openCsv();
+    const targets = options.targets;
     const common = {
       client,
-      requestFor: () => request,
+      requestFor: targets ? (local: number) => targets.requestFor(idFor(local)) : () => request,
+      ...(targets ? { targetFor: (local: number) => targets.targetFor(idFor(local)) } : {}),
       idFor,
       worker: shard?.index ?? 0,
       signal: options.signal,
@@ -174,6 +188,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       builder: new SummaryBuilder(total ?? 1 << 18),
       onRecord: (r) => {
         options.onRecord?.(r);
+        if (r.target !== "") byTarget.add(r);
         // What a tool timing from the actual send would report (coordinated omission).
         if (plan.model === "open") {
           const lag = r.startedMs - r.scheduledMs;
@@ -189,11 +204,15 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     try {
       await csv?.close();
     } catch (err) {
-      await dropStaleSidecar(csv);
-      throw err;
+      closeFailure = { err };
     } finally {
       await client.close();
     }
+  }
+  // A failed close (a full disk) fails the run; thrown here, not from the finally block.
+  if (closeFailure !== null) {
+    await dropStaleSidecar(csv);
+    throw closeFailure.err;
   }
   if (csv !== null && options.meta !== null) {
     try {
@@ -206,6 +225,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const open = plan.model === "open";
   return {
     builder,
+    byTarget,
     counters: open ? counters : null,
     uncorrected: open ? uncorrected.summary() : null,
     csv: csv === null ? null : { path: csv.path, rows: csv.rows },

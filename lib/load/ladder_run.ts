@@ -264,7 +264,12 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
   const control = server ? new MockControl(server.url) : null;
   const userRequest = options.url?.request;
   const apiUrl = userRequest ? userRequest.url : new URL("/api", server!.url).href;
-  const requestFor = userRequest ? () => userRequest : (i: number) => options.requestFor(apiUrl, i);
+  const targets = options.url?.targets;
+  const requestFor = targets
+    ? targets.requestFor
+    : userRequest
+    ? () => userRequest
+    : (i: number) => options.requestFor(apiUrl, i);
   /** The mock's cumulative stats of the current run (`null` against a URL). */
   const snapshot = async (): Promise<MockStats | null> => control ? await control.stats() : null;
   const blocks = Math.ceil(requests / block);
@@ -308,6 +313,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
               if (i === size - 1) engine.pause?.(true);
               return requestFor(start + i);
             },
+            ...(targets ? { targetFor: (i: number) => targets.targetFor(start + i) } : {}),
             idOffset: start,
             concurrency: Math.min(concurrency, size),
             requests: size,

@@ -36,6 +36,8 @@ export interface RunOptions {
   client: Client;
   /** The request to send for a given local request id (0-based, warm-up included). */
   requestFor: (id: number) => HttpRequest;
+  /** The target name recorded for a local request id (`--targets`); `""` when not given. */
+  targetFor?: (id: number) => string;
   /** The first `warmup` requests are marked `warmup` and excluded from statistics. */
   warmup?: number;
   /**
@@ -211,10 +213,17 @@ class Outbox {
   #scheduled = false;
   /** Where failures' messages go, if anywhere. */
   readonly causes: ErrorCauses | null;
+  /** The target name of a local request id. */
+  readonly targetFor: (local: number) => string;
 
-  constructor(emit: (r: RequestRecord) => void, causes: ErrorCauses | null) {
+  constructor(
+    emit: (r: RequestRecord) => void,
+    causes: ErrorCauses | null,
+    targetFor?: (local: number) => string,
+  ) {
     this.#emit = emit;
     this.causes = causes;
+    this.targetFor = targetFor ?? (() => "");
   }
 
   /** True once the run has ended (finished, hard-stopped or failed): send nothing more. */
@@ -273,6 +282,7 @@ class Outbox {
       tlsMs: o.tlsMs ?? null,
       firstBodyMs: o.firstBodyMs ?? null,
       conn: o.conn ?? null,
+      target: this.targetFor(p.local),
     });
   }
 
@@ -296,6 +306,7 @@ class Outbox {
         tlsMs: null,
         firstBodyMs: null,
         conn: null,
+        target: this.targetFor(p.local),
       });
     }
   }
@@ -325,12 +336,13 @@ class Outbox {
 function recordStream(
   run: (out: Outbox) => Promise<void>,
   causes: ErrorCauses | undefined,
+  targetFor?: (local: number) => string,
 ): RecordStream {
   let started = false;
   const forEach = (emit: (record: RequestRecord) => void): Promise<void> => {
     if (started) return Promise.reject(new TypeError("Cannot run a record stream twice"));
     started = true;
-    return run(new Outbox(emit, causes ?? null));
+    return run(new Outbox(emit, causes ?? null, targetFor));
   };
   return {
     forEach,
@@ -400,7 +412,7 @@ const SPIN_BACKOFF_MS = 100;
  * ```
  */
 export function runClosed(options: ClosedLoopOptions): RecordStream {
-  return recordStream((out) => closedLoop(options, out), options.causes);
+  return recordStream((out) => closedLoop(options, out), options.causes, options.targetFor);
 }
 
 async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void> {
@@ -578,7 +590,7 @@ function callbackLoops(
  * ```
  */
 export function runOpen(options: OpenLoopOptions): RecordStream {
-  return recordStream((out) => openLoop(options, out), options.causes);
+  return recordStream((out) => openLoop(options, out), options.causes, options.targetFor);
 }
 
 async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
@@ -666,6 +678,7 @@ async function openLoop(options: OpenLoopOptions, out: Outbox): Promise<void> {
         tlsMs: null,
         firstBodyMs: null,
         conn: null,
+        target: out.targetFor(local),
       });
       return;
     }

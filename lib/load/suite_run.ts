@@ -16,6 +16,10 @@ import type { Client, HttpRequest } from "../client/types.ts";
 import { collect } from "../records/collect.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
 import { RunKeeper } from "../records/load_run.ts";
+import { evaluateScoped } from "../stats/scoped_sla.ts";
+import type { TargetSummary } from "../stats/by_target.ts";
+import { compareTargets, type TargetDelta } from "../stats/target_compare.ts";
+import type { TargetsPick } from "./targets.ts";
 import type { Attribution } from "../stats/attribution.ts";
 import {
   blockBootstrapCompare,
@@ -32,7 +36,7 @@ import {
   requestConsistency,
   sumMockStats,
 } from "../stats/mock_stats.ts";
-import { evaluateSla, slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
+import { slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
 import { stepBlockLength } from "../stats/ladder.ts";
 import { MockControl } from "./_mock_control.ts";
@@ -82,6 +86,8 @@ export interface SuiteUrlTarget {
   request: HttpRequest;
   /** Extra CA certificates for https. */
   caCerts?: string[];
+  /** A targets file's requests, sent in its fixed sequence instead of `request`. */
+  targets?: TargetsPick;
 }
 
 /** A running mock, as the suite needs it. */
@@ -166,6 +172,15 @@ export interface SuiteOutcome {
   bootstrap: BootstrapComparison | null;
   attribution: Attribution | null;
   p95: { level: number; baseline: PercentileInterval; optimized: PercentileInterval };
+  /**
+   * With a targets file: each run's per-target summaries and B − A per
+   * target (matched by name, each with its bootstrap interval); else `null`.
+   */
+  targets: {
+    baseline: TargetSummary[];
+    optimized: TargetSummary[];
+    deltas: TargetDelta[];
+  } | null;
   /** 0 SLA met, 1 failed (or regressed with `failOnRegression`), 3 inconclusive, 4 invalid run. */
   exitCode: number;
 }
@@ -239,7 +254,12 @@ async function runProfiles(
   const control = base === null ? null : new MockControl(base);
   const apiUrl = base === null ? options.url!.request.url : new URL("/api", base).href;
   const userRequest = options.url?.request;
-  const requestFor = userRequest ? () => userRequest : (i: number) => suiteRequest(apiUrl, i);
+  const targets = options.url?.targets;
+  const requestFor = targets
+    ? targets.requestFor
+    : userRequest
+    ? () => userRequest
+    : (i: number) => suiteRequest(apiUrl, i);
   const tallies: Record<SuiteProfile, RequestTally> = {
     baseline: new RequestTally(),
     optimized: new RequestTally(),
@@ -271,6 +291,7 @@ async function runProfiles(
       runClosed({
         client,
         requestFor: (i) => requestFor(start + i),
+        ...(targets ? { targetFor: (i: number) => targets.targetFor(start + i) } : {}),
         idOffset: start,
         concurrency: Math.min(concurrency, count),
         requests: count,
@@ -341,6 +362,12 @@ async function runProfiles(
   }
 }
 
+/** The bootstrap options without a fixed block length (each target's series chooses its own). */
+function perTargetBootstrap(b: BootstrapOptions): BootstrapOptions {
+  const { blockLength: _fixed, ...rest } = b;
+  return rest;
+}
+
 /**
  * Compares the two runs and gates the optimized one: SLA verdicts, the
  * block bootstrap, the attribution to connection setup, the P95 intervals,
@@ -372,7 +399,11 @@ export function judgeSuite(
   const optSummary = opt.keeper.builder.summary();
   const sortedOpt = opt.keeper.builder.sortedLatencies().slice();
   const sortedBase = base.keeper.builder.sortedLatencies().slice();
-  const results = options.rules.map((r) => evaluateSla(r, optSummary, sortedOpt, confidence));
+  // A rule scoped to a target judges the candidate's requests to that target alone.
+  const results = evaluateScoped(options.rules, { summary: optSummary, sorted: sortedOpt }, (n) => {
+    const b = opt.keeper.byTarget.builder(n);
+    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
+  }, confidence);
   const consistency: SuiteConsistency = base.sent !== null && opt.sent !== null
     ? {
       method: "client-side digest",
@@ -400,6 +431,18 @@ export function judgeSuite(
     : options.bootstrap;
   const bootstrap = seriesA.length >= 2 && seriesB.length >= 2
     ? blockBootstrapCompare(seriesA, seriesB, bootstrapOptions)
+    : null;
+  const targets = base.keeper.byTarget.size > 0 || opt.keeper.byTarget.size > 0
+    ? {
+      baseline: base.keeper.byTarget.summaries(),
+      optimized: opt.keeper.byTarget.summaries(),
+      // Each target's own block length: its share of an interleaved block is smaller.
+      deltas: compareTargets(
+        base.keeper.targetSeries!,
+        opt.keeper.targetSeries!,
+        perTargetBootstrap(options.bootstrap),
+      ),
+    }
     : null;
   let attribution: Attribution | null;
   try {
@@ -431,6 +474,7 @@ export function judgeSuite(
       baseline: percentileInterval(sortedBase, 95, level),
       optimized: percentileInterval(sortedOpt, 95, level),
     },
+    targets,
     exitCode,
   };
 }

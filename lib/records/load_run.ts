@@ -14,6 +14,8 @@ import { openResults } from "./open_results.ts";
 import { isSuccess, type RequestRecord } from "../record.ts";
 import { timeOrdered } from "../stats/bootstrap.ts";
 import { SummaryBuilder } from "../stats/summary.ts";
+import { TargetBuilders } from "../stats/by_target.ts";
+import { TargetSeries } from "../stats/target_compare.ts";
 
 /** What to keep from a run beyond its summary. */
 export interface LoadWants {
@@ -35,6 +37,10 @@ export interface LoadedRun {
   series: Float64Array | null;
   records: RequestRecord[] | null;
   intervals: { starts: Float64Array; latencies: Float64Array } | null;
+  /** Per-target summaries (empty when the run had no targets file). */
+  byTarget: TargetBuilders;
+  /** Per-target series of successes, with `series` (for per-target deltas). */
+  targetSeries: TargetSeries | null;
 }
 
 /** A SyntaxError that names the file it came from. */
@@ -63,6 +69,10 @@ export class RunKeeper {
   #seriesLat: number[] | null;
   #starts: number[] | null;
   #lats: number[] | null;
+  /** Per-target summaries of the records kept (those with a target). */
+  readonly byTarget: TargetBuilders = new TargetBuilders();
+  /** Per-target series of successes, with `series`. */
+  readonly targetSeries: TargetSeries | null;
 
   /** Keeps what `wants` asks for, summing into `builder` (a new one by default). */
   constructor(wants: LoadWants, builder: SummaryBuilder = new SummaryBuilder()) {
@@ -72,6 +82,7 @@ export class RunKeeper {
     this.#seriesLat = wants.series ? [] : null;
     this.#starts = wants.intervals ? [] : null;
     this.#lats = wants.intervals ? [] : null;
+    this.targetSeries = wants.series ? new TargetSeries() : null;
   }
 
   /** Adds a record to the summary and to what is kept. */
@@ -83,6 +94,10 @@ export class RunKeeper {
   /** Keeps a record that is already in the summary (e.g. added by `collect`). */
   keep(r: RequestRecord): void {
     this.records?.push(r);
+    if (r.target !== "") {
+      this.byTarget.add(r);
+      this.targetSeries?.add(r);
+    }
     if (r.warmup) return;
     this.#starts?.push(r.startedMs);
     this.#lats?.push(r.latencyMs);
@@ -141,5 +156,7 @@ export async function loadRun(path: string, wants: LoadWants = {}): Promise<Load
     series: keep.series(),
     records: keep.records,
     intervals: keep.intervals(),
+    byTarget: keep.byTarget,
+    targetSeries: keep.targetSeries,
   };
 }

@@ -13,6 +13,7 @@
  */
 import UPLOT_CSS from "uplot/dist/uPlot.min.css" with { type: "text" };
 import UPLOT_JS from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import type { TargetDelta } from "../stats/target_compare.ts";
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
@@ -87,6 +88,8 @@ export interface HtmlReportInput {
   slaLines?: HtmlSlaLine[];
   sla?: HtmlSlaRow[];
   comparison?: HtmlComparison | null;
+  /** Per-target A/B deltas (`compare`, `suite` with `--targets`), matched by name. */
+  targetDeltas?: readonly TargetDelta[];
   /** A client ladder (`suite --ladder`): its table and P95 chart. */
   ladder?: HtmlLadder | null;
   /** Free-text caveats, e.g. the detected input formats; line breaks are kept. */
@@ -205,6 +208,27 @@ function runsTable(runs: readonly HtmlRunSummary[]): string {
     }</td><td>${ms(r.maxMs)}</td><td>${r.throughputRps.toFixed(1)}</td></tr>`
   ).join("\n");
   return `<table id="runs"><thead><tr><th>Run</th><th>Source</th><th>Requests</th><th>Errors</th><th>P50</th><th>P95</th><th>P99</th><th>Max</th><th>req/s</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
+function targetDeltaTable(deltas: readonly TargetDelta[]): string {
+  if (deltas.length === 0) return "";
+  const cell = (d: TargetDelta, metric: string) => {
+    const m = d.metrics.find((x) => x.metric === metric);
+    return m ? `${ms(m.delta)} [${ms(m.lower)}, ${ms(m.upper)}]` : "";
+  };
+  const rows = deltas.map((d) =>
+    `<tr><th scope="row">${esc(d.name)}</th><td>${d.countA}</td><td>${d.countB}</td><td>${
+      cell(d, "p50")
+    }</td><td>${cell(d, "p95")}</td><td>${cell(d, "p99")}</td><td>${
+      esc(d.verdict ?? "not compared")
+    }</td></tr>`
+  ).join("\n");
+  return `<table id="targets"><caption>B − A per target, ${
+    Math.round((deltas[0]?.confidence ?? 0.95) * 100)
+  }% bootstrap interval</caption><thead><tr><th>Target</th><th>Requests A</th><th>Requests B</th><th>ΔP50</th><th>ΔP95</th><th>ΔP99</th><th>Verdict</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>`;
@@ -536,6 +560,7 @@ ${banner(input.headline)}
 ${runsTable(input.runs)}
 ${slaTable(input.sla ?? [])}
 ${comparisonTable(input.comparison)}
+${targetDeltaTable(input.targetDeltas ?? [])}
 ${input.ladder ? ladderTable(input.ladder) : ""}
 <div class="chart" id="chart-percentiles"></div>
 <div class="chart" id="chart-histogram"></div>

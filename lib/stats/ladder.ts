@@ -29,7 +29,8 @@ import {
 } from "./bootstrap.ts";
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
-import { evaluateSla, overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
+import { overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
+import { evaluateScoped } from "./scoped_sla.ts";
 import { summarize, type Summary } from "./summary.ts";
 
 /** One rung's measurements as the ladder needs them. */
@@ -44,8 +45,8 @@ export interface LadderRungInput {
 
 /** Options of {@linkcode computeLadder}. */
 export interface LadderOptions {
-  /** SLA rules judged on every rung. */
-  rules: readonly SlaRule[];
+  /** SLA rules judged on every rung (a `scope` judges one target's requests). */
+  rules: readonly (SlaRule & { scope?: string | null })[];
   /** One-sided level of the SLA verdicts, or `"off"` to gate on point values. */
   confidence: number | "off";
   /** Bootstrap options of every step (seed, resamples, two-sided level, primary metric). */
@@ -157,7 +158,11 @@ export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64
 function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
   const summary = summarize(input.records);
   const sorted = timeOrderedSuccesses(input.records).sort();
-  const sla = options.rules.map((r) => evaluateSla(r, summary, sorted, options.confidence));
+  // A rule scoped to a target (suite --targets --ladder) judges that target's requests alone.
+  const sla = evaluateScoped(options.rules, { summary, sorted }, (name) => {
+    const mine = input.records.filter((r) => r.target === name);
+    return { summary: summarize(mine), sorted: timeOrderedSuccesses(mine).sort() };
+  }, options.confidence);
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);
   return {

@@ -195,7 +195,7 @@ Deno.test("report rejects a missing, empty, wrong-header or malformed CSV with o
   await Deno.writeTextFile(`${ROOT}${files.header}`, "id,latency\n1,2\n");
   await Deno.writeTextFile(
     `${ROOT}${files.row}`,
-    `${CSV_HEADER}\n0,1000,12.5,200,10,42,,1000,0,0,,,,\n1,1001,oops,200,10,42,,1001,0,0,,,,\n`,
+    `${CSV_HEADER}\n0,1000,12.5,200,10,42,,1000,0,0,,,,,\n1,1001,oops,200,10,42,,1001,0,0,,,,,\n`,
   );
   const cases: [string, string[], RegExp][] = [
     ["missing file", ["report", "results/no-such-run.csv"], /not found/],

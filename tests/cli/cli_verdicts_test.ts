@@ -33,6 +33,7 @@ function runCsv(seed: number, n: number, medianMs: number): string {
       tlsMs: null,
       firstBodyMs: null,
       conn: null,
+      target: "",
     };
     lines.push(recordToCsvLine(r));
   }

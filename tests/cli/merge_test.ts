@@ -42,6 +42,7 @@ function workerRecords(w: number, count: number, n: number, rand: () => number):
       tlsMs: null,
       firstBodyMs: null,
       conn: null,
+      target: "",
     });
   }
   return out.sort((a, b) => (a.startedMs + a.latencyMs) - (b.startedMs + b.latencyMs));

@@ -34,6 +34,7 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
     ...over,
   };
 }
@@ -86,7 +87,7 @@ Deno.test("readRecordsFile() names the line number of a malformed row", async ()
     CSV_HEADER,
     recordToCsvLine(record(1)),
     recordToCsvLine(record(2)),
-    "3,x,1,200,,0,,1,0,0,,,,",
+    "3,x,1,200,,0,,1,0,0,,,,,",
   ]
     .join("\n");
   await withFile(text + "\n", async (path) => {
@@ -151,17 +152,30 @@ Deno.test("readRecordsFile() reads a CSV written before the phase columns, phase
 });
 
 Deno.test("readRecordsFile() reads the phase columns, an empty one as no data", async () => {
-  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,1.5,,4.25,7\n`, async (path) => {
+  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,1.5,,4.25,7,\n`, async (path) => {
     const [r] = await collect(path);
     assert.equal(r?.connectMs, 1.5);
     assert.equal(r?.tlsMs, null);
     assert.equal(r?.firstBodyMs, 4.25);
     assert.equal(r?.conn, 7);
   });
-  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,x,,,\n`, async (path) => {
+  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,x,,,,\n`, async (path) => {
     await assert.rejects(
       () => collect(path),
       (e) => e instanceof SyntaxError && /line 2/.test(e.message) && /connect_ms/.test(e.message),
     );
+  });
+});
+
+Deno.test("readRecordsFile() reads the target column, and a CSV written before it as no target", async () => {
+  await withFile(`${CSV_HEADER}\n1,1000,5,200,4,10,,1000,0,0,,,,,infer\n`, async (path) => {
+    const [r] = await collect(path);
+    assert.equal(r?.target, "infer");
+  });
+  const header = CSV_HEADER.split(",").slice(0, 14).join(",");
+  await withFile(`${header}\n1,1000,5,200,4,10,,1000,0,0,1.5,,4.25,7\n`, async (path) => {
+    const [r] = await collect(path);
+    assert.equal(r?.conn, 7);
+    assert.equal(r?.target, "");
   });
 });

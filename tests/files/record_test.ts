@@ -26,6 +26,7 @@ const SAMPLE: RequestRecord[] = [
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   },
   {
     id: 1,
@@ -42,6 +43,7 @@ const SAMPLE: RequestRecord[] = [
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   },
 ];
 

@@ -116,6 +116,7 @@ Deno.test("summarize() counts a failed row with no kind by its status: 101 and 6
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   });
   assert.deepEqual(summarize([row(101), row(600), row(0)]).error_kinds, { protocol: 2, other: 1 });
 });

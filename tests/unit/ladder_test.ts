@@ -37,6 +37,7 @@ function rec(
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   };
 }
 

@@ -57,6 +57,7 @@ const rec = (latencyMs: number, status = 200): RequestRecord => ({
   tlsMs: null,
   firstBodyMs: null,
   conn: null,
+  target: "",
 });
 
 Deno.test("ProgressLine stays silent when not a TTY or when quiet", () => {

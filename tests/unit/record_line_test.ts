@@ -16,6 +16,7 @@ const BASE: RequestRecord = {
   tlsMs: null,
   firstBodyMs: null,
   conn: null,
+  target: "",
 };
 
 /** The reference: toFixed(3) with trailing zeros trimmed. */
@@ -55,7 +56,7 @@ Deno.test("recordToCsvLine() writes times to the microsecond, trailing zeros tri
       scheduledMs: v,
     });
     const f = reference(v);
-    assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1,,,,`, `value ${v}`);
+    assert.equal(line, `7,${f},${f},200,${f},2,,${f},0,1,,,,,`, `value ${v}`);
   }
 });
 
@@ -89,6 +90,7 @@ Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", 
       tlsMs: null,
       firstBodyMs: null,
       conn: null,
+      target: i % 3 === 0 ? "" : `t${i % 11}`,
     };
     const end = encodeCsvRow(r, buf, 3);
     assert.equal(text.decode(buf.subarray(3, end)), recordToCsvLine(r) + "\n", `record ${i}`);
@@ -123,4 +125,9 @@ Deno.test("encodeCsvRow() writes timestamps of the same millisecond as recordToC
     const end = encodeCsvRow(r, buf, 0);
     assert.equal(text.decode(buf.subarray(0, end)), recordToCsvLine(r) + "\n", `time ${t}`);
   }
+});
+
+Deno.test("recordToCsvLine() writes the target name last, empty when the run had no targets", () => {
+  assert.equal(recordToCsvLine({ ...BASE, target: "infer" }).split(",").at(-1), "infer");
+  assert.equal(recordToCsvLine(BASE).endsWith(","), true);
 });

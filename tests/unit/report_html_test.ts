@@ -109,3 +109,34 @@ Deno.test("buildChartData() copes with no runs and no successes", () => {
     ),
   );
 });
+
+Deno.test("renderHtmlReport() shows per-target deltas with their intervals, names escaped", () => {
+  const html = renderHtmlReport({
+    ...reportInput(),
+    targetDeltas: [
+      {
+        name: "GET /<a>",
+        countA: 10,
+        countB: 12,
+        confidence: 0.95,
+        verdict: "regressed",
+        metrics: [{
+          metric: "p95",
+          a: 10,
+          b: 15,
+          delta: 5,
+          relative: 0.5,
+          lower: 2,
+          upper: 8,
+          verdict: "regressed",
+        }],
+      },
+      { name: "idle", countA: 1, countB: 0, confidence: 0.95, verdict: null, metrics: [] },
+    ],
+  });
+  const table = html.slice(html.indexOf('<table id="targets">'));
+  assert.match(table, /<th scope="row">GET \/&#60;a&#62;<\/th><td>10<\/td><td>12<\/td>/);
+  assert.match(table, /5\.00 ms \[2\.00 ms, 8\.00 ms\]/);
+  assert.match(table, /not compared/);
+  assert.doesNotMatch(renderHtmlReport(reportInput()), /id="targets"/);
+});

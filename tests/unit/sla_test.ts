@@ -64,6 +64,7 @@ function recs(latencies: number[], failures = 0): RequestRecord[] {
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   }));
   const bad = Array.from({ length: failures }, (_, i): RequestRecord => ({
     ...ok[0]!,

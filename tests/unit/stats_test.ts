@@ -19,6 +19,7 @@ function rec(latencyMs: number, extra: Partial<RequestRecord> = {}): RequestReco
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
     ...extra,
   };
 }

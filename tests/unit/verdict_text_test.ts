@@ -103,6 +103,7 @@ Deno.test("formatSummary() and formatComparison() mark p99.9 at n=400 as the max
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   });
   const a = summarize(Array.from({ length: 400 }, (_, i) => rec(i, 100 + i)));
   const b = summarize(Array.from({ length: 400 }, (_, i) => rec(i, 50 + i)));
@@ -163,6 +164,7 @@ Deno.test("htmlRunSummary() marks a P99 that fewer than 100 successes cannot res
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
   });
   const small = htmlRunSummary(
     "a",

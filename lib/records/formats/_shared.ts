@@ -75,6 +75,7 @@ export function makeRecord(
     tlsMs: null,
     firstBodyMs: null,
     conn: null,
+    target: "",
     ...over,
     error,
   };

@@ -1,6 +1,6 @@
 /**
  * Reader for tailgate's own CSV (header {@linkcode CSV_HEADER} from
- * `lib/record.ts`, or only its first four seed columns). Fields never need
+ * `lib/record.ts`, or an older header: the first 14, 10 or four seed columns). Fields never need
  * quoting in this format, so rows are split on commas. For files, use the
  * streaming `lib/records/read_records.ts`.
  *
@@ -9,6 +9,7 @@
 import {
   CSV_COLUMNS,
   CSV_COLUMNS_V1,
+  CSV_COLUMNS_V2,
   CSV_HEADER,
   recordFromCsvFields,
   type RequestRecord,
@@ -21,6 +22,9 @@ export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");
 /** The header of a tailgate CSV written before the phase columns were added (still read). */
 export const V1_HEADER: string = CSV_COLUMNS_V1.join(",");
 
+/** The header of a tailgate CSV written before the `target` column was added (still read). */
+export const V2_HEADER: string = CSV_COLUMNS_V2.join(",");
+
 /** How a tailgate CSV is read, row by row; request ids must be unique. */
 export const TAILGATE_FORMAT: FormatSpec = {
   label: "tailgate",
@@ -31,6 +35,8 @@ export const TAILGATE_FORMAT: FormatSpec = {
     const row = (header ?? []).join(",");
     const columns = row === CSV_HEADER
       ? CSV_COLUMNS.length
+      : row === V2_HEADER
+      ? CSV_COLUMNS_V2.length
       : row === V1_HEADER
       ? CSV_COLUMNS_V1.length
       : row === SEED_HEADER
