@@ -31,7 +31,9 @@ export function benchReport(
   const { plan, run, style } = input;
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
-  const results = plan.rules.map((r) => evaluateSla(r, summary, sorted, plan.confidence));
+  const results = plan.rules.map((r) =>
+    evaluateSla(r, summary, sorted, plan.confidence, run.builder.phases)
+  );
   const title = input.interrupted
     ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
     : input.title;

@@ -139,7 +139,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     generatedAt: new Date().toISOString(),
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
-    slaLines: cmd.rules.filter((r) => r.kind === "latency").map((r) => ({
+    slaLines: cmd.rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,
     })),

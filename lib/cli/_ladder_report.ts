@@ -174,8 +174,8 @@ export function htmlLadder(
   cmd: LadderCommand,
 ): HtmlLadder {
   const { ladder, runs } = outcome;
-  const line = cmd.rules.find((r) => r.kind === "latency" && r.quantile === 95) ??
-    cmd.rules.find((r) => r.kind === "latency");
+  const total = cmd.rules.filter((r) => r.kind === "latency" && r.phase === null);
+  const line = total.find((r) => r.quantile === 95) ?? total[0];
   return {
     rungs: ladder.rungs.map((r, k) => ({
       name: r.name,

@@ -157,7 +157,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     charts: buildChartData(
       [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
     ),
-    slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
+    slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,
     })),

@@ -89,7 +89,7 @@ export async function report(args: string[]): Promise<number> {
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
-  const results = rules.map((r) => evaluateSla(r, summary, sorted, confidence));
+  const results = rules.map((r) => evaluateSla(r, summary, sorted, confidence, run.builder.phases));
   // No path here: the same run under another name gives the same document.
   const source = { format: run.format, notes: run.notes };
   if (values.json) {
@@ -115,7 +115,7 @@ export async function report(args: string[]): Promise<number> {
       generatedAt: new Date().toISOString(),
       runs: [htmlRunSummary("run", `${path} (${run.format})`, summary)],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
-      slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
+      slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
         label: r.text,
         limitMs: r.limit,
       })),

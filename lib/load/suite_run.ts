@@ -367,7 +367,9 @@ export function judgeSuite(
   const optSummary = opt.keeper.builder.summary();
   const sortedOpt = opt.keeper.builder.sortedLatencies().slice();
   const sortedBase = base.keeper.builder.sortedLatencies().slice();
-  const results = options.rules.map((r) => evaluateSla(r, optSummary, sortedOpt, confidence));
+  const results = options.rules.map((r) =>
+    evaluateSla(r, optSummary, sortedOpt, confidence, opt.keeper.builder.phases)
+  );
   const consistency: SuiteConsistency = base.sent !== null && opt.sent !== null
     ? {
       method: "client-side digest",

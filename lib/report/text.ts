@@ -12,6 +12,7 @@ import type { Ladder } from "../stats/ladder.ts";
 import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { PHASES, type PhaseSummary } from "../stats/phase_summary.ts";
 import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
@@ -106,7 +107,31 @@ export function formatSummary(title: string, s: Summary, style: TextStyle): stri
   for (const [label, key] of ROWS) {
     rows.push([label, fmtPercentile(label, s[key] as number | null, s.successes)]);
   }
-  return [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)].join("\n");
+  const out = [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)];
+  const phases = formatPhases(s.phases);
+  if (phases !== "") out.push("", phases);
+  return out.join("\n");
+}
+
+/**
+ * Where the time went: P50/P95/P99 per request phase, with the number of
+ * requests that have each phase; `""` when the run has none.
+ *
+ * @example
+ * ```ts
+ * import { formatPhases } from "./text.ts";
+ * formatPhases({ ttfb: { count: 4, p50_ms: 1, p95_ms: 2, p99_ms: 2 } }).startsWith("phase"); // true
+ * ```
+ */
+export function formatPhases(phases: PhaseSummary | undefined): string {
+  if (phases === undefined) return "";
+  const rows = [["phase", "n", "p50", "p95", "p99"]];
+  for (const phase of PHASES) {
+    const p = phases[phase];
+    if (p === undefined) continue;
+    rows.push([phase, String(p.count), fmtMs(p.p50_ms), fmtMs(p.p95_ms), fmtMs(p.p99_ms)]);
+  }
+  return rows.length > 1 ? table(rows, ["l", "r", "r", "r", "r"]) : "";
 }
 
 /**
@@ -200,7 +225,11 @@ export function formatRuleTable(results: readonly SlaResult[], style: TextStyle)
     row.push(`${r.op} ${fmtValue(r.limit, r.unit)}`, verdict);
     rows.push(row);
   }
-  return formatTable(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]);
+  const notes = results.filter((r) => r.note).map((r) => `${r.rule}: ${r.note}`);
+  return [
+    formatTable(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]),
+    ...notes,
+  ].join("\n");
 }
 
 /** Start lag (actual send − scheduled send) p50/p99/max, or the worst lag when none was measured. */

@@ -30,7 +30,7 @@ import {
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
 import { evaluateSla, overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
-import { summarize, type Summary } from "./summary.ts";
+import { type Summary, SummaryBuilder } from "./summary.ts";
 
 /** One rung's measurements as the ladder needs them. */
 export interface LadderRungInput {
@@ -155,9 +155,13 @@ export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64
 }
 
 function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
-  const summary = summarize(input.records);
+  const builder = new SummaryBuilder();
+  for (const r of input.records) builder.add(r);
+  const summary = builder.summary();
   const sorted = timeOrderedSuccesses(input.records).sort();
-  const sla = options.rules.map((r) => evaluateSla(r, summary, sorted, options.confidence));
+  const sla = options.rules.map((r) =>
+    evaluateSla(r, summary, sorted, options.confidence, builder.phases)
+  );
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);
   return {
