@@ -13,6 +13,7 @@ import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import { formatLadder, formatRuleTable } from "../report/text.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
+import { connectionsOpened } from "../stats/setup_split.ts";
 import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { writeOutput } from "./_files.ts";
 import { htmlLadder, type LadderCommand, ladderNotes, ladderReport } from "./_ladder_report.ts";
@@ -126,7 +127,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   const top = runs[runs.length - 1]!;
   // Against the mock its /stats count what it charged; against a URL the engines count.
   const connections = runs.map((r) =>
-    outcome.external ? r.clientConnections : openedConnections(r.mock)
+    outcome.external
+      ? r.clientConnections ?? connectionsOpened(r.records)
+      : openedConnections(r.mock)
   );
   const reportPath = `${cmd.outDir}/comparison_report.json`;
   const notes = ladderNotes(outcome, cmd, probe?.reason ?? null);

@@ -149,9 +149,14 @@ export function ladderNotes(
       }); use a smaller --block.`,
     );
   }
+  const split = outcome.ladder.steps.filter((s) => s.setup_split !== null).length;
   if (outcome.external) {
     notes.push(
-      "Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and no step is split into connection setup and the rest.",
+      split > 0
+        ? `Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and ${
+          split === outcome.ladder.steps.length ? "each step" : `${split} of the steps`
+        } is split into connection setup and the rest from the engines' own connect and TLS times per request (the mean exactly, P50/P95 by each rung against itself minus its setup).`
+        : "Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and no step is split into connection setup and the rest (no rung recorded connect and TLS times).",
     );
   }
   for (const r of runs) {

@@ -15,12 +15,15 @@ import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.t
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import {
+  fmtDelta,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
   formatRuleTable,
+  formatSetupSplit,
 } from "../report/text.ts";
+import type { SetupSplit } from "../stats/setup_split.ts";
 import { abSentence, slaSentence } from "../report/verdict.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict, type SlaRule } from "../stats/sla.ts";
@@ -117,6 +120,8 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     verdict: bootstrap?.verdict ?? null,
     verdict_words: abSentence(names, bootstrap),
     attribution,
+    setup_split: outcome.setupSplit,
+    connections_client: outcome.clientConnections,
     request_consistency: consistency,
     mock: target ? null : { config: mockConfig, baseline: base.mock, optimized: opt.mock },
     target: target ? { url: targetText, method: target.request.method } : { mock: outcome.mockUrl },
@@ -179,6 +184,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       connectionsLine(outcome, names),
       consistencyLine(outcome),
       ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+      ...(outcome.setupSplit ? [formatSetupSplit(outcome.setupSplit)] : []),
     ],
   });
   await writeOutput(files.html, html, "report");
@@ -215,10 +221,17 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   }
 }
 
-/** Connections per client: counted by the mock, or not known against a URL. */
+/** Connections per client: counted by the mock, or by the engines against a URL. */
 function connectionsLine(outcome: SuiteOutcome, names: [string, string]): string {
   if (outcome.external) {
-    return "connections: not counted against a URL (the mock counts them server-side); see each client's protocol line";
+    const { baseline, optimized } = outcome.clientConnections;
+    if (baseline === null && optimized === null) {
+      return "connections: not counted (neither client's engine numbers its connections; the fast engines do)";
+    }
+    const n = (v: number | null) => v === null ? "not counted" : String(v);
+    return `connections opened (counted by the engines): ${names[0]} ${n(baseline)}, ${names[1]} ${
+      n(optimized)
+    }`;
   }
   const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
   return `connections opened (counted by the mock): ${names[0]} ${conns(outcome.baseline.mock)}, ${
@@ -266,7 +279,20 @@ function headlineLines(
     }`,
     connectionsLine(outcome, names),
     consistencyLine(outcome),
+    ...(outcome.setupSplit ? [setupLine(outcome.setupSplit)] : []),
   ];
+}
+
+/** The setup split at the headline's metric (P95), in one line. */
+function setupLine(split: SetupSplit): string {
+  const m = split.metrics.find((x) => x.metric === "p95")!;
+  const ci = (p: { ci_ms: [number, number] }) =>
+    `[${fmtDelta(p.ci_ms[0])}, ${fmtDelta(p.ci_ms[1])}]`;
+  return `setup  P95 ${fmtDelta(m.total.delta_ms)} = connection setup ${
+    fmtDelta(m.setup.delta_ms)
+  } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)} (client phases, ${
+    Math.round(split.confidence * 100)
+  }% CI)`;
 }
 
 function protocolWords(c: SuiteClient): string {
@@ -295,6 +321,7 @@ function printDetails(
       ? formatBootstrap(names, bootstrap, style)
       : "no comparison verdict: a client has fewer than 2 successful requests",
     ...(attribution ? ["", formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+    ...(outcome.setupSplit ? ["", formatSetupSplit(outcome.setupSplit)] : []),
     "",
     `== summary (${o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`,
     formatIntervals("p95", [[names[0], p95.baseline], [names[1], p95.optimized]]),

@@ -34,6 +34,7 @@ import {
 } from "../stats/mock_stats.ts";
 import { evaluateSla, slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { connectionsOpened, type SetupSplit, splitSetup } from "../stats/setup_split.ts";
 import { stepBlockLength } from "../stats/ladder.ts";
 import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
@@ -162,6 +163,13 @@ export interface SuiteOutcome {
   /** `null` when a profile has fewer than 2 successful requests. */
   bootstrap: BootstrapComparison | null;
   attribution: Attribution | null;
+  /**
+   * Connection setup vs the rest from the clients' own phases (connect + TLS
+   * per request), when both runs recorded them; works against any URL.
+   */
+  setupSplit: SetupSplit | null;
+  /** Connections each client opened by its own count (distinct `conn`), `null` when not counted. */
+  clientConnections: { baseline: number | null; optimized: number | null };
   p95: { level: number; baseline: PercentileInterval; optimized: PercentileInterval };
   /** 0 SLA met, 1 failed (or regressed with `failOnRegression`), 3 inconclusive, 4 invalid run. */
   exitCode: number;
@@ -423,6 +431,15 @@ export function judgeSuite(
     consistency,
     bootstrap,
     attribution,
+    setupSplit: splitSetup(
+      { name: base.name, records: base.keeper.records ?? [] },
+      { name: opt.name, records: opt.keeper.records ?? [] },
+      bootstrapOptions,
+    ),
+    clientConnections: {
+      baseline: connectionsOpened(base.keeper.records ?? []),
+      optimized: connectionsOpened(opt.keeper.records ?? []),
+    },
     p95: {
       level,
       baseline: percentileInterval(sortedBase, 95, level),

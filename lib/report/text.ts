@@ -13,6 +13,7 @@ import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
 import { PHASES, type PhaseSummary } from "../stats/phase_summary.ts";
+import type { SetupSplit, SplitPart } from "../stats/setup_split.ts";
 import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
@@ -498,5 +499,35 @@ export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextSt
       }`,
     );
   }
+  for (const s of ladder.steps) if (s.setup_split) lines.push(formatSetupSplit(s.setup_split));
   return lines.join("\n");
+}
+
+/**
+ * A difference split by the client's phases into connection setup and the
+ * rest: a heading, then one line per statistic (mean, P50, P95) with each
+ * part's bootstrap interval.
+ *
+ * @example
+ * ```ts
+ * import { formatSetupSplit } from "./text.ts";
+ * const part = (d: number) => ({ delta_ms: d, ci_ms: [d - 1, d + 1] as [number, number] });
+ * formatSetupSplit({ from: "a", to: "b", n: { a: 9, b: 9 }, with_setup: { a: 9, b: 1 },
+ *   setup_mean_ms: { a: 30, b: 3 }, confidence: 0.95, resamples: 100, block_length: { a: 2, b: 2 },
+ *   metrics: [{ metric: "mean", a_ms: 130, b_ms: 100, a_without_setup_ms: 100,
+ *     b_without_setup_ms: 97, total: part(-30), setup: part(-27), rest: part(-3) }] })
+ *   .split("\n")[1]; // "  mean  -30.0ms = connection setup -27.0ms [-28.0ms, -26.0ms] + the rest -3.0ms [-4.0ms, -2.0ms]"
+ * ```
+ */
+export function formatSetupSplit(split: SetupSplit): string {
+  const level = `${Number((split.confidence * 100).toFixed(1))}%`;
+  const ci = (p: SplitPart) => `[${fmtDelta(p.ci_ms[0])}, ${fmtDelta(p.ci_ms[1])}]`;
+  return [
+    `${split.from} -> ${split.to}, split by the client's connect and TLS times (${level} CI; requests that paid setup ${split.with_setup.a}/${split.n.a} -> ${split.with_setup.b}/${split.n.b}):`,
+    ...split.metrics.map((m) =>
+      `  ${m.metric.padEnd(4)}  ${fmtDelta(m.total.delta_ms)} = connection setup ${
+        fmtDelta(m.setup.delta_ms)
+      } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)}`
+    ),
+  ].join("\n");
 }

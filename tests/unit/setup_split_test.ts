@@ -7,6 +7,8 @@ import {
 } from "../../lib/stats/setup_split.ts";
 import { createRng } from "../../lib/rng.ts";
 import type { RequestRecord } from "../../lib/record.ts";
+import { computeLadder } from "../../lib/stats/ladder.ts";
+import { formatLadder } from "../../lib/report/text.ts";
 import { okRecord } from "../_record.ts";
 
 /**
@@ -105,4 +107,32 @@ Deno.test("connectionsOpened() counts distinct connection numbers per worker, nu
   assert.equal(connectionsOpened([r(0, 1), r(0, 1), r(0, 2), r(1, 1)]), 3);
   assert.equal(connectionsOpened([r(0, null)]), null);
   assert.equal(connectionsOpened(run(1, (i) => i % 10 === 0)), 40);
+});
+
+Deno.test("computeLadder() splits each step by the client's phases and formatLadder() prints it", () => {
+  const rungs = [
+    { name: "no-reuse", records: run(5, () => true) },
+    { name: "small-pool", records: run(5, (i) => i % 10 === 0) },
+    { name: "plain", records: run(5, () => false).map((r) => ({ ...r, conn: null })) },
+  ];
+  const ladder = computeLadder(rungs, {
+    rules: [],
+    confidence: 0.95,
+    bootstrap: { resamples: 200 },
+    interleaveBlock: 50,
+  });
+  const split = ladder.steps[0]!.setup_split!;
+  assert.equal(split.from, "no-reuse");
+  assert.equal(split.block_length.a, 50, "the step's block length");
+  const mean = split.metrics.find((m) => m.metric === "mean")!;
+  assert.ok(Math.abs(mean.setup.delta_ms - (3.3 - 33)) < 1e-9);
+  assert.equal(ladder.steps[1]!.setup_split, null, "a rung without phases: no split");
+  const text = formatLadder(ladder, { settings: ["", "", ""], connections: [400, 40, null] }, {
+    color: false,
+  });
+  assert.match(
+    text,
+    /^no-reuse -> small-pool, split by the client's connect and TLS times \(95% CI; requests that paid setup 400\/400 -> 40\/400\):$/m,
+  );
+  assert.match(text, /^ {2}mean {2}-\S+ = connection setup -29\.7ms \[/m);
 });
