@@ -11,7 +11,13 @@ import {
 import { buildChartData } from "../report/series.ts";
 import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
-import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
+import {
+  formatAttribution,
+  formatBootstrap,
+  formatComparison,
+  formatPhaseComparisons,
+} from "../report/text.ts";
+import { comparePhases } from "../stats/phase_compare.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
@@ -78,6 +84,8 @@ change and a confidence interval of the delta from a seeded circular block
 bootstrap over time (latencies within a run are autocorrelated, so single
 requests are not independent evidence). Verdict, decided on P95: improved
 (interval below 0), regressed (above 0), or no significant difference.
+Each request phase both runs have (connect, tls, ttfb, first_body) gets the
+same deltas and intervals, over the requests that have it.
 
 Runs that cannot be compared are not: when both CSVs have a tailgate
 .meta.json and they name different targets, methods or request digests,
@@ -232,6 +240,7 @@ export async function compare(args: string[]): Promise<number> {
   } else {
     bootstrap = blockBootstrapCompare(sa, sb, boot);
   }
+  const phases = comparePhases(ra.phaseSeries ?? {}, rb.phaseSeries ?? {}, boot);
   const names: [string, string] = ["A", "B"];
   const attribution = mock === null ? null : attributionOf([ra, rb], [a, b], mock);
   const verdict = bootstrap?.verdict ?? null;
@@ -248,6 +257,7 @@ export async function compare(args: string[]): Promise<number> {
         bootstrap,
         verdict,
         ...(bootstrap === null ? { verdict_reason: why } : {}),
+        phases,
         attribution,
         sources,
         warnings,
@@ -266,6 +276,7 @@ export async function compare(args: string[]): Promise<number> {
       "",
       bootstrap ? formatBootstrap(names, bootstrap, style) : `no verdict: ${why}`,
     ];
+    if (phases.length > 0) out.push("", formatPhaseComparisons(phases, style));
     if (mock !== null) {
       out.push(
         "",

@@ -14,6 +14,7 @@ import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
 import { PHASES, type PhaseSummary } from "../stats/phase_summary.ts";
 import type { SetupSplit, SplitPart } from "../stats/setup_split.ts";
+import type { PhaseComparison } from "../stats/phase_compare.ts";
 import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
@@ -529,5 +530,42 @@ export function formatSetupSplit(split: SetupSplit): string {
         fmtDelta(m.setup.delta_ms)
       } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)}`
     ),
+  ].join("\n");
+}
+
+/**
+ * Each phase's change from A to B: n of each run, Δp50 and Δp95 with their
+ * intervals, Δp99 and the verdict on the primary metric; `""` when no phase
+ * was compared.
+ *
+ * @example
+ * ```ts
+ * import { formatPhaseComparisons } from "./text.ts";
+ * formatPhaseComparisons([], { color: false }); // ""
+ * ```
+ */
+export function formatPhaseComparisons(
+  phases: readonly PhaseComparison[],
+  style: TextStyle,
+): string {
+  if (phases.length === 0) return "";
+  const level = `${Number(((phases[0]!.comparison.confidence) * 100).toFixed(1))}%`;
+  const rows = [["phase", "n A/B", "Δp50 [CI]", "Δp95 [CI]", "Δp99", "verdict"]];
+  for (const { phase, comparison: c } of phases) {
+    const m = (k: string) => c.metrics.find((x) => x.metric === k)!;
+    const cell = (k: string) =>
+      `${fmtDelta(m(k).delta)} [${fmtDelta(m(k).lower)}, ${fmtDelta(m(k).upper)}]`;
+    rows.push([
+      phase,
+      `${c.n.a}/${c.n.b}`,
+      cell("p50"),
+      cell("p95"),
+      fmtDelta(m("p99").delta),
+      `${paintVerdict(style, c.verdict)}${c.primary !== "p95" ? ` (${c.primary})` : ""}`,
+    ]);
+  }
+  return [
+    `phases, B - A (${level} CI, block bootstrap per phase over the requests that have it):`,
+    table(rows, ["l", "r", "r", "r", "r", "l"]),
   ].join("\n");
 }

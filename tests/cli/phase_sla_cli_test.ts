@@ -82,3 +82,36 @@ Deno.test("bad phase input is one line and exit 2: unknown phase, non-percentile
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compare gives each phase's deltas with intervals, in text and --json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_phase_compare_" });
+  try {
+    // B: the same run with its first body (and so its latency) 30 ms sooner.
+    const rows = (await Deno.readTextFile(FIXTURE)).trimEnd().split("\n");
+    const faster = rows.map((line, i) => {
+      if (i === 0) return line;
+      const f = line.split(",");
+      f[2] = (Number(f[2]) - 30).toFixed(3);
+      f[12] = (Number(f[12]) - 30).toFixed(3);
+      return f.join(",");
+    });
+    const b = `${dir}/b.csv`;
+    await Deno.writeTextFile(b, faster.join("\n") + "\n");
+    const text = await runCli(["compare", FIXTURE, b, "--resamples", "500"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^first_body\s+120\/120\s+-30\.0ms \[/m);
+    assert.match(text.stdout, /^tls\s+7\/7\s+0\.0ms/m);
+    const json = await runCli(["compare", FIXTURE, b, "--json", "--resamples", "500"]);
+    const doc = JSON.parse(json.stdout);
+    assert.deepEqual(doc.phases.map((p: { phase: string }) => p.phase), [
+      "connect",
+      "tls",
+      "ttfb",
+      "first_body",
+    ]);
+    const fb = doc.phases[3].comparison.metrics.find((m: { metric: string }) => m.metric === "p50");
+    assert.ok(Math.abs(fb.delta + 30) < 1e-6, String(fb.delta));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
