@@ -14,6 +14,7 @@ import { buildChartData } from "../report/series.ts";
 import { formatLadder, formatRuleTable } from "../report/text.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { connectionsOpened } from "../stats/setup_split.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { writeOutput } from "./_files.ts";
 import { htmlLadder, type LadderCommand, ladderNotes, ladderReport } from "./_ladder_report.ts";
@@ -142,6 +143,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     generatedAt: new Date().toISOString(),
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
+    breakdown: runs.map((r) => ({ name: r.spec.name, breakdown: timeBreakdown(r.records) })),
     slaLines: cmd.rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,

@@ -24,6 +24,7 @@ import {
   formatSetupSplit,
 } from "../report/text.ts";
 import type { SetupSplit } from "../stats/setup_split.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { abSentence, slaSentence } from "../report/verdict.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { overallVerdict, type SlaRule } from "../stats/sla.ts";
@@ -162,6 +163,10 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     charts: buildChartData(
       [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
     ),
+    breakdown: [base, opt].map((r, k) => ({
+      name: names[k]!,
+      breakdown: timeBreakdown(r.keeper.records!),
+    })),
     slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,

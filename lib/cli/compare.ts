@@ -18,6 +18,7 @@ import {
   formatPhaseComparisons,
 } from "../report/text.ts";
 import { comparePhases } from "../stats/phase_compare.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
@@ -303,6 +304,7 @@ export async function compare(args: string[]): Promise<number> {
       generatedAt: new Date().toISOString(),
       runs: runs.map(([r, s, name]) => htmlRunSummary(name, `${r.path} (${r.format})`, s)),
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
+      breakdown: runs.map(([r, , name]) => ({ name, breakdown: timeBreakdown(r.records ?? []) })),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
       headline: htmlHeadline([], "B", { names: ["A", "B"], comparison: bootstrap }),
       notes: [

@@ -4,6 +4,7 @@ import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.t
 import { renderJunitReport } from "../report/junit.ts";
 import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { evaluateSla, slaExitCode } from "../stats/sla.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { checkPermissions, flaggedPaths } from "./_permissions.ts";
@@ -115,6 +116,7 @@ export async function report(args: string[]): Promise<number> {
       generatedAt: new Date().toISOString(),
       runs: [htmlRunSummary("run", `${path} (${run.format})`, summary)],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
+      breakdown: [{ name: "run", breakdown: timeBreakdown(run.records ?? []) }],
       slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
         label: r.text,
         limitMs: r.limit,
