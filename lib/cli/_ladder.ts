@@ -53,8 +53,10 @@ verdict, and the part connection setup explains. Writes latency_<rung>.csv,
 comparison_report.json (keys ladder and steps) and report.html; the exit
 code follows the SLA of the last rung. suite <url> --ladder runs the same
 rungs against your URL: connections as the engines count them, requests
-checked by client-side digests, no attribution, and no HTTP/2 rung when the
-server does not offer HTTP/2.`;
+checked by client-side digests, each step split into connection setup and
+the rest from the engines' own connect and TLS times (the mean exactly,
+P50/P95 by each rung against itself minus its setup), and no HTTP/2 rung
+when the server does not offer HTTP/2.`;
 
 /**
  * The small pool's size from `--pool` (default 10, or one below the

@@ -53,6 +53,10 @@ With --confidence 95% (default) a percentile rule passes only when its 95%
 upper confidence bound meets the limit, fails when the lower bound breaks
 it, and is otherwise inconclusive; too few samples for a bound is
 inconclusive too, and the table says how many are needed (59 for P95).
+Phase rules (ttfb.p95<=300ms, first_body.p95<=500ms or ttft.p95, connect.p99,
+tls.p99) judge one phase over the requests that have it; a phase no request
+has is inconclusive, with one line saying why. The summary shows P50/P95/P99
+per phase, for the phases the run has.
 
 Exit codes: 0 all rules pass, 1 an SLA rule failed, 2 usage or input error,
 3 inconclusive (a rule could not be decided, none failed).`;
