@@ -41,7 +41,7 @@ export interface SseServer {
   /** e.g. `http://127.0.0.2:41234` (no trailing slash). */
   url: string;
   port: number;
-  /** First-token delays measured by the server, in ms, in the order the first tokens went out. */
+  /** First-token delays measured by the server, in ms, in the order the requests arrived (those sent so far). */
   firstTokenMs(): number[];
   close(): Promise<void>;
 }
@@ -76,13 +76,15 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
     const t0 = performance.now();
     const path = new URL(req.url).pathname;
     if (req.method === "GET" && path === "/delays") {
-      return Response.json({ firstTokenMs: delays });
+      return Response.json({ firstTokenMs: delays.filter((d) => !Number.isNaN(d)) });
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
       return new Response("not found\n", { status: 404 });
     }
     await req.arrayBuffer();
     const delay = median * Math.exp(sigma * rng.normal());
+    const slot = delays.length;
+    delays.push(NaN);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         let sent = 0;
@@ -94,7 +96,7 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
           timers.add(id);
         };
         const token = () => {
-          if (sent === 0) delays.push(performance.now() - t0);
+          if (sent === 0) delays[slot] = performance.now() - t0;
           controller.enqueue(
             event(JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${sent}` } }] })),
           );
@@ -125,7 +127,7 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
     resolve({
       url: `${scheme}://${serveOptions.hostname}:${port}`,
       port,
-      firstTokenMs: () => [...delays],
+      firstTokenMs: () => delays.filter((d) => !Number.isNaN(d)),
       close: async () => {
         for (const id of timers) clearTimeout(id);
         timers.clear();
