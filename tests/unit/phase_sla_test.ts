@@ -141,3 +141,27 @@ Deno.test("the summary shows P50/P95/P99 only for the phases the run has", () =>
   assert.equal(none.phases, undefined, "no phase: no key");
   assert.doesNotMatch(formatSummary("run", none, { color: false }), /phase/);
 });
+
+Deno.test("past 65,536 values a phase keeps counts per microsecond, with the same nearest-rank percentiles", () => {
+  const b = new PhaseBuilder();
+  const values: number[] = [];
+  let x = 1;
+  for (let i = 0; i < 200_000; i++) {
+    x = (x * 48271) % 2147483647; // a seeded spread over 0–400 ms, microsecond values
+    const v = (x % 400_000) / 1000 + (i % 3 === 0 ? 2000 : 0);
+    values.push(v);
+    b.add(okRecord(i, i, 500, { firstBodyMs: v }));
+  }
+  values.sort((p, q) => p - q);
+  const sorted = b.sorted("first_body");
+  assert.equal(sorted.length, 200_000);
+  for (const rank of [0, 1, 99_999, 190_000, 199_999]) assert.equal(sorted[rank], values[rank]);
+  const stats = b.summary().first_body!;
+  assert.equal(stats.count, 200_000);
+  assert.equal(stats.p50_ms, values[99_999]);
+  assert.equal(stats.p95_ms, values[189_999]);
+  assert.equal(stats.p99_ms, values[197_999]);
+  const rule = evaluateSla(parseSlaRule("ttft.p95<=3s"), built([]).summary(), undefined, 0.95, b);
+  assert.equal(rule.verdict, "pass");
+  assert.equal(rule.confidence?.n, 200_000);
+});
