@@ -11,7 +11,7 @@ import { suiteRequest } from "../load/suite_run.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
-import { formatLadder, formatRuleTable } from "../report/text.ts";
+import { formatLadder, formatRuleTable, formatSetupSplit } from "../report/text.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
 import { connectionsOpened } from "../stats/setup_split.ts";
 import { timeBreakdown } from "../stats/time_breakdown.ts";
@@ -152,7 +152,10 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     })),
     sla: ladder.rungs.flatMap((r) => slaRows(r.sla, r.name, r.successes)),
     ladder: htmlLadder(outcome, connections, cmd),
-    notes,
+    notes: [
+      ...ladder.steps.flatMap((s) => s.setup_split ? [formatSetupSplit(s.setup_split)] : []),
+      ...notes,
+    ],
   });
   await writeOutput(cmd.htmlPath, html, "report");
   if (cmd.junitPath !== undefined) {
