@@ -83,8 +83,11 @@ class Store {
   #sorted = true;
   n = 0;
   #buckets: Map<number, Uint32Array> | null = null;
-  #totals: Map<number, number> | null = null;
-  #keys: number[] | null = null;
+  /** The last bucket counted into: values cluster, so most counts skip the map. */
+  #lastTop = -1;
+  #last: Uint32Array | null = null;
+  /** Bucket keys ascending with their totals, made at the first query after a count. */
+  #index: { keys: number[]; totals: number[] } | null = null;
 
   push(v: number): void {
     const values = this.#values;
@@ -108,7 +111,6 @@ class Store {
 
   #toCounts(values: Float64Array): void {
     this.#buckets = new Map();
-    this.#totals = new Map();
     for (let i = 0; i < this.n; i++) this.#count(values[i] as number);
     this.#values = null;
   }
@@ -116,24 +118,41 @@ class Store {
   #count(v: number): void {
     const us = Math.max(0, Math.round(v * 1000));
     const top = Math.floor(us / BUCKET_US);
-    let b = this.#buckets!.get(top);
-    if (b === undefined) {
-      b = new Uint32Array(BUCKET_US);
-      this.#buckets!.set(top, b);
-      this.#keys = null;
+    let b = this.#last;
+    if (top !== this.#lastTop || b === null) {
+      b = this.#buckets!.get(top) ?? null;
+      if (b === null) {
+        b = new Uint32Array(BUCKET_US);
+        this.#buckets!.set(top, b);
+      }
+      this.#lastTop = top;
+      this.#last = b;
     }
     b[us - top * BUCKET_US]!++;
-    this.#totals!.set(top, (this.#totals!.get(top) ?? 0) + 1);
+    this.#index = null;
+  }
+
+  #indexed(): { keys: number[]; totals: number[] } {
+    if (this.#index !== null) return this.#index;
+    const keys = [...this.#buckets!.keys()].sort((a, b) => a - b);
+    const totals = keys.map((k) => {
+      const b = this.#buckets!.get(k)!;
+      let t = 0;
+      for (let i = 0; i < BUCKET_US; i++) t += b[i]!;
+      return t;
+    });
+    return this.#index = { keys, totals };
   }
 
   /** The value at 0-based rank `i` in ascending order. */
   at(i: number): number | undefined {
     if (!(i >= 0 && i < this.n)) return undefined;
     if (this.#values !== null) return this.#exact()[i];
-    const keys = this.#keys ??= [...this.#buckets!.keys()].sort((a, b) => a - b);
+    const { keys, totals } = this.#indexed();
     let seen = 0;
-    for (const top of keys) {
-      const total = this.#totals!.get(top)!;
+    for (let j = 0; j < keys.length; j++) {
+      const top = keys[j]!;
+      const total = totals[j]!;
       if (seen + total <= i) {
         seen += total;
         continue;
