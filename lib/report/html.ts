@@ -279,7 +279,7 @@ ${bars}
 <tbody>
 ${rows}
 </tbody></table>
-<p class="meta">Means over the successful requests, so the parts add up to the mean latency; a request that reused a connection spends 0 in connect and TLS.</p>`;
+<p class="meta">Means over the successful requests, so the parts add up to the mean latency; a request that reused a connection spends 0 in connect and TLS. (k6 times connect and TLS outside its request duration: for a k6 file the bar is longer than its mean latency by them.)</p>`;
 }
 
 function slaTable(rows: readonly HtmlSlaRow[]): string {
