@@ -91,8 +91,17 @@ export class ConnectionTracker {
    * Registers a request arriving at monotonic time `now` on connection
    * `peer` (the server's per-connection object; `null` when unknown). A new connection is ready `setupMs` after its
    * first request arrives; every request on it before then waits the rest.
+   * With `setupHeld` the server already held the connection's setup at its
+   * handshake (`--setup-at-handshake`): the connection is counted as opened
+   * (and charged) the same, but is ready at once.
    */
-  enter(peer: object | null, now: number, setupMs: number, hasHost: boolean): ConnectionEntry {
+  enter(
+    peer: object | null,
+    now: number,
+    setupMs: number,
+    hasHost: boolean,
+    setupHeld = false,
+  ): ConnectionEntry {
     if (peer === null) {
       this.#unknown++;
       return { key: null, isNew: false, setupWaitMs: 0, version: null };
@@ -101,7 +110,7 @@ export class ConnectionTracker {
     const isNew = conn === undefined;
     if (conn === undefined) {
       conn = {
-        readyAt: now + setupMs,
+        readyAt: setupHeld ? now : now + setupMs,
         epoch: this.#epoch - 1,
         requests: 0,
         inFlight: 0,

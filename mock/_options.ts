@@ -81,6 +81,11 @@ export interface MockOptions extends Partial<MockConfig> {
   transport?: "deno" | "raw";
   /** Serve `GET`/`POST /admin/faults` (default true; `serveMock` turns it off when public). */
   admin?: boolean;
+  /**
+   * The server holds each new connection's setup before its TLS handshake
+   * (set by `serveMock`); only reported in `/stats` `setup_at`.
+   */
+  setupAtHandshake?: boolean;
 }
 
 /** Defaults that model a remote inference API over a WAN (reasons in the README). */

@@ -16,11 +16,15 @@
  * @module
  */
 
+import { serveHandshakeHold } from "./_handshake_hold.ts";
+
 /** What a handler learns about a request's connection. */
 export interface ConnInfo {
   remoteAddr: Deno.NetAddr;
   /** One object per accepted connection: the identity of the connection. */
   connection: object;
+  /** Whether the connection's setup was held before its TLS handshake (`holdSetupMs`). */
+  setupHeld?: boolean;
 }
 
 /** Options of {@linkcode serveConnections}. */
@@ -31,6 +35,12 @@ export interface ServeConnsOptions {
   key?: string;
   /** Called for errors a handler threw; its response is sent. */
   onError: (err: unknown) => Response;
+  /**
+   * With TLS: hold each new connection this long before its TLS handshake
+   * (`_handshake_hold.ts`), so a client's TLS time carries the mock's
+   * connection setup.
+   */
+  holdSetupMs?: number;
 }
 
 /** A running server. */
@@ -89,6 +99,13 @@ function addressIdentity(): (addr: Deno.NetAddr) => object {
  */
 export function serveConnections(options: ServeConnsOptions, handler: Handler): ConnServer {
   const serveOn = internalServeOnConnection();
+  const hold = options.holdSetupMs ?? 0;
+  const tls = options.cert !== undefined && options.key !== undefined;
+  if (hold > 0 && (!tls || serveOn === null)) {
+    throw new TypeError(
+      "Cannot hold connection setup at the handshake: it needs TLS (cert and key) and Deno's per-connection server",
+    );
+  }
   if (serveOn === null) {
     const identity = addressIdentity();
     const common = {
@@ -105,10 +122,15 @@ export function serveConnections(options: ServeConnsOptions, handler: Handler): 
     return { addr: server.addr, perConnection: false, shutdown: () => server.shutdown() };
   }
 
+  // Holding setup: the TLS listener sits behind a front listener on the asked address.
+  const bindHost = hold > 0
+    ? (options.hostname.includes(":") ? "::1" : "127.0.0.1")
+    : options.hostname;
+  const bindPort = hold > 0 ? 0 : options.port;
   const listener: Deno.Listener = options.cert !== undefined && options.key !== undefined
     ? Deno.listenTls({
-      hostname: options.hostname,
-      port: options.port,
+      hostname: bindHost,
+      port: bindPort,
       cert: options.cert,
       key: options.key,
       alpnProtocols: ["h2", "http/1.1"],
@@ -134,7 +156,11 @@ export function serveConnections(options: ServeConnsOptions, handler: Handler): 
       }
       // A mock must not add Nagle delays of its own: small writes go out at once.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
-      const info: ConnInfo = { remoteAddr: conn.remoteAddr as Deno.NetAddr, connection: {} };
+      const info: ConnInfo = {
+        remoteAddr: conn.remoteAddr as Deno.NetAddr,
+        connection: {},
+        ...(hold > 0 ? { setupHeld: true } : {}),
+      };
       let served: ReturnType<ServeOnConnection>;
       try {
         served = serveOn(conn, never, (req) => handler(req, info), options.onError, () => {});
@@ -149,11 +175,27 @@ export function serveConnections(options: ServeConnsOptions, handler: Handler): 
       open.set(done, served);
     }
   })();
+  let front: ReturnType<typeof serveHandshakeHold> | null = null;
+  try {
+    front = hold > 0
+      ? serveHandshakeHold({
+        hostname: options.hostname,
+        port: options.port,
+        backend: listener.addr as Deno.NetAddr,
+        holdMs: hold,
+      })
+      : null;
+  } catch (err) {
+    closed = true;
+    listener.close();
+    throw err;
+  }
   return {
-    addr: listener.addr as Deno.NetAddr,
+    addr: front?.addr ?? listener.addr as Deno.NetAddr,
     perConnection: true,
     async shutdown(): Promise<void> {
       closed = true;
+      await front?.close();
       try {
         listener.close();
       } catch { /* already closed */ }

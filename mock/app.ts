@@ -93,6 +93,11 @@ export interface MockBindings {
   remoteAddr?: Deno.Addr;
   /** One object per connection (made when it was accepted): what connection stats count. */
   connection?: object;
+  /**
+   * The server held this connection's setup before its TLS handshake
+   * (`--setup-at-handshake`), so its first request waits no more for it.
+   */
+  setupHeld?: boolean;
 }
 
 /** The Hono env type of the mock app. */
@@ -104,6 +109,13 @@ export interface MockStats {
   run: number;
   /** The active configuration. */
   config: MockConfig;
+  /**
+   * Where a new connection's setup (`setupRtts × rttMs`) is spent:
+   * `first_request` (it delays the connection's first response) or
+   * `handshake` (the server holds it before the TLS handshake, so a client
+   * sees it in its TLS time). Charged once per opened connection either way.
+   */
+  setup_at: "first_request" | "handshake";
   requests: RequestCounts;
   connections: ConnectionStats;
   /** Requests by detected HTTP version (see `_connections.ts` for how and its limits). */
@@ -315,6 +327,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     return {
       run,
       config: { ...config },
+      setup_at: options.setupAtHandshake === true ? "handshake" : "first_request",
       requests: counters.requests(),
       connections,
       http_versions: { ...connections.requests_by_http_version },
@@ -369,6 +382,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       now(),
       cfg.setupRtts * cfg.rttMs,
       req.headers.has("host"),
+      c.env?.setupHeld === true,
     );
     try {
       const network = conn.setupWaitMs + cfg.rttMs;

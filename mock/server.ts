@@ -29,6 +29,11 @@ export interface ServeMockOptions extends MockOptions {
   public?: boolean;
   /** Use the raw HTTP/1.1 transport (needed for malformed responses and true resets). */
   raw?: boolean;
+  /**
+   * Spend each new connection's setup before its TLS handshake instead of in
+   * its first response (`_handshake_hold.ts`); needs `cert` and `key`.
+   */
+  setupAtHandshake?: boolean;
 }
 
 /** A running mock server. */
@@ -88,6 +93,11 @@ export function serveMock(options: ServeMockOptions = {}): MockServer {
   if (options.raw && options.cert !== undefined) {
     throw new TypeError("Cannot serve HTTPS on the raw transport: it speaks plain HTTP/1.1 only");
   }
+  if (options.setupAtHandshake && (options.cert === undefined || options.raw)) {
+    throw new TypeError(
+      "Cannot hold setup at the handshake without TLS: pass --cert and --key (over plain TCP the kernel completes the connect before the mock sees it)",
+    );
+  }
   const closing = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, closing.signal])
@@ -131,6 +141,7 @@ export function serveMock(options: ServeMockOptions = {}): MockServer {
     ...(options.cert !== undefined && options.key !== undefined
       ? { cert: options.cert, key: options.key }
       : {}),
+    ...(options.setupAtHandshake ? { holdSetupMs: mock.config.setupRtts * mock.config.rttMs } : {}),
     // Injected faults fail body streams on purpose; anything else is a real bug worth a line.
     onError: (err: unknown) => {
       if (!(err instanceof InjectedFault)) console.error(`tailgate mock: ${String(err)}`);

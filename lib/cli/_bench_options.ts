@@ -186,9 +186,13 @@ ${formatOptions(OPTIONS)}
 
 SLA rules: p95<=800ms  p99<1.5s  p99.9<=2s  mean<300ms  max<5s
            error_rate<=1%  throughput>=100/s
+Phase rules (a percentile of one phase, over the requests that have it):
+           ttfb.p95<=300ms  first_body.p95<=500ms (alias ttft)
+           connect.p99<=50ms  tls.p99<=80ms
 With --confidence 95% (default) a percentile rule passes only when its 95%
 upper confidence bound meets the limit, fails when the lower bound breaks
-it, and is otherwise inconclusive (not enough data to tell).
+it, and is otherwise inconclusive (not enough data to tell; also a phase no
+request has, e.g. tls on http://).
 
 Secrets: Authorization, Proxy-Authorization, Cookie, X-Api-Key, any header
 whose name contains token/secret/password/api-key/auth/session, and every

@@ -35,10 +35,15 @@ export function benchReport(
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
   const targets = run.byTarget.summaries();
-  const results = evaluateScoped(plan.rules, { summary, sorted }, (name) => {
-    const b = run.byTarget.builder(name);
-    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
-  }, plan.confidence);
+  const results = evaluateScoped(
+    plan.rules,
+    { summary, sorted, phases: run.builder.phases },
+    (name) => {
+      const b = run.byTarget.builder(name);
+      return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+    },
+    plan.confidence,
+  );
   const title = input.interrupted
     ? `PARTIAL (interrupted by ${input.interruptedBy}) ${input.title}`
     : input.title;

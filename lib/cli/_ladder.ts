@@ -11,9 +11,11 @@ import { suiteRequest } from "../load/suite_run.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
-import { formatLadder, formatRuleTable } from "../report/text.ts";
+import { formatLadder, formatRuleTable, formatSetupSplit } from "../report/text.ts";
 import { adviceFor, formatCauses } from "../report/causes.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
+import { connectionsOpened } from "../stats/setup_split.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { type OptionSpecs, positiveInt, str, type Values } from "./_args.ts";
 import { writeOutput } from "./_files.ts";
 import {
@@ -58,8 +60,10 @@ verdict, and the part connection setup explains. Writes latency_<rung>.csv,
 comparison_report.json (keys ladder and steps) and report.html; the exit
 code follows the SLA of the last rung. suite <url> --ladder runs the same
 rungs against your URL: connections as the engines count them, requests
-checked by client-side digests, no attribution, and no HTTP/2 rung when the
-server does not offer HTTP/2.`;
+checked by client-side digests, each step split into connection setup and
+the rest from the engines' own connect and TLS times (the mean exactly,
+P50/P95 by each rung against itself minus its setup), and no HTTP/2 rung
+when the server does not offer HTTP/2.`;
 
 /**
  * The small pool's size from `--pool` (default 10, or one below the
@@ -141,7 +145,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   const top = runs[runs.length - 1]!;
   // Against the mock its /stats count what it charged; against a URL the engines count.
   const connections = runs.map((r) =>
-    outcome.external ? r.clientConnections : openedConnections(r.mock)
+    outcome.external
+      ? r.clientConnections ?? connectionsOpened(r.records)
+      : openedConnections(r.mock)
   );
   const reportPath = `${cmd.outDir}/comparison_report.json`;
   const notes = ladderNotes(outcome, cmd, probe?.reason ?? null);
@@ -154,13 +160,17 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     generatedAt: new Date().toISOString(),
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
-    slaLines: cmd.rules.filter((r) => r.kind === "latency").map((r) => ({
+    breakdown: runs.map((r) => ({ name: r.spec.name, breakdown: timeBreakdown(r.records) })),
+    slaLines: cmd.rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,
     })),
     sla: ladder.rungs.flatMap((r) => slaRows(r.sla, r.name, r.successes)),
     ladder: htmlLadder(outcome, connections, cmd),
-    notes,
+    notes: [
+      ...ladder.steps.flatMap((s) => s.setup_split ? [formatSetupSplit(s.setup_split)] : []),
+      ...notes,
+    ],
   });
   await writeOutput(cmd.htmlPath, html, "report");
   if (cmd.junitPath !== undefined) {

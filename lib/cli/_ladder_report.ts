@@ -165,9 +165,14 @@ export function ladderNotes(
       }); use a smaller --block.`,
     );
   }
+  const split = outcome.ladder.steps.filter((s) => s.setup_split !== null).length;
   if (outcome.external) {
     notes.push(
-      "Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and no step is split into connection setup and the rest.",
+      split > 0
+        ? `Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and ${
+          split === outcome.ladder.steps.length ? "each step" : `${split} of the steps`
+        } is split into connection setup and the rest from the engines' own connect and TLS times per request (the mean exactly, P50/P95 by each rung against itself minus its setup).`
+        : "Against a URL there is no mock /stats: connections are the engines' own counts, requests are checked by client-side digests, and no step is split into connection setup and the rest (no rung recorded connect and TLS times).",
     );
   }
   for (const r of runs) {
@@ -190,8 +195,8 @@ export function htmlLadder(
   cmd: LadderCommand,
 ): HtmlLadder {
   const { ladder, runs } = outcome;
-  const line = cmd.rules.find((r) => r.kind === "latency" && r.quantile === 95) ??
-    cmd.rules.find((r) => r.kind === "latency");
+  const total = cmd.rules.filter((r) => r.kind === "latency" && r.phase === null);
+  const line = total.find((r) => r.quantile === 95) ?? total[0];
   return {
     rungs: ladder.rungs.map((r, k) => ({
       name: r.name,

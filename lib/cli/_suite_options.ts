@@ -116,7 +116,10 @@ connection setup and everything else.
 With a url (your own API): the same request options as bench (-m, -H,
 --secret-header, --body, --content-type, --timeout, --ca-cert). There is no
 server-side digest against a URL: identity is checked client-side (a digest
-of every request each client was handed), which the report says. The
+of every request each client was handed), which the report says; where
+the clients' engines time connect and TLS (fast, fast-h2), each client's
+connections are counted and the difference is split into connection setup
+and the rest from those times. The
 clients run interleaved by default (ABAB… blocks of --block requests, each
 block drained before the next): a real server drifts (load, caches, other
 tenants), and one after the other the drift lands on one client alone. On

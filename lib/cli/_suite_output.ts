@@ -17,12 +17,16 @@ import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.t
 import { renderJunitReport } from "../report/junit.ts";
 import { buildChartData } from "../report/series.ts";
 import {
+  fmtDelta,
   formatAttribution,
   formatBootstrap,
   formatComparison,
   formatIntervals,
   formatRuleTable,
+  formatSetupSplit,
 } from "../report/text.ts";
+import type { SetupSplit } from "../stats/setup_split.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { abSentence, slaSentence } from "../report/verdict.ts";
 import { adviceFor, fdWarning, formatCauses } from "../report/causes.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
@@ -134,6 +138,8 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     verdict_words: abSentence(names, bootstrap),
     attribution,
     targets: outcome.targets,
+    setup_split: outcome.setupSplit,
+    connections_client: outcome.clientConnections,
     request_consistency: consistency,
     error_causes: causes,
     advice,
@@ -180,7 +186,11 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     charts: buildChartData(
       [base, opt].map((r, k) => ({ name: names[k]!, records: r.keeper.records! })),
     ),
-    slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
+    breakdown: [base, opt].map((r, k) => ({
+      name: names[k]!,
+      breakdown: timeBreakdown(r.keeper.records!),
+    })),
+    slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
       label: r.text,
       limitMs: r.limit,
     })),
@@ -202,6 +212,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       connectionsLine(outcome, names),
       consistencyLine(outcome),
       ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+      ...(outcome.setupSplit ? [formatSetupSplit(outcome.setupSplit)] : []),
     ],
   });
   await writeOutput(files.html, html, "report");
@@ -255,10 +266,17 @@ function redactCauses(list: ErrorCauseList, redact: (text: string) => string): E
   return out;
 }
 
-/** Connections per client: counted by the mock, or not known against a URL. */
+/** Connections per client: counted by the mock, or by the engines against a URL. */
 function connectionsLine(outcome: SuiteOutcome, names: [string, string]): string {
   if (outcome.external) {
-    return "connections: not counted against a URL (the mock counts them server-side); see each client's protocol line";
+    const { baseline, optimized } = outcome.clientConnections;
+    if (baseline === null && optimized === null) {
+      return "connections: not counted (neither client's engine numbers its connections; the fast engines do)";
+    }
+    const n = (v: number | null) => v === null ? "not counted" : String(v);
+    return `connections opened (counted by the engines): ${names[0]} ${n(baseline)}, ${names[1]} ${
+      n(optimized)
+    }`;
   }
   const conns = (stats: unknown) => String(openedConnections(stats) ?? "?");
   return `connections opened (counted by the mock): ${names[0]} ${conns(outcome.baseline.mock)}, ${
@@ -306,7 +324,20 @@ function headlineLines(
     }`,
     connectionsLine(outcome, names),
     consistencyLine(outcome),
+    ...(outcome.setupSplit ? [setupLine(outcome.setupSplit)] : []),
   ];
+}
+
+/** The setup split at the headline's metric (P95), in one line. */
+function setupLine(split: SetupSplit): string {
+  const m = split.metrics.find((x) => x.metric === "p95")!;
+  const ci = (p: { ci_ms: [number, number] }) =>
+    `[${fmtDelta(p.ci_ms[0])}, ${fmtDelta(p.ci_ms[1])}]`;
+  return `setup  P95 ${fmtDelta(m.total.delta_ms)} = connection setup ${
+    fmtDelta(m.setup.delta_ms)
+  } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)} (client phases, ${
+    Math.round(split.confidence * 100)
+  }% CI)`;
 }
 
 function protocolWords(c: SuiteClient): string {
@@ -335,6 +366,7 @@ function printDetails(
       ? formatBootstrap(names, bootstrap, style)
       : "no comparison verdict: a client has fewer than 2 successful requests",
     ...(attribution ? ["", formatAttribution(attribution, meanVerdict(bootstrap))] : []),
+    ...(outcome.setupSplit ? ["", formatSetupSplit(outcome.setupSplit)] : []),
     "",
     `== summary (${o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"}) ==`,
     formatIntervals("p95", [[names[0], p95.baseline], [names[1], p95.optimized]]),

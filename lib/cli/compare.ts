@@ -13,7 +13,14 @@ import {
 import { buildChartData } from "../report/series.ts";
 import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
-import { formatAttribution, formatBootstrap, formatComparison } from "../report/text.ts";
+import {
+  formatAttribution,
+  formatBootstrap,
+  formatComparison,
+  formatPhaseComparisons,
+} from "../report/text.ts";
+import { comparePhases } from "../stats/phase_compare.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
@@ -82,6 +89,8 @@ requests are not independent evidence). Verdict, decided on P95: improved
 (interval below 0), regressed (above 0), or no significant difference.
 Runs with a target column (bench --targets) also get B - A per target at
 P50/P95/P99 with its interval, the targets matched by name.
+Each request phase both runs have (connect, tls, ttfb, first_body) gets the
+same deltas and intervals, over the requests that have it.
 
 Runs that cannot be compared are not: when both CSVs have a tailgate
 .meta.json and they name different targets, methods or request digests,
@@ -238,6 +247,7 @@ export async function compare(args: string[]): Promise<number> {
   }
   // Per target, matched by name (runs with a target column), each with its own interval.
   const targets = compareTargets(ra.targetSeries!, rb.targetSeries!, boot);
+  const phases = comparePhases(ra.phaseSeries ?? {}, rb.phaseSeries ?? {}, boot);
   const names: [string, string] = ["A", "B"];
   const attribution = mock === null ? null : attributionOf([ra, rb], [a, b], mock);
   const verdict = bootstrap?.verdict ?? null;
@@ -254,6 +264,7 @@ export async function compare(args: string[]): Promise<number> {
         bootstrap,
         verdict,
         ...(bootstrap === null ? { verdict_reason: why } : {}),
+        phases,
         attribution,
         targets: targets.length ? targets : null,
         sources,
@@ -274,6 +285,7 @@ export async function compare(args: string[]): Promise<number> {
       bootstrap ? formatBootstrap(names, bootstrap, style) : `no verdict: ${why}`,
     ];
     if (targets.length) out.push("", formatTargetDeltas(targets, "A", "B"));
+    if (phases.length > 0) out.push("", formatPhaseComparisons(phases, style));
     if (mock !== null) {
       out.push(
         "",
@@ -306,6 +318,7 @@ export async function compare(args: string[]): Promise<number> {
       ]),
       targetDeltas: targets,
       charts: buildChartData(runs.map(([r, , name]) => ({ name, records: r.records ?? [] }))),
+      breakdown: runs.map(([r, , name]) => ({ name, breakdown: timeBreakdown(r.records ?? []) })),
       comparison: bootstrap ? { ...bootstrap, baseline: "A", candidate: "B" } : null,
       headline: htmlHeadline([], "B", { names: ["A", "B"], comparison: bootstrap }),
       notes: [

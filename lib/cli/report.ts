@@ -6,6 +6,7 @@ import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { slaExitCode } from "../stats/sla.ts";
 import { evaluateScoped } from "../stats/scoped_sla.ts";
 import { formatTargetTable } from "../report/targets.ts";
+import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { checkPermissions, flaggedPaths } from "./_permissions.ts";
@@ -57,6 +58,10 @@ With --confidence 95% (default) a percentile rule passes only when its 95%
 upper confidence bound meets the limit, fails when the lower bound breaks
 it, and is otherwise inconclusive; too few samples for a bound is
 inconclusive too, and the table says how many are needed (59 for P95).
+Phase rules (ttfb.p95<=300ms, first_body.p95<=500ms or ttft.p95, connect.p99,
+tls.p99) judge one phase over the requests that have it; a phase no request
+has is inconclusive, with one line saying why. The summary shows P50/P95/P99
+per phase, for the phases the run has.
 
 Exit codes: 0 all rules pass, 1 an SLA rule failed, 2 usage or input error,
 3 inconclusive (a rule could not be decided, none failed).`;
@@ -96,9 +101,9 @@ export async function report(args: string[]): Promise<number> {
   const summary = run.builder.summary();
   const sorted = run.builder.sortedLatencies();
   const targets = run.byTarget.summaries();
-  const results = evaluateScoped(rules, { summary, sorted }, (name) => {
+  const results = evaluateScoped(rules, { summary, sorted, phases: run.builder.phases }, (name) => {
     const b = run.byTarget.builder(name);
-    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
+    return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
   }, confidence);
   // No path here: the same run under another name gives the same document.
   const source = { format: run.format, notes: run.notes };
@@ -130,7 +135,8 @@ export async function report(args: string[]): Promise<number> {
         ...targets.map((t) => htmlRunSummary(`run · ${t.name}`, "target", t.summary)),
       ],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
-      slaLines: rules.filter((r) => r.kind === "latency").map((r) => ({
+      breakdown: [{ name: "run", breakdown: timeBreakdown(run.records ?? []) }],
+      slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
         label: r.text,
         limitMs: r.limit,
       })),

@@ -25,6 +25,11 @@ const OPTIONS: OptionSpecs = {
   },
   cert: { type: "string", arg: "FILE", help: "TLS certificate (PEM) to serve HTTPS" },
   key: { type: "string", arg: "FILE", help: "TLS private key (PEM)" },
+  "setup-at-handshake": {
+    type: "boolean",
+    help:
+      "With --cert/--key: spend each new connection's setup before its TLS handshake, not in its first response, so a client's own TLS time carries it",
+  },
   ...MOCK_OPTIONS,
 };
 
@@ -74,6 +79,7 @@ export async function serve(args: string[]): Promise<number> {
       hostname: str(values, "hostname")!,
       public: values.public === true,
       raw: values.raw === true,
+      setupAtHandshake: values["setup-at-handshake"] === true,
     });
   } catch (err) {
     if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);

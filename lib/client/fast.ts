@@ -1,6 +1,6 @@
 /**
  * The `fast` client profile: a raw HTTP/1.1 keep-alive engine over
- * `Deno.connect` / `Deno.connectTls`, built to drive as much load as wrk
+ * `Deno.connect` / `Deno.startTls`, built to drive as much load as wrk
  * while measuring each request the same way as the fetch-based profiles.
  *
  * - One connection per request in flight; idle connections are pooled (at
@@ -31,7 +31,15 @@
  *
  * Latency: `startedMs` is taken before a connection is acquired (so a new
  * connection's connect and TLS handshake count, as with `fetch`), `ttfbMs`
- * when the response headers are parsed, `endMs` at the last body byte.
+ * when the response headers are parsed, `firstBodyMs` at the read that
+ * brings the first body byte (a streamed response's first token; `null` for
+ * an empty body), `endMs` at the last body byte.
+ *
+ * Phases (docs/phases.md): connections are numbered from 1 within the client
+ * (`conn`). A connection is opened with `Deno.connect` and, for `https:`,
+ * `Deno.startTls` and an awaited handshake, so the TCP connect (`connectMs`)
+ * and the TLS handshake (`tlsMs`) are timed apart; the request that opened a
+ * connection carries them, a request on a reused one leaves them `null`.
  *
  * @module
  */
@@ -62,6 +70,21 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 
 type Done = (outcome: Outcome) => void;
 
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** A connection just opened, with its setup phases in ms (`tlsMs` `null` on plain TCP). */
+interface Opened {
+  conn: Deno.Conn;
+  connectMs: number;
+  tlsMs: number | null;
+}
+
 /**
  * One connection and the exchange on it. Its read loop runs while an
  * exchange is in progress and carries on into the next one when that starts
@@ -72,6 +95,11 @@ type Done = (outcome: Outcome) => void;
 class FastConn {
   readonly conn: Deno.Conn;
   readonly target: Target;
+  /** Number of this connection within its client, from 1. */
+  readonly id: number;
+  /** The TCP connect and TLS handshake, owed to the outcome of the request that opened it. */
+  connectMs: number | null;
+  tlsMs: number | null;
   readonly parser = new Http1ResponseParser();
   readonly buf = new Uint8Array(READ_BUFFER);
   /** The open connections of its client: a connection leaves it when closed. */
@@ -89,6 +117,7 @@ class FastConn {
   done: Done | null = null;
   startedMs = 0;
   ttfbMs: number | null = null;
+  firstBodyMs: number | null = null;
   /** Whether the read loop is running. */
   reading = false;
   /** Why the last un-awaited write failed, if it did. */
@@ -103,11 +132,36 @@ class FastConn {
   };
   readonly onWriteError = (err: unknown): void => this.failWrite(err);
 
-  constructor(conn: Deno.Conn, target: Target, open: Set<FastConn>) {
-    this.conn = conn;
+  constructor(opened: Opened, target: Target, open: Set<FastConn>, id: number) {
+    this.conn = opened.conn;
+    this.connectMs = opened.connectMs;
+    this.tlsMs = opened.tlsMs;
     this.target = target;
+    this.id = id;
     this.#open = open;
     open.add(this);
+  }
+
+  /**
+   * The outcome of the exchange in progress; the connection's setup phases go
+   * to the first outcome only (the request that opened it).
+   */
+  outcome(endMs: number, status: number, bytes: number, error: ErrorKind): Outcome {
+    const o: Outcome = {
+      startedMs: this.startedMs,
+      endMs,
+      ttfbMs: this.ttfbMs,
+      status,
+      bytes,
+      error,
+      connectMs: this.connectMs,
+      tlsMs: this.tlsMs,
+      firstBodyMs: this.firstBodyMs,
+      conn: this.id,
+    };
+    this.connectMs = null;
+    this.tlsMs = null;
+    return o;
   }
 
   /** A write failed: remember why and close, so the pending read ends. */
@@ -142,21 +196,11 @@ function fail(
 }
 
 /** The outcome of a response cut short or malformed, with what had arrived of it. */
-function failParsed(
-  startedMs: number,
-  ttfbMs: number | null,
-  parser: Http1ResponseParser,
-  kind: ErrorKind,
-  message?: string,
-): Outcome {
-  return fail(
-    startedMs,
-    ttfbMs,
-    parser.headersComplete ? parser.status : 0,
-    parser.bodyBytes,
-    kind,
-    message,
-  );
+function failParsed(c: FastConn, kind: ErrorKind, message?: string): Outcome {
+  const parser = c.parser;
+  const o = c.outcome(now(), parser.headersComplete ? parser.status : 0, parser.bodyBytes, kind);
+  if (message !== undefined) o.message = message;
+  return o;
 }
 
 function checkHeaderText(s: string, what: string): void {
@@ -335,34 +379,40 @@ class FastClient implements Client {
     this.#idleCount++;
   }
 
-  async #connect(target: Target, startedMs: number): Promise<Deno.Conn> {
+  /**
+   * Opens a connection: `Deno.connect`, then for TLS `Deno.startTls` and its
+   * handshake, each timed (one clock reading at each end).
+   */
+  async #connect(target: Target, startedMs: number): Promise<Opened> {
     const remaining = Math.max(1, startedMs + this.#timeoutMs - now());
     const signal = AbortSignal.timeout(remaining);
-    if (!target.tls) {
-      const conn = await Deno.connect({ hostname: target.hostname, port: target.port, signal });
-      conn.setNoDelay(true);
-      return conn;
-    }
-    // connectTls takes no signal: race the handshake against the timeout.
-    const pending = Deno.connectTls({
-      hostname: target.hostname,
-      port: target.port,
-      alpnProtocols: ["http/1.1"],
-      ...this.#tlsOptions,
-    });
+    const t0 = now();
+    const tcp = await Deno.connect({ hostname: target.hostname, port: target.port, signal });
+    const t1 = now();
+    tcp.setNoDelay(true);
+    if (!target.tls) return { conn: tcp, connectMs: t1 - t0, tlsMs: null };
+    // startTls and the handshake take no signal: race them against the timeout.
     let onAbort: (() => void) | null = null;
     const timeout = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
     });
+    const pending = Deno.startTls(tcp, {
+      hostname: target.hostname,
+      alpnProtocols: ["http/1.1"],
+      ...this.#tlsOptions,
+    });
+    let tls: Deno.TlsConn;
     try {
-      return await Promise.race([pending, timeout]);
+      tls = await Promise.race([pending, timeout]);
+      await Promise.race([tls.handshake(), timeout]);
     } catch (err) {
-      pending.then((c) => c.close(), () => {});
+      pending.then(closeQuietly, () => closeQuietly(tcp));
       throw err;
     } finally {
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }
+    return { conn: tls, connectMs: t1 - t0, tlsMs: now() - t1 };
   }
 
   send(req: HttpRequest): Promise<Outcome> {
@@ -386,9 +436,8 @@ class FastClient implements Client {
     const c = this.#reuse && !fresh ? this.#takeIdle(prep.target, startedMs) : null;
     if (c !== null) return this.#start(c, prep, startedMs, done);
     this.#connect(prep.target, startedMs).then(
-      (conn) => {
-        const fresh = new FastConn(conn, prep.target, this.#open);
-        this.#opened++;
+      (opened) => {
+        const fresh = new FastConn(opened, prep.target, this.#open, ++this.#opened);
         if (this.#closed) {
           fresh.close();
           return done(fail(startedMs, null, 0, 0, "aborted"));
@@ -408,6 +457,7 @@ class FastClient implements Client {
     c.done = done;
     c.startedMs = startedMs;
     c.ttfbMs = null;
+    c.firstBodyMs = null;
     c.prep = prep;
     c.parser.start(prep.head);
     const bytes = prep.bytes;
@@ -494,6 +544,10 @@ class FastClient implements Client {
         // One clock read serves both ends of a response that arrived in one read.
         let t = 0;
         if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
+        // The first body byte came in this read (with the headers, or later: a first token).
+        if (c.firstBodyMs === null && parser.bodyBytes > 0) {
+          c.firstBodyMs = (t || (t = now())) - c.startedMs;
+        }
         if (parser.error !== null) return this.#failed(c, "protocol", false, parser.error);
         // Bytes after the response belong to no request: do not reuse that connection.
         if (parser.complete) {
@@ -532,7 +586,7 @@ class FastClient implements Client {
       this.#retries++;
       return this.#begin(prep.req, done, c.startedMs, true);
     }
-    done(failParsed(c.startedMs, c.ttfbMs, c.parser, kind, message));
+    done(failParsed(c, kind, message));
   }
 
   /**
@@ -544,14 +598,7 @@ class FastClient implements Client {
     c.done = null;
     this.#release(c, reuse, endMs);
     const status = c.parser.status;
-    done({
-      startedMs: c.startedMs,
-      endMs,
-      ttfbMs: c.ttfbMs,
-      status,
-      bytes: c.parser.bodyBytes,
-      error: errorForStatus(status),
-    });
+    done(c.outcome(endMs, status, c.parser.bodyBytes, errorForStatus(status)));
   }
 
   close(): Promise<void> {
@@ -573,7 +620,7 @@ class FastClient implements Client {
 
 /**
  * Creates the `fast` client profile: raw HTTP/1.1 keep-alive over
- * `Deno.connect`/`Deno.connectTls`, one connection per request in flight,
+ * `Deno.connect` (and `Deno.startTls` for https), with per-request phases, one connection per request in flight,
  * no retries. `maxIdle` caps the idle pool (default: the concurrency) and
  * `reuse: false` opens a connection per request.
  *

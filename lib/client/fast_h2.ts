@@ -33,7 +33,18 @@
  *
  * Latency: `startedMs` is taken when `send()` is called (a connect, the
  * SETTINGS exchange and any wait for a free stream count), `ttfbMs` at the
- * final response HEADERS, `endMs` at END_STREAM.
+ * final response HEADERS, `firstBodyMs` at the first DATA frame with a
+ * payload (a streamed response's first token), `endMs` at END_STREAM.
+ *
+ * Phases (docs/phases.md): connections are numbered from 1 within the
+ * client (`conn`); TLS is `Deno.connect` then `Deno.startTls` and an awaited
+ * handshake, so the TCP connect and the handshake are timed apart. Requests
+ * queued while a connection was being set up wait for it, and that wait is
+ * in their latency. A request that was waiting when its connection's setup
+ * ended carries the part of that setup after its own start: the request that
+ * opened the connection carries all of `connectMs` and `tlsMs`; one that
+ * arrived during the handshake carries `tlsMs` from its start and no
+ * `connectMs`; a request started after the setup carries neither.
  *
  * @module
  */
@@ -112,6 +123,12 @@ class H2Stream {
   readonly deadline: number;
   resolve!: (o: Outcome) => void;
   ttfbMs: number | null = null;
+  firstBodyMs: number | null = null;
+  /** The part of its connection's TCP connect and TLS handshake after this request's start. */
+  connectMs: number | null = null;
+  tlsMs: number | null = null;
+  /** Number of the connection that carried it (from 1), once started. */
+  conn: number | null = null;
   status = 0;
   bytes = 0;
   sendWindow = 0;
@@ -151,6 +168,10 @@ function outcome(s: H2Stream, error: ErrorKind, message?: string): Outcome {
     status: s.status,
     bytes: s.bytes,
     error,
+    connectMs: s.connectMs,
+    tlsMs: s.tlsMs,
+    firstBodyMs: s.firstBodyMs,
+    conn: s.conn,
   };
   if (message !== undefined) o.message = message;
   return o;
@@ -164,6 +185,12 @@ class H2Conn {
   readonly pool: Pool;
   readonly createdMs: number;
   conn: Deno.Conn | null = null;
+  /** Number within the client, from 1, once connected (0 before). */
+  id = 0;
+  /** Setup: when the TCP connect began and ended, when the TLS handshake ended (= TCP end on h2c). */
+  connectStartMs = 0;
+  tcpEndMs = 0;
+  setupEndMs = 0;
   readonly reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE, READ_BUFFER);
   readonly decoder = new HpackDecoder();
   readonly streams = new Map<number, H2Stream>();
@@ -502,22 +529,23 @@ class FastH2Client implements Client {
     const t = c.pool.target;
     const signal = AbortSignal.timeout(this.#timeoutMs);
     let conn: Deno.Conn;
+    c.connectStartMs = now();
+    const tcp = await Deno.connect({ hostname: t.hostname, port: t.port, signal });
+    c.tcpEndMs = now();
+    tcp.setNoDelay(true);
     if (!t.tls) {
-      const tcp = await Deno.connect({ hostname: t.hostname, port: t.port, signal });
-      tcp.setNoDelay(true);
       conn = tcp;
     } else {
-      const tlsConn = await raceAbort(
-        Deno.connectTls({
-          hostname: t.hostname,
-          port: t.port,
-          alpnProtocols: ["h2"],
-          ...this.#tlsOptions,
-        }),
+      const pending = Deno.startTls(tcp, {
+        hostname: t.hostname,
+        alpnProtocols: ["h2"],
+        ...this.#tlsOptions,
+      });
+      const { alpnProtocol, tlsConn } = await raceAbort(
+        pending.then(async (tlsConn) => ({ tlsConn, ...(await tlsConn.handshake()) })),
         signal,
-      );
-      const { alpnProtocol } = await raceAbort(tlsConn.handshake(), signal).catch((err) => {
-        tlsConn.close();
+      ).catch((err) => {
+        pending.then((tlsConn) => tlsConn.close(), () => tcp.close()).catch(() => {});
         throw err;
       });
       if (alpnProtocol !== "h2") {
@@ -531,12 +559,13 @@ class FastH2Client implements Client {
       }
       conn = tlsConn;
     }
+    c.setupEndMs = t.tls ? now() : c.tcpEndMs;
     if (c.closed) {
       conn.close();
       return;
     }
     c.conn = conn;
-    this.#opened++;
+    c.id = ++this.#opened;
     c.push(PREFACE);
     c.push(encodeSettings([
       [Setting.ENABLE_PUSH, 0],
@@ -606,6 +635,7 @@ class FastH2Client implements Client {
           return;
         }
         s.bytes += octets;
+        if (s.firstBodyMs === null && octets > 0) s.firstBodyMs = now() - s.startedMs;
         if (r.flags & Flag.END_STREAM) {
           this.#finish(c, s, errorForStatus(s.status));
           return;
@@ -823,6 +853,9 @@ class FastH2Client implements Client {
     if (c.nextStreamId > MAX_STREAM_ID) c.draining = true;
     s.id = id;
     s.sendWindow = c.peerInitialWindow;
+    s.conn = c.id;
+    // A request that waited for this connection's setup carries the part after its own start.
+    if (s.startedMs < c.setupEndMs) this.#setupShare(c, s);
     c.streams.set(id, s);
     const prep = s.prep;
     if (prep.frame !== null && prep.block.length <= c.peerMaxFrame) {
@@ -839,6 +872,13 @@ class FastH2Client implements Client {
     }
     if (prep.body !== null) this.#sendBody(c, s);
     c.scheduleFlush();
+  }
+
+  /** See the module doc: the part of `c`'s connect and handshake after `s` started. */
+  #setupShare(c: H2Conn, s: H2Stream): void {
+    const from = Math.max(s.startedMs, c.connectStartMs);
+    if (from < c.tcpEndMs) s.connectMs = c.tcpEndMs - from;
+    if (c.pool.target.tls) s.tlsMs = c.setupEndMs - Math.max(from, c.tcpEndMs);
   }
 
   #writeHeaderFrames(c: H2Conn, s: H2Stream): void {

@@ -3,6 +3,13 @@
  * `fresh`). Deno's `fetch` retries once after a connection reset and does not
  * say which protocol it used; see docs/failures.md.
  *
+ * Phases (docs/phases.md): `fetch` exposes no connection, so `connectMs`,
+ * `tlsMs` and `conn` stay `null` (its connect and handshake are inside
+ * `ttfbMs`, taken when `fetch()` resolves with the headers). `firstBodyMs` is
+ * taken at the body reader's first chunk, for bodies read as a stream (no
+ * `Content-Length`, or over 1 MiB: a streamed response's first token); a
+ * body read whole with `arrayBuffer()` leaves it `null`.
+ *
  * @module
  */
 import { now } from "../clock.ts";
@@ -95,6 +102,7 @@ export class FetchClient implements Client {
     };
     this.#inFlight.add(flight);
     let ttfbMs: number | null = null;
+    let firstBodyMs: number | null = null;
     let status = 0;
     let bytes = 0;
     try {
@@ -115,19 +123,20 @@ export class FetchClient implements Client {
           flight.reader = reader;
           if (flight.timedOut) reader.cancel().catch(() => {});
           for (let r = await reader.read(); !r.done; r = await reader.read()) {
+            if (firstBodyMs === null && r.value.byteLength > 0) firstBodyMs = now() - startedMs;
             bytes += r.value.byteLength;
           }
         }
       }
       const endMs = now();
       const error = flight.timedOut ? "timeout" : errorForStatus(status);
-      return { startedMs, endMs, ttfbMs, status, bytes, error };
+      return { startedMs, endMs, ttfbMs, status, bytes, error, firstBodyMs };
     } catch (err) {
       if (flight.timedOut) {
-        return { startedMs, endMs: now(), ttfbMs, status, bytes, error: "timeout" };
+        return { startedMs, endMs: now(), ttfbMs, status, bytes, error: "timeout", firstBodyMs };
       }
       const error = await this.#connectAware(err);
-      const out: Outcome = { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+      const out: Outcome = { startedMs, endMs: now(), ttfbMs, status, bytes, error, firstBodyMs };
       // A waiter given its connect's cause says only "request was canceled": the cause's own
       // message is on the request that made the attempt.
       if (error === "other" || !isCanceledConnect(err)) out.message = describeError(err);

@@ -38,7 +38,11 @@ export interface Outcome {
   bytes: number;
   /** Error kind, `""` on success (HTTP 4xx/5xx map to `http_4xx`/`http_5xx`). */
   error: ErrorKind;
-  /** TCP connect of the connection this request opened (ms); absent or `null` when it reused one or the engine cannot tell. */
+  /**
+   * TCP connect of the connection this request opened (ms); absent or `null` when it reused one or
+   * the engine cannot tell. On HTTP/2 (`fast-h2`), every request that waited for a connection's
+   * setup carries the part of it after its own start (docs/phases.md).
+   */
   connectMs?: number | null;
   /** TLS handshake of the connection this request opened (ms); absent or `null` as `connectMs`. */
   tlsMs?: number | null;

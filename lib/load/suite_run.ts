@@ -38,6 +38,7 @@ import {
 } from "../stats/mock_stats.ts";
 import { slaExitCode, type SlaResult, type SlaRule } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { connectionsOpened, type SetupSplit, splitSetup } from "../stats/setup_split.ts";
 import { stepBlockLength } from "../stats/ladder.ts";
 import { MockControl } from "./_mock_control.ts";
 import { runClosed } from "./runner.ts";
@@ -171,6 +172,13 @@ export interface SuiteOutcome {
   /** `null` when a profile has fewer than 2 successful requests. */
   bootstrap: BootstrapComparison | null;
   attribution: Attribution | null;
+  /**
+   * Connection setup vs the rest from the clients' own phases (connect + TLS
+   * per request), when both runs recorded them; works against any URL.
+   */
+  setupSplit: SetupSplit | null;
+  /** Connections each client opened by its own count (distinct `conn`), `null` when not counted. */
+  clientConnections: { baseline: number | null; optimized: number | null };
   p95: { level: number; baseline: PercentileInterval; optimized: PercentileInterval };
   /**
    * With a targets file: each run's per-target summaries and B − A per
@@ -400,10 +408,15 @@ export function judgeSuite(
   const sortedOpt = opt.keeper.builder.sortedLatencies().slice();
   const sortedBase = base.keeper.builder.sortedLatencies().slice();
   // A rule scoped to a target judges the candidate's requests to that target alone.
-  const results = evaluateScoped(options.rules, { summary: optSummary, sorted: sortedOpt }, (n) => {
-    const b = opt.keeper.byTarget.builder(n);
-    return b && { summary: b.summary(), sorted: b.sortedLatencies() };
-  }, confidence);
+  const results = evaluateScoped(
+    options.rules,
+    { summary: optSummary, sorted: sortedOpt, phases: opt.keeper.builder.phases },
+    (n) => {
+      const b = opt.keeper.byTarget.builder(n);
+      return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+    },
+    confidence,
+  );
   const consistency: SuiteConsistency = base.sent !== null && opt.sent !== null
     ? {
       method: "client-side digest",
@@ -469,6 +482,15 @@ export function judgeSuite(
     consistency,
     bootstrap,
     attribution,
+    setupSplit: splitSetup(
+      { name: base.name, records: base.keeper.records ?? [] },
+      { name: opt.name, records: opt.keeper.records ?? [] },
+      bootstrapOptions,
+    ),
+    clientConnections: {
+      baseline: connectionsOpened(base.keeper.records ?? []),
+      optimized: connectionsOpened(opt.keeper.records ?? []),
+    },
     p95: {
       level,
       baseline: percentileInterval(sortedBase, 95, level),

@@ -16,6 +16,8 @@ import { timeOrdered } from "../stats/bootstrap.ts";
 import { SummaryBuilder } from "../stats/summary.ts";
 import { TargetBuilders } from "../stats/by_target.ts";
 import { TargetSeries } from "../stats/target_compare.ts";
+import { type Phase, PHASES, phaseValue } from "../stats/phase_summary.ts";
+import type { PhaseSeries } from "../stats/phase_compare.ts";
 
 /** What to keep from a run beyond its summary. */
 export interface LoadWants {
@@ -35,6 +37,8 @@ export interface LoadedRun {
   notes: string[];
   builder: SummaryBuilder;
   series: Float64Array | null;
+  /** Each phase's series, kept with `series`. */
+  phaseSeries: PhaseSeries | null;
   records: RequestRecord[] | null;
   intervals: { starts: Float64Array; latencies: Float64Array } | null;
   /** Per-target summaries (empty when the run had no targets file). */
@@ -73,6 +77,8 @@ export class RunKeeper {
   readonly byTarget: TargetBuilders = new TargetBuilders();
   /** Per-target series of successes, with `series`. */
   readonly targetSeries: TargetSeries | null;
+  /** Per phase: start times and values of successful, measured requests that have it. */
+  #phases: Map<Phase, { starts: number[]; values: number[] }> | null;
 
   /** Keeps what `wants` asks for, summing into `builder` (a new one by default). */
   constructor(wants: LoadWants, builder: SummaryBuilder = new SummaryBuilder()) {
@@ -83,6 +89,7 @@ export class RunKeeper {
     this.#starts = wants.intervals ? [] : null;
     this.#lats = wants.intervals ? [] : null;
     this.targetSeries = wants.series ? new TargetSeries() : null;
+    this.#phases = wants.series ? new Map() : null;
   }
 
   /** Adds a record to the summary and to what is kept. */
@@ -104,7 +111,23 @@ export class RunKeeper {
     if (this.#seriesStart && isSuccess(r)) {
       this.#seriesStart.push(r.startedMs);
       this.#seriesLat!.push(r.latencyMs);
+      for (const phase of PHASES) {
+        const v = phaseValue(r, phase);
+        if (v === null) continue;
+        let s = this.#phases!.get(phase);
+        if (s === undefined) this.#phases!.set(phase, s = { starts: [], values: [] });
+        s.starts.push(r.startedMs);
+        s.values.push(v);
+      }
     }
+  }
+
+  /** Each phase's successful, measured values in start-time order (kept with `series`). */
+  phaseSeries(): PhaseSeries | null {
+    if (this.#phases === null) return null;
+    const out: PhaseSeries = {};
+    for (const [phase, s] of this.#phases) out[phase] = timeOrdered(s.starts, s.values);
+    return out;
   }
 
   /** Successful, measured latencies in start-time order (ties in arrival order). */
@@ -154,6 +177,7 @@ export async function loadRun(path: string, wants: LoadWants = {}): Promise<Load
     notes,
     builder: keep.builder,
     series: keep.series(),
+    phaseSeries: keep.phaseSeries(),
     records: keep.records,
     intervals: keep.intervals(),
     byTarget: keep.byTarget,

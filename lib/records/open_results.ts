@@ -108,7 +108,8 @@ export async function openResults(path: string): Promise<ResultStream> {
         const next = rows.push(more);
         if (next.length > 0) yield next;
       }
-      rows.end();
+      const last = rows.end();
+      if (last.length > 0) yield last;
     } finally {
       file.close();
     }

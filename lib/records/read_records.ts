@@ -43,7 +43,8 @@ export async function* readRecordBatches(path: string): AsyncGenerator<RequestRe
     const batch = rows.push(lines);
     if (batch.length > 0) yield batch;
   }
-  rows.end();
+  const last = rows.end();
+  if (last.length > 0) yield last;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { SlaVerdict } from "../stats/confidence.ts";
 import type { ChartData } from "./series.ts";
 import type { Summary } from "../stats/summary.ts";
 import type { SlaResult } from "../stats/sla.ts";
+import type { BreakdownPart, TimeBreakdown } from "../stats/time_breakdown.ts";
 import { abSentence, resolvable, slaSentence } from "./verdict.ts";
 
 /** One run's headline numbers for the summary table. */
@@ -99,6 +100,12 @@ export interface HtmlReportInput {
    * with the verdict that colours it.
    */
   headline?: HtmlHeadline[];
+  /**
+   * Where the time went: each run's mean request split into its phases
+   * (`time_breakdown.ts`); runs without phases are left out, and the
+   * section with them.
+   */
+  breakdown?: { name: string; breakdown: TimeBreakdown | null }[];
 }
 
 /** One line of the headline banner. */
@@ -232,6 +239,71 @@ function targetDeltaTable(deltas: readonly TargetDelta[]): string {
 <tbody>
 ${rows}
 </tbody></table>`;
+}
+
+const PART_LABELS: Record<BreakdownPart, [string, string]> = {
+  start_lag: ["waiting to start", "#b0b0b0"],
+  connect: ["TCP connect", "#8250df"],
+  tls: ["TLS handshake", "#bf3989"],
+  to_first_byte: ["to first byte", "#0969da"],
+  to_first_body: ["to first body byte", "#1a7f37"],
+  rest: ["rest of the body", "#d4a72c"],
+};
+
+/**
+ * "Where the time went": one stacked bar per run (its mean request, parts in
+ * order, on one scale across runs) and the numbers in a table; `""` when no
+ * run has phases.
+ */
+function breakdownSection(
+  runs: readonly { name: string; breakdown: TimeBreakdown | null }[] | undefined,
+): string {
+  const shown = (runs ?? []).filter((r) => r.breakdown !== null) as {
+    name: string;
+    breakdown: TimeBreakdown;
+  }[];
+  if (shown.length === 0) return "";
+  const max = Math.max(...shown.map((r) => r.breakdown.mean_ms), 1e-9);
+  const label = 130, width = 860, bar = 22, gap = 10;
+  const height = shown.length * (bar + gap) + gap;
+  const plot = width - label - 10;
+  const bars = shown.map((r, i) => {
+    const y = gap + i * (bar + gap);
+    let x = label;
+    const rects = r.breakdown.parts.map((p) => {
+      const w = (p.mean_ms / max) * plot;
+      const [what, color] = PART_LABELS[p.part];
+      const rect = `<rect class="part-${p.part}" x="${x.toFixed(1)}" y="${y}" width="${
+        w.toFixed(1)
+      }" height="${bar}" fill="${color}"><title>${esc(r.name)}: ${what} ${
+        ms(p.mean_ms)
+      }</title></rect>`;
+      x += w;
+      return rect;
+    }).join("");
+    return `<text x="${label - 6}" y="${y + bar / 2 + 4}" text-anchor="end">${
+      esc(r.name)
+    }</text>${rects}`;
+  }).join("\n");
+  const parts = [...new Set(shown.flatMap((r) => r.breakdown.parts.map((p) => p.part)))];
+  const head = parts.map((p) =>
+    `<th><span style="color:${PART_LABELS[p][1]}">■</span> ${PART_LABELS[p][0]}</th>`
+  ).join("");
+  const rows = shown.map((r) =>
+    `<tr><th scope="row">${esc(r.name)}</th>${
+      parts.map((p) => `<td>${ms(r.breakdown.parts.find((x) => x.part === p)?.mean_ms)}</td>`)
+        .join("")
+    }<td>${ms(r.breakdown.mean_ms)}</td><td>${r.breakdown.requests}</td></tr>`
+  ).join("\n");
+  return `<h2>Where the time went (mean request)</h2>
+<svg id="breakdown" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="mean request split into phases, per run">
+${bars}
+</svg>
+<table id="breakdown-table"><thead><tr><th>Run</th>${head}<th>mean</th><th>requests</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<p class="meta">Means over the successful requests, so the parts add up to the mean latency; a request that reused a connection spends 0 in connect and TLS. (k6 times connect and TLS outside its request duration: for a k6 file the bar is longer than its mean latency by them.)</p>`;
 }
 
 function slaTable(rows: readonly HtmlSlaRow[]): string {
@@ -562,6 +634,7 @@ ${slaTable(input.sla ?? [])}
 ${comparisonTable(input.comparison)}
 ${targetDeltaTable(input.targetDeltas ?? [])}
 ${input.ladder ? ladderTable(input.ladder) : ""}
+${breakdownSection(input.breakdown)}
 <div class="chart" id="chart-percentiles"></div>
 <div class="chart" id="chart-histogram"></div>
 <div class="chart" id="chart-time"></div>

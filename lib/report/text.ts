@@ -12,6 +12,9 @@ import type { Ladder } from "../stats/ladder.ts";
 import type { PercentileInterval } from "../stats/confidence.ts";
 import type { SlaResult } from "../stats/sla.ts";
 import type { Summary } from "../stats/summary.ts";
+import { PHASES, type PhaseSummary } from "../stats/phase_summary.ts";
+import type { SetupSplit, SplitPart } from "../stats/setup_split.ts";
+import type { PhaseComparison } from "../stats/phase_compare.ts";
 import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
@@ -106,7 +109,31 @@ export function formatSummary(title: string, s: Summary, style: TextStyle): stri
   for (const [label, key] of ROWS) {
     rows.push([label, fmtPercentile(label, s[key] as number | null, s.successes)]);
   }
-  return [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)].join("\n");
+  const out = [paint(style, 1, title), table(rows.slice(1), ["l", "r"]), ...breakdown(s)];
+  const phases = formatPhases(s.phases);
+  if (phases !== "") out.push("", phases);
+  return out.join("\n");
+}
+
+/**
+ * Where the time went: P50/P95/P99 per request phase, with the number of
+ * requests that have each phase; `""` when the run has none.
+ *
+ * @example
+ * ```ts
+ * import { formatPhases } from "./text.ts";
+ * formatPhases({ ttfb: { count: 4, p50_ms: 1, p95_ms: 2, p99_ms: 2 } }).startsWith("phase"); // true
+ * ```
+ */
+export function formatPhases(phases: PhaseSummary | undefined): string {
+  if (phases === undefined) return "";
+  const rows = [["phase", "n", "p50", "p95", "p99"]];
+  for (const phase of PHASES) {
+    const p = phases[phase];
+    if (p === undefined) continue;
+    rows.push([phase, String(p.count), fmtMs(p.p50_ms), fmtMs(p.p95_ms), fmtMs(p.p99_ms)]);
+  }
+  return rows.length > 1 ? table(rows, ["l", "r", "r", "r", "r"]) : "";
 }
 
 /**
@@ -200,7 +227,11 @@ export function formatRuleTable(results: readonly SlaResult[], style: TextStyle)
     row.push(`${r.op} ${fmtValue(r.limit, r.unit)}`, verdict);
     rows.push(row);
   }
-  return formatTable(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]);
+  const notes = results.filter((r) => r.note).map((r) => `${r.rule}: ${r.note}`);
+  return [
+    formatTable(rows, withConfidence ? ["l", "r", "l", "r", "l"] : ["l", "r", "r", "l"]),
+    ...notes,
+  ].join("\n");
 }
 
 /** Start lag (actual send − scheduled send) p50/p99/max, or the worst lag when none was measured. */
@@ -469,5 +500,72 @@ export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextSt
       }`,
     );
   }
+  for (const s of ladder.steps) if (s.setup_split) lines.push(formatSetupSplit(s.setup_split));
   return lines.join("\n");
+}
+
+/**
+ * A difference split by the client's phases into connection setup and the
+ * rest: a heading, then one line per statistic (mean, P50, P95) with each
+ * part's bootstrap interval.
+ *
+ * @example
+ * ```ts
+ * import { formatSetupSplit } from "./text.ts";
+ * const part = (d: number) => ({ delta_ms: d, ci_ms: [d - 1, d + 1] as [number, number] });
+ * formatSetupSplit({ from: "a", to: "b", n: { a: 9, b: 9 }, with_setup: { a: 9, b: 1 },
+ *   setup_mean_ms: { a: 30, b: 3 }, confidence: 0.95, resamples: 100, block_length: { a: 2, b: 2 },
+ *   metrics: [{ metric: "mean", a_ms: 130, b_ms: 100, a_without_setup_ms: 100,
+ *     b_without_setup_ms: 97, total: part(-30), setup: part(-27), rest: part(-3) }] })
+ *   .split("\n")[1]; // "  mean  -30.0ms = connection setup -27.0ms [-28.0ms, -26.0ms] + the rest -3.0ms [-4.0ms, -2.0ms]"
+ * ```
+ */
+export function formatSetupSplit(split: SetupSplit): string {
+  const level = `${Number((split.confidence * 100).toFixed(1))}%`;
+  const ci = (p: SplitPart) => `[${fmtDelta(p.ci_ms[0])}, ${fmtDelta(p.ci_ms[1])}]`;
+  return [
+    `${split.from} -> ${split.to}, split by the client's connect and TLS times (${level} CI; requests that paid setup ${split.with_setup.a}/${split.n.a} -> ${split.with_setup.b}/${split.n.b}):`,
+    ...split.metrics.map((m) =>
+      `  ${m.metric.padEnd(4)}  ${fmtDelta(m.total.delta_ms)} = connection setup ${
+        fmtDelta(m.setup.delta_ms)
+      } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)}`
+    ),
+  ].join("\n");
+}
+
+/**
+ * Each phase's change from A to B: n of each run, Δp50 and Δp95 with their
+ * intervals, Δp99 and the verdict on the primary metric; `""` when no phase
+ * was compared.
+ *
+ * @example
+ * ```ts
+ * import { formatPhaseComparisons } from "./text.ts";
+ * formatPhaseComparisons([], { color: false }); // ""
+ * ```
+ */
+export function formatPhaseComparisons(
+  phases: readonly PhaseComparison[],
+  style: TextStyle,
+): string {
+  if (phases.length === 0) return "";
+  const level = `${Number(((phases[0]!.comparison.confidence) * 100).toFixed(1))}%`;
+  const rows = [["phase", "n A/B", "Δp50 [CI]", "Δp95 [CI]", "Δp99", "verdict"]];
+  for (const { phase, comparison: c } of phases) {
+    const m = (k: string) => c.metrics.find((x) => x.metric === k)!;
+    const cell = (k: string) =>
+      `${fmtDelta(m(k).delta)} [${fmtDelta(m(k).lower)}, ${fmtDelta(m(k).upper)}]`;
+    rows.push([
+      phase,
+      `${c.n.a}/${c.n.b}`,
+      cell("p50"),
+      cell("p95"),
+      fmtDelta(m("p99").delta),
+      `${paintVerdict(style, c.verdict)}${c.primary !== "p95" ? ` (${c.primary})` : ""}`,
+    ]);
+  }
+  return [
+    `phases, B - A (${level} CI, block bootstrap per phase over the requests that have it):`,
+    table(rows, ["l", "r", "r", "r", "r", "l"]),
+  ].join("\n");
 }

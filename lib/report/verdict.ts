@@ -26,7 +26,8 @@ const fmtValue = (v: number | null, unit: SlaResult["unit"]) => fmtUnit(v, unit,
  */
 export function slaSentence(r: SlaResult, run: string): string {
   const word = r.verdict === "pass" ? "PASS" : r.verdict === "fail" ? "FAIL" : "INCONCLUSIVE";
-  const label = r.metric.toUpperCase().replace(/_/g, " ");
+  const metric = r.metric.toUpperCase().replace(/_/g, " ");
+  const label = r.phase ? `${r.phase.replace(/_/g, " ")} ${metric}` : metric;
   const limit = `${r.op} ${fmtValue(r.limit, r.unit)}`;
   const c = r.confidence;
   let evidence = `${label} ${fmtValue(r.value, r.unit)} ${limit}`;
@@ -47,6 +48,7 @@ export function slaSentence(r: SlaResult, run: string): string {
       }, ${fmtValue(c.upper, r.unit)}] straddle ${limit} (n=${c.n}${need})`;
     }
   }
+  if (r.note) evidence = r.note;
   return `${word.padEnd(4)}  ${r.rule} on ${run}: ${evidence}`;
 }
 

@@ -198,8 +198,35 @@ function ranksOf(series: ArrayLike<number>): Ranked {
   return { sorted, rankOf };
 }
 
-/** Computes every metric of one run, original or resampled, in O(n). */
-class RunResampler {
+/**
+ * The start positions of one circular block resample of `n` values in
+ * blocks of `block`: ⌈n / block⌉ uniform draws. Two series of the same
+ * requests resampled at the same starts stay paired.
+ *
+ * @example
+ * ```ts
+ * import { drawBlockStarts } from "./bootstrap.ts";
+ * import { createRng } from "../rng.ts";
+ * drawBlockStarts(createRng(1), 10, 4).length; // 3
+ * ```
+ */
+export function drawBlockStarts(rng: Rng, n: number, block: number): Uint32Array {
+  const starts = new Uint32Array(Math.ceil(n / block));
+  for (let k = 0; k < starts.length; k++) starts[k] = Math.floor(rng.next() * n);
+  return starts;
+}
+
+/**
+ * Computes P50, P95, P99 and the mean of one run, original or resampled, in
+ * O(n) per resample.
+ *
+ * @example
+ * ```ts
+ * import { RunResampler } from "./bootstrap.ts";
+ * new RunResampler([3, 1, 2, 4]).original(); // [2, 4, 4, 2.5]
+ * ```
+ */
+export class RunResampler {
   readonly n: number;
   readonly #values: ArrayLike<number>;
   readonly #ranked: Ranked;
@@ -224,6 +251,11 @@ class RunResampler {
 
   /** [p50, p95, p99, mean] of one circular block resample. */
   resample(rng: Rng, block: number): number[] {
+    return this.resampleAt(drawBlockStarts(rng, this.n, block), block);
+  }
+
+  /** [p50, p95, p99, mean] of the circular block resample with these block starts. */
+  resampleAt(starts: ArrayLike<number>, block: number): number[] {
     const n = this.n;
     const counts = this.#counts;
     const rankOf = this.#ranked.rankOf;
@@ -231,8 +263,8 @@ class RunResampler {
     counts.fill(0);
     let sum = 0;
     let filled = 0;
-    while (filled < n) {
-      let idx = Math.floor(rng.next() * n);
+    for (let b = 0; filled < n; b++) {
+      let idx = starts[b] as number;
       const end = Math.min(n - filled, block);
       for (let j = 0; j < end; j++) {
         const k = rankOf[idx] as number;

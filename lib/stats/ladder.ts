@@ -6,7 +6,9 @@
  * confidence interval (`bootstrap.ts`, the same resampling as the A/B
  * comparison) and a verdict, plus, when the mock's `/stats` of each rung is
  * known, the split of the step's difference into connection setup and the
- * rest (by the caller's `attribute`, the suite's attribution). Pure: no
+ * rest (by the caller's `attribute`, the suite's attribution), and, when
+ * the records carry the client's phases, the same split from those
+ * (`setup_split.ts`), which needs no server. Pure: no
  * clock, no I/O; the same records and seed give the same ladder.
  *
  * Each step is its own pre-declared comparison (rung k against rung k + 1,
@@ -31,7 +33,8 @@ import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
 import { overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
 import { evaluateScoped } from "./scoped_sla.ts";
-import { summarize, type Summary } from "./summary.ts";
+import { type SetupSplit, splitSetup } from "./setup_split.ts";
+import { type Summary, SummaryBuilder } from "./summary.ts";
 
 /** One rung's measurements as the ladder needs them. */
 export interface LadderRungInput {
@@ -130,6 +133,11 @@ export interface LadderStep {
   bootstrap: BootstrapComparison | null;
   /** Connection setup vs the rest, when both rungs have mock stats with connection counts. */
   attribution: Attribution | null;
+  /**
+   * Connection setup vs the rest from the client's own phases (connect +
+   * TLS per request), when both rungs have them (`setup_split.ts`).
+   */
+  setup_split: SetupSplit | null;
 }
 
 /** The result of {@linkcode computeLadder}. */
@@ -156,12 +164,15 @@ export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64
 }
 
 function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
-  const summary = summarize(input.records);
+  const builder = new SummaryBuilder();
+  for (const r of input.records) builder.add(r);
+  const summary = builder.summary();
   const sorted = timeOrderedSuccesses(input.records).sort();
   // A rule scoped to a target (suite --targets --ladder) judges that target's requests alone.
-  const sla = evaluateScoped(options.rules, { summary, sorted }, (name) => {
-    const mine = input.records.filter((r) => r.target === name);
-    return { summary: summarize(mine), sorted: timeOrderedSuccesses(mine).sort() };
+  const sla = evaluateScoped(options.rules, { summary, sorted, phases: builder.phases }, (name) => {
+    const mine = new SummaryBuilder();
+    for (const r of input.records) if (r.target === name) mine.add(r);
+    return { summary: mine.summary(), sorted: mine.sortedLatencies(), phases: mine.phases };
   }, options.confidence);
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);
@@ -297,8 +308,9 @@ export function computeLadder(
         options.interleaveBlock !== undefined
       ? stepBlockLength(a, b, options.interleaveBlock)
       : boot.blockLength ?? "auto";
+    const stepOptions = { ...boot, blockLength, seed: deriveSeed(seed, k) };
     const bootstrap = a.length >= 2 && b.length >= 2
-      ? blockBootstrapCompare(a, b, { ...boot, blockLength, seed: deriveSeed(seed, k) })
+      ? blockBootstrapCompare(a, b, stepOptions)
       : null;
     const find = (m: BootstrapMetric) => deltaOf(bootstrap?.metrics.find((x) => x.metric === m));
     const [p50, p95, p99] = [find("p50"), find("p95"), find("p99")];
@@ -326,6 +338,11 @@ export function computeLadder(
         ra,
         rb,
         options,
+      ),
+      setup_split: splitSetup(
+        { name: ra.name, records: rungs[k]!.records },
+        { name: rb.name, records: rungs[k + 1]!.records },
+        stepOptions,
       ),
     });
   }

@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { evaluateSla, parseSlaRule, type SlaResult, type SlaRule } from "./sla.ts";
+import {
+  evaluateSla,
+  parseSlaRule,
+  type PhaseSource,
+  type SlaResult,
+  type SlaRule,
+} from "./sla.ts";
 import { summarize, type Summary } from "./summary.ts";
 
 /** A rule and the target it judges (`null`: every request, pooled). */
@@ -73,6 +79,8 @@ export function checkScopes(rules: readonly ScopedRule[], names: readonly string
 export interface Judged {
   summary: Summary;
   sorted?: ArrayLike<number>;
+  /** The judged requests' phases, for phase rules (`infer:first_body.p95<=500ms`). */
+  phases?: PhaseSource;
 }
 
 /**
@@ -97,6 +105,6 @@ export function evaluateScoped(
   return rules.map((r) => {
     const scope = r.scope ?? null;
     const on = scope === null ? pooled : target(scope) ?? { summary: summarize([]) };
-    return { ...evaluateSla(r, on.summary, on.sorted, confidence), target: scope };
+    return { ...evaluateSla(r, on.summary, on.sorted, confidence, on.phases), target: scope };
   });
 }

@@ -2,7 +2,10 @@
  * SLA rules in a k6-like grammar, parsed before any request is sent and
  * evaluated against a {@linkcode Summary}. Pure.
  *
- * Grammar: `<metric> <op> <value>` with
+ * Grammar: `[<phase>.]<metric> <op> <value>` with
+ * - phase (optional): `connect`, `tls`, `ttfb`, `first_body` (alias `ttft`);
+ *   a phase rule judges that phase of each request instead of its total
+ *   latency, over the requests that have it, and takes a percentile only;
  * - metric: `pNN` / `pNN.N` (percentile, e.g. `p95`, `p99.9`), `mean`, `min`,
  *   `max`, `error_rate`, `throughput`;
  * - op: `<`, `<=`, `>`, `>=`;
@@ -16,8 +19,14 @@ import { meetsLimit, type SlaOp } from "./_limit.ts";
 import { slaVerdict, type SlaVerdictKind } from "./confidence.ts";
 import { parseDuration } from "../duration.ts";
 import { percentile, type Summary } from "./summary.ts";
+import { type Phase, PHASE_ALIASES, PHASES } from "./phase_summary.ts";
 
-export type { SlaOp };
+export type { Phase, SlaOp };
+
+/** Where a phase rule finds each phase's values, sorted ascending (a `PhaseBuilder`). */
+export interface PhaseSource {
+  sorted(phase: Phase): ArrayLike<number>;
+}
 
 /** A parsed SLA rule. */
 export interface SlaRule {
@@ -25,8 +34,13 @@ export interface SlaRule {
   text: string;
   /** `latency` rules compare milliseconds, `error_rate` a fraction, `throughput` req/s. */
   kind: "latency" | "error_rate" | "throughput";
-  /** `p95`, `mean`, `max`, `error_rate`, … */
+  /** `p95`, `mean`, `max`, `error_rate`, … (without the phase). */
   metric: string;
+  /**
+   * The request phase a rule judges (`ttfb.p95<=300ms`), or `null` for the
+   * total latency. Phase rules are `latency` rules with a percentile.
+   */
+  phase: Phase | null;
   /** The percentile for `pNN` metrics (e.g. 99.9), else `null`. */
   quantile: number | null;
   op: SlaOp;
@@ -38,6 +52,8 @@ export interface SlaRule {
 export interface SlaResult {
   rule: string;
   metric: string;
+  /** The phase a phase rule judged; absent for the total latency and other metrics. */
+  phase?: Phase;
   op: SlaOp;
   limit: number;
   /** The measured value, `null` when there was nothing to measure (no successes). */
@@ -62,14 +78,36 @@ export interface SlaResult {
     upper: number | null;
     minSamples?: number | null;
   };
+  /** Why a rule has no verdict, in words (e.g. no request of the run has the phase). */
+  note?: string;
 }
 
 function bad(text: string, token: string, fix: string): SyntaxError {
   return new SyntaxError(`Invalid SLA rule "${text}": ${token}; ${fix}`);
 }
 
+const KNOWN_PHASES = `${PHASES.join(", ")} (or ${Object.keys(PHASE_ALIASES).join(", ")})`;
+
 /**
- * Parses one rule such as `p95<=800ms`.
+ * Splits `ttfb.p95` into its phase and metric; `p99.9` has no phase.
+ * Throws on an unknown phase, naming the known ones.
+ */
+function splitPhase(input: string, rawMetric: string): { phase: Phase | null; metric: string } {
+  const m = /^([A-Za-z_][A-Za-z_0-9]*)\.(.+)$/.exec(rawMetric);
+  if (!m || /^p\d/i.test(m[1]!)) return { phase: null, metric: rawMetric };
+  const name = m[1]!.toLowerCase();
+  const phase = (PHASES as readonly string[]).includes(name)
+    ? name as Phase
+    : PHASE_ALIASES[name] ?? null;
+  if (phase === null) {
+    throw bad(input, `unknown phase "${m[1]}"`, `use one of ${KNOWN_PHASES}, e.g. ttfb.p95<=300ms`);
+  }
+  return { phase, metric: m[2]! };
+}
+
+/**
+ * Parses one rule such as `p95<=800ms` or `ttfb.p95<=300ms`: the rule text
+ * itself, after any scope a caller strips first.
  *
  * @throws {SyntaxError} naming the bad token and the fix.
  *
@@ -85,13 +123,21 @@ export function parseSlaRule(input: string): SlaRule {
   if (!m) {
     throw bad(input, "no comparison operator found", "write e.g. p95<=800ms, error_rate<1%");
   }
-  const [, rawMetric = "", op = "", rawValue = ""] = m;
+  const [, fullMetric = "", op = "", rawValue = ""] = m;
   if (op === "=" || op === "==") {
     throw bad(input, `operator "${op}" is not supported`, "use <, <=, > or >=");
   }
+  const { phase, metric: rawMetric } = splitPhase(input, fullMetric);
   const metric = rawMetric.toLowerCase().replace(/^p\((\d+(?:\.\d+)?)\)$/, "p$1");
   if (rawValue === "") throw bad(input, "missing value after the operator", "write e.g. 800ms");
   const pm = /^p(\d+(?:\.\d+)?)$/.exec(metric);
+  if (phase !== null && !pm && metric !== "med") {
+    throw bad(
+      input,
+      `a phase rule takes a percentile, not "${rawMetric}"`,
+      `write e.g. ${phase}.p95<=300ms or ${phase}.p99<=500ms`,
+    );
+  }
   if (
     pm || metric === "mean" || metric === "avg" || metric === "min" || metric === "max" ||
     metric === "med"
@@ -122,6 +168,7 @@ export function parseSlaRule(input: string): SlaRule {
       text,
       kind: "latency",
       metric: metric === "avg" ? "mean" : metric === "med" ? "p50" : metric,
+      phase,
       quantile,
       op: op as SlaOp,
       limit,
@@ -142,6 +189,7 @@ export function parseSlaRule(input: string): SlaRule {
       text,
       kind: "error_rate",
       metric: "error_rate",
+      phase: null,
       quantile: null,
       op: op as SlaOp,
       limit,
@@ -154,6 +202,7 @@ export function parseSlaRule(input: string): SlaRule {
       text,
       kind: "throughput",
       metric: "throughput",
+      phase: null,
       quantile: null,
       op: op as SlaOp,
       limit: Number(v[1]),
@@ -162,7 +211,7 @@ export function parseSlaRule(input: string): SlaRule {
   throw bad(
     input,
     `unknown metric "${rawMetric}"`,
-    "use pNN (p95, p99.9), mean, min, max, error_rate or throughput",
+    "use pNN (p95, p99.9), mean, min, max, error_rate or throughput, optionally after a phase (ttfb.p95)",
   );
 }
 
@@ -198,6 +247,16 @@ function measure(rule: SlaRule, s: Summary, sorted?: ArrayLike<number>): number 
   return percentile(sorted, rule.quantile ?? 100);
 }
 
+/** Why no request of a run has a phase, in words. */
+const NO_PHASE: Record<Phase, string> = {
+  connect:
+    "every request reused a connection, or the client cannot time the connect (the fetch profiles, other tools' files)",
+  tls:
+    "no request opened a TLS connection (plain http://, or every request reused one), or the client cannot time the handshake",
+  ttfb: "no response's headers were timed",
+  first_body: "no response had a body byte, or the client cannot time it",
+};
+
 /**
  * Evaluates a rule against a summary. By default on the point estimate: a
  * latency rule with no successful requests fails (there is nothing that
@@ -206,11 +265,18 @@ function measure(rule: SlaRule, s: Summary, sorted?: ArrayLike<number>): number 
  * `confidence.ts`: `pass` when the confidence bound meets the limit, `fail`
  * when the opposite bound breaks it, otherwise `inconclusive`.
  *
+ * A phase rule (`ttfb.p95<=300ms`) is judged on `phases`' values of that
+ * phase the same way, n being the requests that have it; when none has it
+ * the verdict is `inconclusive` with a `note` saying why (no data is not
+ * zero).
+ *
  * @example
  * ```ts
  * import { evaluateSla, parseSlaRule } from "./sla.ts";
  * import { summarize } from "./summary.ts";
  * evaluateSla(parseSlaRule("p95<=800ms"), summarize([])).passed; // false
+ * evaluateSla(parseSlaRule("tls.p95<=80ms"), summarize([]), [], 0.95, { sorted: () => [] }).verdict;
+ * // "inconclusive"
  * ```
  */
 export function evaluateSla(
@@ -218,7 +284,9 @@ export function evaluateSla(
   summary: Summary,
   sorted?: ArrayLike<number>,
   confidence?: number | "off",
+  phases?: PhaseSource,
 ): SlaResult {
+  if (rule.phase !== null) return evaluatePhase(rule, rule.phase, phases, confidence);
   const value = measure(rule, summary, sorted);
   const unit: SlaResult["unit"] = rule.kind === "latency"
     ? "ms"
@@ -237,23 +305,62 @@ export function evaluateSla(
     typeof confidence === "number" && rule.quantile !== null && sorted !== undefined &&
     sorted.length > 0
   ) {
-    const v = slaVerdict(
-      sorted,
-      { quantile: rule.quantile, op: rule.op, limit: rule.limit },
-      confidence,
-    );
-    const detail: NonNullable<SlaResult["confidence"]> = {
-      level: confidence,
-      n: v.n,
-      lower: v.lower,
-      upper: v.upper,
-    };
-    if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
-    return { ...base, passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
+    return { ...base, ...withConfidence(rule, rule.quantile, sorted, confidence) };
   }
   // No data is no verdict: a rule over a run with no measured request neither passes nor fails.
   // (Requests that all failed are data: a latency rule then fails.)
   if (summary.count === 0) return { ...base, passed: false, verdict: "inconclusive" };
+  const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
+  return { ...base, passed, verdict: passed ? "pass" : "fail" };
+}
+
+function withConfidence(
+  rule: SlaRule,
+  quantile: number,
+  sorted: ArrayLike<number>,
+  confidence: number,
+): Pick<SlaResult, "passed" | "verdict" | "confidence"> {
+  const v = slaVerdict(sorted, { quantile, op: rule.op, limit: rule.limit }, confidence);
+  const detail: NonNullable<SlaResult["confidence"]> = {
+    level: confidence,
+    n: v.n,
+    lower: v.lower,
+    upper: v.upper,
+  };
+  if (v.minSamples !== undefined) detail.minSamples = v.minSamples;
+  return { passed: v.verdict === "pass", verdict: v.verdict, confidence: detail };
+}
+
+/** A phase rule: the phase's values, n = requests that have the phase; none is no verdict. */
+function evaluatePhase(
+  rule: SlaRule,
+  phase: Phase,
+  phases: PhaseSource | undefined,
+  confidence: number | "off" | undefined,
+): SlaResult {
+  const sorted = phases?.sorted(phase) ?? [];
+  const quantile = rule.quantile ?? 100;
+  const value = percentile(sorted, quantile);
+  const base = {
+    rule: rule.text,
+    metric: rule.metric,
+    phase,
+    op: rule.op,
+    limit: rule.limit,
+    value,
+    unit: "ms" as const,
+  };
+  if (sorted.length === 0) {
+    return {
+      ...base,
+      passed: false,
+      verdict: "inconclusive",
+      note: `no request of the run has a ${phase} phase: ${NO_PHASE[phase]}`,
+    };
+  }
+  if (typeof confidence === "number") {
+    return { ...base, ...withConfidence(rule, quantile, sorted, confidence) };
+  }
   const passed = value !== null && meetsLimit(value, rule.op, rule.limit);
   return { ...base, passed, verdict: passed ? "pass" : "fail" };
 }

@@ -1,6 +1,6 @@
 /**
- * Pure statistics over request records: the one percentile definition
- * (nearest rank) and the run summary. No clock, no I/O.
+ * Pure statistics over request records: the run summary (the percentile
+ * definition, nearest rank, is `percentile.ts`, re-exported here). No clock, no I/O.
  *
  * @module
  */
@@ -11,6 +11,10 @@ import {
   isSuccess,
   type RequestRecord,
 } from "../record.ts";
+import { percentile } from "./percentile.ts";
+import { PhaseBuilder, type PhaseSummary } from "./phase_summary.ts";
+
+export { nearestRank, percentile } from "./percentile.ts";
 
 /** The summary of one run. Keys are a public contract (JSON reports use them). */
 export interface Summary {
@@ -38,48 +42,12 @@ export interface Summary {
   status_codes: Record<string, number>;
   /** Count per error kind, non-zero kinds only. */
   error_kinds: Partial<Record<ErrorKind, number>>;
-}
-
-/**
- * The nearest-rank percentile of an ascending array: the value at rank
- * ⌈p/100 · n⌉ (1-based), clamped to [1, n]. This is tailgate's only
- * percentile definition. Returns `null` for an empty array.
- *
- * @param sorted Latencies sorted ascending.
- * @param p Percentile in [0, 100].
- * @throws {RangeError} when `p` is outside [0, 100].
- *
- * @example
- * ```ts
- * import { percentile } from "./summary.ts";
- * percentile([10, 20, 30, 40], 50); // 20
- * percentile([10, 20, 30, 40], 95); // 40
- * ```
- */
-export function percentile(sorted: ArrayLike<number>, p: number): number | null {
-  if (!(p >= 0 && p <= 100)) {
-    throw new RangeError(`Cannot compute percentile: p must be within 0 and 100, got ${p}`);
-  }
-  const n = sorted.length;
-  if (n === 0) return null;
-  return sorted[nearestRank(n, p) - 1] ?? null;
-}
-
-/**
- * The 1-based nearest rank ⌈p/100 · n⌉ clamped to [1, n]. A tiny tolerance
- * keeps floating-point noise (99.9 · 1000 / 100 = 999.0000000000001) from
- * bumping the rank.
- *
- * @example
- * ```ts
- * import { nearestRank } from "./summary.ts";
- * nearestRank(20, 95); // 19
- * ```
- */
-export function nearestRank(n: number, p: number): number {
-  const exact = (p * n) / 100;
-  const rank = Math.ceil(exact - 1e-9 * Math.max(1, exact));
-  return Math.min(n, Math.max(1, rank));
+  /**
+   * P50/P95/P99 and count per request phase (connect, tls, ttfb, first_body),
+   * over the successful requests that have it; only phases some request has,
+   * and the key only when there is one (`phase_summary.ts`).
+   */
+  phases?: PhaseSummary;
 }
 
 /**
@@ -109,6 +77,8 @@ export class SummaryBuilder {
   #lastStatus = -1;
   #lastStatusCount = 0;
   #kinds = new Map<ErrorKind, number>();
+  /** The phases of the successful records (`phase_summary.ts`). */
+  readonly phases: PhaseBuilder = new PhaseBuilder();
 
   /**
    * @param capacity Expected number of records, when known (`-n`): the
@@ -146,6 +116,7 @@ export class SummaryBuilder {
     }
     if (this.#n > 0 && r.latencyMs < (this.#lat[this.#n - 1] as number)) this.#sorted = false;
     this.#lat[this.#n++] = r.latencyMs;
+    this.phases.addSuccess(r);
   }
 
   #foldLastStatus(): void {
@@ -208,8 +179,14 @@ export class SummaryBuilder {
       duration_s: duration,
       status_codes: statusCodes,
       error_kinds: kinds,
+      ...phasesField(this.phases.summary()),
     };
   }
+}
+
+/** The `phases` key, only when the run has a phase. */
+function phasesField(phases: PhaseSummary): { phases?: PhaseSummary } {
+  return Object.keys(phases).length > 0 ? { phases } : {};
 }
 
 /** Mean summed in sorted order, so it does not depend on the order records arrived in. */

@@ -252,6 +252,18 @@ Deno.test("suite <url> --ladder runs the rungs against the URL and counts connec
     assert.equal(keep.connections, c);
     assert.equal(h2.connections, 1);
     for (const s of report.steps) assert.equal(s.attribution, null, "no /stats, no attribution");
+    // The engines' own connect times split each step instead.
+    for (const s of report.steps) assert.ok(s.setup_split, `${s.from} -> ${s.to}: split`);
+    assert.equal(report.steps[0].setup_split.n.a, n);
+    assert.ok(
+      report.steps[0].setup_split.with_setup.a > n / 2,
+      "no reuse: requests paid a connect",
+    );
+    assert.match(r.stdout, /^no-reuse -> small-pool, split by the client's connect and TLS times/m);
+    assert.ok(
+      report.notes.some((x: string) => /each step is split into connection setup/.test(x)),
+      report.notes.join("\n"),
+    );
     assert.ok(report.steps[0].delta_p50_ms < 0, "reuse saves the setup at P50");
     assert.equal(report.request_consistency.method, "client-side digest");
     // The server saw every rung's requests.

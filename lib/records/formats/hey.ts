@@ -10,6 +10,15 @@
  * errors are not written), in completion order. The fixture
  * `tests/fixtures/hey.csv` was produced by the real hey 0.1.4 (Debian).
  *
+ * Phases (hey's `requester.go`, Go's `httptrace`): `DNS+dialup` is GetConn
+ * to GotConn for a new connection (DNS, TCP connect and, on https, the TLS
+ * handshake) and 0 for a reused one; `Request-write` is GotConn to
+ * WroteRequest; `Response-delay` is WroteRequest to the first response byte.
+ * So `connectMs` = `DNS+dialup` when it is not 0 (TLS included: `tlsMs`
+ * stays empty), and `ttfbMs` = DNS+dialup + Request-write + Response-delay,
+ * from the request's start to the first byte of the headers, as tailgate's.
+ * hey does not time the first body byte.
+ *
  * @module
  */
 import type { RequestRecord } from "../../record.ts";
@@ -42,12 +51,14 @@ export const HEY_FORMAT: FormatSpec = {
       const status = statusAt === undefined
         ? 200
         : field("hey", row, statusAt, "status-code", line);
+      const dialup = num("DNS+dialup");
       return makeRecord({
         id: id++,
         startedMs: offsetAt === undefined ? 0 : field("hey", row, offsetAt, "offset", line) * s,
         latencyMs: num("response-time") * s,
-        ttfbMs: (num("DNS+dialup") + num("Request-write") + num("Response-delay")) * s,
+        ttfbMs: (dialup + num("Request-write") + num("Response-delay")) * s,
         status,
+        connectMs: dialup !== 0 ? dialup * s : null,
       });
     };
   },
@@ -56,7 +67,8 @@ export const HEY_FORMAT: FormatSpec = {
 /**
  * Reads a hey CSV into records, sorted by start time. Times become ms;
  * `startedMs` is the offset from the run's start (hey has no wall clock).
- * `ttfbMs` = DNS+dialup + Request-write + Response-delay.
+ * `ttfbMs` = DNS+dialup + Request-write + Response-delay; `connectMs` =
+ * DNS+dialup when not 0 (a new connection).
  *
  * @throws {SyntaxError} when the header or a row is malformed.
  *

@@ -9,7 +9,21 @@
  * `timestamp` is Unix **seconds** by default (`timeFormat` may make it
  * unix_milli/micro/nano or RFC 3339); `metric_value` of `http_req_duration`
  * is in **milliseconds** (sending + waiting + receiving, without connection
- * setup). Error codes: `lib/netext/httpext/error_codes.go`. The fixture
+ * setup). Error codes: `lib/netext/httpext/error_codes.go`.
+ *
+ * Phases: k6 writes the samples of one request together, in this order
+ * (`lib/netext/httpext/trail.go`, `SaveSamples`): `http_reqs`,
+ * `http_req_duration`, `http_req_blocked`, `http_req_connecting`,
+ * `http_req_tls_handshaking`, `http_req_sending`, `http_req_waiting`,
+ * `http_req_receiving` (then `http_req_failed`), all with the same time and
+ * tags. A request is read from its `http_req_duration` row and completed by
+ * the phase rows after it with the same time and tags, up to
+ * `http_req_receiving`: `connectMs` = `http_req_connecting` and `tlsMs` =
+ * `http_req_tls_handshaking` when not 0 (0 on a reused connection);
+ * `ttfbMs` = `http_req_sending` + `http_req_waiting` (waiting is k6's time to
+ * first byte; both are inside `http_req_duration`, which, unlike tailgate's
+ * latency, leaves the connection setup out). A file with only the
+ * `http_req_duration` rows still reads, without phases. The fixture
  * `tests/fixtures/k6.csv` follows that documented layout (k6 is not
  * installable here).
  *
@@ -71,14 +85,39 @@ export const K6_FORMAT: FormatSpec = {
     const valueAt = col.get("metric_value") as number;
     const timeAt = col.get("timestamp") as number;
     let id = 0;
-    return (row, line) => {
-      if (row[nameAt] !== "http_req_duration") return null;
+    /** The request read from its duration row, waiting for its phase rows. */
+    let held: RequestRecord | null = null;
+    let heldKey = "";
+    let sending: number | null = null;
+    let waiting: number | null = null;
+    /** The time and tags of a sample: the same for every sample of one request. */
+    const keyOf = (row: string[]): string =>
+      row.filter((_, i) => i !== nameAt && i !== valueAt).join(",");
+    const release = (): RequestRecord | null => {
+      const r = held;
+      held = null;
+      if (r !== null && waiting !== null && r.status > 0) r.ttfbMs = (sending ?? 0) + waiting;
+      return r;
+    };
+    const decode = (row: string[], line: number): RequestRecord | null => {
+      const name = row[nameAt] ?? "";
+      if (name !== "http_req_duration") {
+        if (held === null || !PHASE_ROWS.has(name) || keyOf(row) !== heldKey) return null;
+        const v = field("k6", row, valueAt, "metric_value", line);
+        if (name === "http_req_connecting") held.connectMs = v !== 0 ? v : null;
+        else if (name === "http_req_tls_handshaking") held.tlsMs = v !== 0 ? v : null;
+        else if (name === "http_req_sending") sending = v;
+        else if (name === "http_req_waiting") waiting = v;
+        else if (name === "http_req_receiving") return release();
+        return null;
+      }
       const latencyMs = field("k6", row, valueAt, "metric_value", line);
       const end = timestampMs(row[timeAt] ?? "", line);
       const status = (row[statusAt] ?? "") === "" ? 0 : field("k6", row, statusAt, "status", line);
       const codeRaw = codeAt === undefined ? "" : row[codeAt] ?? "";
       const code = codeRaw === "" ? 0 : field("k6", row, codeAt as number, "error_code", line);
-      return makeRecord({
+      const before = release();
+      held = makeRecord({
         id: id++,
         startedMs: end - latencyMs,
         latencyMs,
@@ -87,15 +126,32 @@ export const K6_FORMAT: FormatSpec = {
           ? errorOfCode(code)
           : errorOfStatus(status),
       });
+      heldKey = keyOf(row);
+      sending = null;
+      waiting = null;
+      return before;
     };
+    return Object.assign(decode, { flush: release });
   },
 };
+
+/** The phase samples of one request that follow its `http_req_duration` row. */
+const PHASE_ROWS = new Set([
+  "http_req_blocked",
+  "http_req_connecting",
+  "http_req_tls_handshaking",
+  "http_req_sending",
+  "http_req_waiting",
+  "http_req_receiving",
+]);
 
 /**
  * Reads the `http_req_duration` samples of a k6 CSV into records, in file
  * order (k6 writes samples as requests complete; `startedMs` is the sample
- * time minus the duration, at the timestamp's resolution). The `status`
- * column (a default k6 system tag) is required.
+ * time minus the duration, at the timestamp's resolution), with the
+ * connect, TLS and time-to-first-byte phases of the rows that follow each
+ * (see the module doc). The `status` column (a default k6 system tag) is
+ * required.
  *
  * @throws {SyntaxError} when the header or a row is malformed.
  *

@@ -29,14 +29,16 @@ export const FORMAT_NOTES: Record<ResultFormat, string[]> = {
   hey: [
     "hey writes only requests that got a response: transport errors are missing",
     "times have 0.1 ms resolution; start times are offsets from the run's start",
+    "connect_ms is hey's DNS+dialup: DNS, TCP connect and TLS together",
   ],
   vegeta: [],
   oha: [
     "oha writes only requests that got a response: transport errors are missing",
     "start times are offsets from the run's start",
+    "oha times the first body frame, not the headers: ttfb_ms = first_body_ms; connect_ms includes TLS",
   ],
   k6: [
-    "k6 http_req_duration excludes connection setup (DNS, connect, TLS)",
+    "k6 http_req_duration excludes connection setup (DNS, connect, TLS); so does its ttfb_ms (sending + waiting)",
     "start times have the timestamp's resolution (1 s by default)",
   ],
 };

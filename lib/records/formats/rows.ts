@@ -15,8 +15,14 @@ export const MAX_LATENCY_MS = 24 * 60 * 60 * 1000;
 /** The longest span of start times in one run: a week. A wider span means a corrupt row. */
 export const MAX_SPAN_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Decodes one data row; `null` skips it (e.g. another k6 metric). */
-export type RowDecoder = (fields: string[], line: number) => RequestRecord | null;
+/**
+ * Decodes one data row; `null` skips it (e.g. another k6 metric). A format
+ * whose request spans several rows (k6) may hold a record back and hand it
+ * over with a later row, or at the end of the input from `flush`.
+ */
+export type RowDecoder = ((fields: string[], line: number) => RequestRecord | null) & {
+  flush?: () => RequestRecord | null;
+};
 
 /** How one format's file is laid out. */
 export interface FormatSpec {
@@ -74,6 +80,12 @@ function rowError(label: string, line: number, what: string): SyntaxError {
   return new SyntaxError(`Cannot read ${label} CSV line ${line}: ${what}`);
 }
 
+const PHASES_CHECKED = [
+  ["connectMs", "connect time"],
+  ["tlsMs", "TLS handshake time"],
+  ["firstBodyMs", "time to first body byte"],
+] as const;
+
 /** Rejects a record whose values cannot be a measurement. */
 export function checkRecord(r: RequestRecord, line: number, label: string): void {
   const bad = (what: string) => rowError(label, line, what);
@@ -83,6 +95,12 @@ export function checkRecord(r: RequestRecord, line: number, label: string): void
   }
   if (r.ttfbMs !== null && !(r.ttfbMs >= 0 && r.ttfbMs <= MAX_LATENCY_MS)) {
     throw bad(`the time to first byte ${r.ttfbMs} ms is outside 0 to 24 h`);
+  }
+  for (const [value, what] of PHASES_CHECKED) {
+    const v = r[value];
+    if (v !== null && !(v >= 0 && v <= MAX_LATENCY_MS)) {
+      throw bad(`the ${what} ${v} ms is outside 0 to 24 h`);
+    }
   }
   if (!Number.isInteger(r.status) || r.status < 0 || r.status > 999) {
     throw bad(`the status code ${r.status} is not 0 or a three-digit HTTP status`);
@@ -192,6 +210,8 @@ export class RowAssembler {
   #decode: RowDecoder | null = null;
   #pending = "";
   #pendingLine = 0;
+  /** The last line read (for a record handed over at the end). */
+  #lastLine = 0;
   readonly checks: RunChecks;
 
   constructor(spec: FormatSpec) {
@@ -240,6 +260,7 @@ export class RowAssembler {
         this.#decode = spec.open(fields, line);
         continue;
       }
+      this.#lastLine = line;
       const r = this.#decode(fields, line);
       if (r === null) continue;
       checkRecord(r, line, spec.label);
@@ -249,8 +270,11 @@ export class RowAssembler {
     return out;
   }
 
-  /** Ends the input: throws on an open quote, an empty file, or a failed run check. */
-  end(): void {
+  /**
+   * Ends the input: returns the records the decoder still held (checked like
+   * the rest); throws on an open quote, an empty file, or a failed run check.
+   */
+  end(): RequestRecord[] {
     if (this.#pending !== "") {
       throw rowError(
         this.#spec.label,
@@ -261,7 +285,20 @@ export class RowAssembler {
     if (this.#decode === null) {
       throw new SyntaxError(`Cannot read ${this.#spec.label} CSV: the file is empty`);
     }
+    const out: RequestRecord[] = [];
+    const last = this.#decode.flush?.() ?? null;
+    if (last !== null) {
+      try {
+        checkRecord(last, this.#lastLine, this.#spec.label);
+      } catch (err) {
+        if (err instanceof SyntaxError) throw new SyntaxError(printable(err.message, 2000));
+        throw err;
+      }
+      this.checks.add(last, this.#lastLine);
+      out.push(last);
+    }
     this.checks.finish();
+    return out;
   }
 }
 
@@ -271,7 +308,7 @@ export function readText(spec: FormatSpec, text: string): RequestRecord[] {
   const lines = text.split("\n").map((l) => l.endsWith("\r") ? l.slice(0, -1) : l);
   if (lines[0]?.charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
   const out = rows.push({ lines, first: 1 });
-  rows.end();
+  out.push(...rows.end());
   return out;
 }
 
