@@ -65,6 +65,41 @@ export async function run(cmd: string, args: string[], limitMs: number): Promise
   };
 }
 
+/** A finished child with the CPU time it used. */
+export interface TimedRun extends Ran {
+  /** User CPU seconds of the child (and its children), from the shell's `times`; null if unread. */
+  userS: number | null;
+  /** System CPU seconds, as `userS`. */
+  sysS: number | null;
+}
+
+/**
+ * Runs a command through `sh` followed by `times`, so the child's user and
+ * system CPU time (getrusage of the waited-for child, 10 ms ticks) come back
+ * with its output. CPU per request is steadier than req/s on a shared machine.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runTimed("wrk", ["-t1", "-c20", "-d4s", url], 30_000);
+ * r.userS! + r.sysS!;
+ * ```
+ */
+export async function runTimed(cmd: string, args: string[], limitMs: number): Promise<TimedRun> {
+  const r = await run(
+    "sh",
+    ["-c", '"$@"; status=$?; times >&2; exit $status', "sh", cmd, ...args],
+    limitMs,
+  );
+  const lines = r.stderr.trimEnd().split("\n");
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? "");
+  return {
+    ...r,
+    stderr: lines.slice(0, -2).join("\n"),
+    userS: m ? Number(m[1]) * 60 + Number(m[2]) : null,
+    sysS: m ? Number(m[3]) * 60 + Number(m[4]) : null,
+  };
+}
+
 /** A loopback port that was free a moment ago. */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -310,6 +345,9 @@ export interface TailgateRun {
   csv: string | null;
   /** The whole `--json` document. */
   json: Record<string, unknown>;
+  /** User and system CPU seconds of the whole process (start-up included). */
+  userS: number | null;
+  sysS: number | null;
 }
 
 /**
@@ -341,7 +379,7 @@ export async function tailgateBench(
   const csv = args.includes("--no-csv") ? null : `${base}.csv`;
   const json = `${base}.json`;
   try {
-    const r = await run(
+    const r = await runTimed(
       "deno",
       [
         "run",
@@ -380,6 +418,8 @@ export async function tailgateBench(
       errors: s.errors ?? null,
       csv: keepCsv ? csv : null,
       json: doc,
+      userS: r.userS,
+      sysS: r.sysS,
     };
   } finally {
     await Deno.remove(base).catch(() => {});

@@ -46,6 +46,7 @@ import {
   type RowResult,
   runRounds,
 } from "./_rounds.ts";
+import { cpuPerRequest, printCpuTable, type StartupCpu } from "./_cpu.ts";
 import {
   benchV8Flags,
   parseAutocannon,
@@ -53,6 +54,7 @@ import {
   parseHey,
   parseWrk,
   run,
+  runTimed,
   type Started,
   startMock,
   startNginx,
@@ -148,28 +150,34 @@ async function h2load(args: string[], url: string): Promise<Measured> {
 }
 
 /** The rows for one target: every peer in each configuration worth trying, tailgate through its CLI. */
-function targetRows(target: Target, have: Set<string>): Row[] {
+function targetRows(target: Target, have: Set<string>, startup: StartupCpu): Row[] {
   const secs = Math.max(1, Math.round(durationMs / 1000));
   const c = String(concurrency);
   const limit = durationMs + 30_000;
   const missing = (bin: string) => have.has(bin) ? undefined : `skipped: ${bin} is not installed`;
-  const cli = (profile: string, extra: string[] = []): Config["run"] => () =>
-    tailgateBench(
+  const cli = (profile: string, extra: string[] = []): Config["run"] => async () => {
+    const r = await tailgateBench(
       profile === "optimized" || profile === "fast-h2" ? target.h2cUrl : target.h1Url,
       ["--client", profile, "-c", c, "-d", `${secs}s`, ...extra],
       limit + 30_000,
     );
+    return { ...r, ...cpuPerRequest(r, r.requests, profile === "fast" ? startup.cli : null) };
+  };
   const rows: Row[] = [
     {
       tool: "wrk",
       protocol: "h1",
       configs: ["-t1", "-t2"].map((t) => ({
         name: t,
-        run: async () =>
-          parseWrk(
-            (await run("wrk", [t, `-c${c}`, `-d${secs}s`, "--latency", target.h1Url], limit))
-              .stdout,
-          ),
+        run: async () => {
+          const r = await runTimed(
+            "wrk",
+            [t, `-c${c}`, `-d${secs}s`, "--latency", target.h1Url],
+            limit,
+          );
+          const m = parseWrk(r.stdout);
+          return { ...m, ...cpuPerRequest(r, m.requests, null) };
+        },
       })),
       note: "best of -t1 / -t2 each round",
       skip: missing("wrk"),
@@ -224,6 +232,34 @@ function targetRows(target: Target, have: Set<string>): Row[] {
       skip: missing("hey"),
     },
     {
+      tool: "bare loop",
+      protocol: "h1",
+      configs: [{
+        name: "deno",
+        run: async () => {
+          const r = await runTimed("deno", [
+            "run",
+            "--allow-net=127.0.0.1",
+            ...await benchV8Flags(),
+            new URL("./bare_loop.ts", import.meta.url).pathname,
+            target.h1Url,
+            c,
+            String(durationMs),
+          ], limit);
+          const j = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+          return {
+            rps: j.rps ?? null,
+            p50_ms: null,
+            p99_ms: null,
+            requests: j.requests ?? null,
+            errors: j.errors ?? null,
+            ...cpuPerRequest(r, j.requests ?? null, startup.bare),
+          };
+        },
+      }],
+      note: "bench/bare_loop.ts: write a GET, read to the end, nothing else (Deno's floor)",
+    },
+    {
       tool: "fast (in-process)",
       protocol: "h1",
       configs: [{ name: "runClosed", run: () => inProcess("fast", target.h1Url, durationMs) }],
@@ -270,7 +306,10 @@ function targetRows(target: Target, have: Set<string>): Row[] {
     );
   }
   const only = values.only ? new Set(values.only.split(",")) : null;
-  return rows.filter((r) => only === null || only.has(r.tool) || only.has(r.tool.split(" ")[0]!));
+  // `--only fast` means the CLI row; "fast (in-process)" is named in full.
+  return rows.filter((r) =>
+    only === null || only.has(r.tool) || (!r.tool.includes("(") && only.has(r.tool.split(" ")[0]!))
+  );
 }
 
 function printTable(title: string, rows: RowResult[]) {
@@ -312,6 +351,7 @@ async function peersMode() {
   const targets = quick ? ["nginx"] : values.target!.split(",");
   const all: (RowResult & { target: string })[] = [];
   const ratios: Record<string, string>[] = [];
+  const cpu: Record<string, unknown>[] = [];
   for (const name of targets) {
     let server: Started;
     let target: Target;
@@ -336,7 +376,19 @@ async function peersMode() {
     let rows: RowResult[];
     try {
       console.log(`\n${target.name}: ${rounds} round(s), tools alternating`);
-      rows = await runRounds(targetRows(target, have), rounds, 300, (l) => console.log(l));
+      const startup = await measureStartup(target.h1Url);
+      console.log(
+        `start-up CPU (median of 3 one-request runs, taken off per-request CPU): tailgate CLI ${
+          fmt(startup.cli.userS + startup.cli.sysS, 3)
+        } s, bare loop ${fmt(startup.bare.userS + startup.bare.sysS, 3)} s`,
+      );
+      rows = await runRounds(
+        targetRows(target, have, startup),
+        rounds,
+        300,
+        (l) => console.log(l),
+      );
+      cpu.push(...printCpuTable(target.name, rows, startup));
     } finally {
       await server.stop();
     }
@@ -375,6 +427,7 @@ async function peersMode() {
     method:
       "tailgate runs through its CLI (deno run main.ts bench ... with the CSV on); each peer in each configuration listed, its best per round; tools alternate, order rotated each round; medians over rounds with min-max spread",
     results: all,
+    cpu_per_request: cpu,
     parser,
     targets: ratios,
     notes,
@@ -384,6 +437,32 @@ async function peersMode() {
   const out = quick ? "results/bench-peers-quick.json" : "results/bench-peers.json";
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${out} (${report.elapsed_s.toFixed(0)} s)`);
+}
+
+/** CPU of a one-request run of the CLI and of the bare loop: start-up, compile, warm-up. */
+async function measureStartup(url: string): Promise<StartupCpu> {
+  const cli: { userS: number; sysS: number }[] = [];
+  const bare: { userS: number; sysS: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = await tailgateBench(url, ["--client", "fast", "-n", "1", "-c", "1"], 60_000);
+    cli.push({ userS: t.userS ?? 0, sysS: t.sysS ?? 0 });
+    const b = await runTimed("deno", [
+      "run",
+      "--allow-net=127.0.0.1",
+      ...await benchV8Flags(),
+      new URL("./bare_loop.ts", import.meta.url).pathname,
+      url,
+      "1",
+      "1000",
+      "1",
+    ], 60_000);
+    bare.push({ userS: b.userS ?? 0, sysS: b.sysS ?? 0 });
+  }
+  const med = (xs: { userS: number; sysS: number }[]) => ({
+    userS: median(xs.map((x) => x.userS))!,
+    sysS: median(xs.map((x) => x.sysS))!,
+  });
+  return { cli: med(cli), bare: med(bare) };
 }
 
 function checkTargets(target: string, rows: RowResult[]): Record<string, string>[] {
