@@ -372,9 +372,10 @@ export async function tailgateBench(
   args: string[],
   limitMs: number,
   keepCsv = false,
+  tree: string = new URL("..", import.meta.url).pathname,
 ): Promise<TailgateRun> {
-  const main = new URL("../main.ts", import.meta.url).pathname;
-  const repo = new URL("..", import.meta.url).pathname;
+  const repo = tree.endsWith("/") ? tree : tree + "/";
+  const main = `${repo}main.ts`;
   const base = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-bench-" });
   const csv = args.includes("--no-csv") ? null : `${base}.csv`;
   const json = `${base}.json`;
