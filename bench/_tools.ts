@@ -373,6 +373,7 @@ export async function tailgateBench(
   limitMs: number,
   keepCsv = false,
   tree: string = new URL("..", import.meta.url).pathname,
+  v8Flags?: string[],
 ): Promise<TailgateRun> {
   const repo = tree.endsWith("/") ? tree : tree + "/";
   const main = `${repo}main.ts`;
@@ -387,7 +388,7 @@ export async function tailgateBench(
         "--allow-net=127.0.0.1",
         `--allow-read=${repo},/tmp`,
         "--allow-write=/tmp",
-        ...await benchV8Flags(),
+        ...(v8Flags ?? await benchV8Flags()),
         main,
         "bench",
         url,

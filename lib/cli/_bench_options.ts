@@ -115,7 +115,7 @@ export const OPTIONS: OptionSpecs = {
     type: "string",
     arg: "N",
     help:
-      "Run on N threads of this process (default 1), each the share of --shard i/N, merged into one CSV and one summary; see Threads below",
+      "Run on N threads of this process (default 1), each the share of --shard i/N, merged into one CSV and one summary; see Threads above",
   },
   "run-id": { type: "string", arg: "ID", help: "Run id shared by the workers of one run" },
   "start-at": {
