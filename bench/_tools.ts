@@ -352,10 +352,13 @@ export interface TailgateRun {
 
 /**
  * The `--v8-flags=…` argument of `deno task bench` in deno.json (earlier JIT tier-up), so the
- * benchmarks run tailgate exactly as the task does; empty when the task has none.
+ * benchmarks run tailgate exactly as the task does; empty when the task has none. `tree`: the
+ * checkout whose deno.json to read (this one by default).
  */
-export async function benchV8Flags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+export async function benchV8Flags(
+  tree: string = new URL("..", import.meta.url).pathname,
+): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${tree.replace(/\/$/, "")}/deno.json`));
   const flag = String(config.tasks?.bench ?? "").split(" ").find((a) =>
     a.startsWith("--v8-flags=")
   );
@@ -388,7 +391,7 @@ export async function tailgateBench(
         "--allow-net=127.0.0.1",
         `--allow-read=${repo},/tmp`,
         "--allow-write=/tmp",
-        ...(v8Flags ?? await benchV8Flags()),
+        ...(v8Flags ?? await benchV8Flags(repo)),
         main,
         "bench",
         url,

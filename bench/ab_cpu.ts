@@ -40,19 +40,19 @@ const rounds = Number(values.rounds);
 const secs = Math.max(1, Math.round(parseDuration(values.duration!) / 1000));
 const here = new URL("..", import.meta.url).pathname;
 const tree = (t: string) => t === "." ? here : t;
-const flags = async (f: string | undefined) =>
-  f === undefined ? await benchV8Flags() : [`--v8-flags=${f}`];
+const flags = async (f: string | undefined, t: string) =>
+  f === undefined ? await benchV8Flags(t) : [`--v8-flags=${f}`];
 const variants = [
   {
     name: "A",
     tree: tree(values["a-tree"]!),
-    v8: await flags(values["a-flags"]),
+    v8: await flags(values["a-flags"], tree(values["a-tree"]!)),
     args: values["a-args"]!.split(" ").filter(Boolean),
   },
   {
     name: "B",
     tree: tree(values["b-tree"]!),
-    v8: await flags(values["b-flags"]),
+    v8: await flags(values["b-flags"], tree(values["b-tree"]!)),
     args: values["b-args"]!.split(" ").filter(Boolean),
   },
 ];
