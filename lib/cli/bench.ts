@@ -68,6 +68,16 @@ export async function bench(args: string[]): Promise<number> {
       "--workers and --shard do not combine: use --workers N on one machine, or --shard i/N per process",
     );
   }
+  // Each thread plans its share as --shard i/N would: refuse a share that is empty here.
+  for (let i = 1; i < workers; i++) {
+    try {
+      planRun({ ...values, shard: `${i}/${workers}` });
+    } catch (err) {
+      throw new UsageError(
+        `--workers ${workers} (thread ${i} is --shard ${i}/${workers}): ${(err as Error).message}`,
+      );
+    }
+  }
   const { request, redactor, caCerts } = await requestFromFlags(positionals[0]!, values, TASK_HINT);
   // 2. Output paths, before any file is created.
   const { outPath, jsonPath } = outputPaths(values);
