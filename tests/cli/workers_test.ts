@@ -152,3 +152,13 @@ Deno.test("bench --workers 2 interrupted keeps every worker's rows and exits 130
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bench --workers refuses a thread with no share, and --shard beside it, before sending", async () => {
+  const few = await runCli(["bench", "http://127.0.0.1:9/", "-c", "2", "--workers", "3"]);
+  assert.equal(few.code, 2);
+  assert.match(few.stderr, /--workers 3 \(thread 2 is --shard 2\/3\): .*-c must be at least/);
+  assert.equal(few.stderr.trim().split("\n").length, 1);
+  const both = await runCli(["bench", "http://127.0.0.1:9/", "--workers", "2", "--shard", "0/2"]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--workers and --shard do not combine/);
+});
