@@ -76,7 +76,7 @@ export function printCpuTable(
   console.log(
     `\nCPU per request (user + system µs, median of ${
       bare?.rounds.length ?? 0
-    } rounds; Deno tools less a one-request run's start-up: CLI ${
+    } rounds; the bare loop and fast less a one-request run's start-up, other CLI rows with theirs: CLI ${
       f(startup.cli.userS + startup.cli.sysS, 3)
     } s, bare ${f(startup.bare.userS + startup.bare.sysS, 3)} s)`,
   );
