@@ -9,12 +9,6 @@
  *
  * @module
  */
-import { bench, HELP as BENCH_HELP } from "./lib/cli/bench.ts";
-import { compare, HELP as COMPARE_HELP } from "./lib/cli/compare.ts";
-import { HELP as MERGE_HELP, merge } from "./lib/cli/merge.ts";
-import { HELP as REPORT_HELP, report } from "./lib/cli/report.ts";
-import { HELP as SERVE_HELP, serve } from "./lib/cli/serve.ts";
-import { HELP as SUITE_HELP, suite } from "./lib/cli/suite.ts";
 import { CsvWriteError } from "./lib/records/csv_writer.ts";
 import { WriteError } from "./lib/records/write_error.ts";
 import { UsageError } from "./lib/cli/_usage_error.ts";
@@ -22,19 +16,37 @@ import { escapeControls, quoted } from "./lib/cli/_args.ts";
 import { TOOL } from "./lib/version.ts";
 import { isPermissionError, permissionMessage } from "./lib/cli/_permissions.ts";
 
-type Command = { run: (args: string[]) => Promise<number>; help: string; summary: string };
+/**
+ * A command, loaded when it runs: `bench` then never loads the mock, the
+ * suite or the HTML report, which saves start-up CPU and heap on every run.
+ */
+type Command = { load: () => Promise<(args: string[]) => Promise<number>>; summary: string };
 
 const COMMANDS: Record<string, Command> = {
   suite: {
-    run: suite,
-    help: SUITE_HELP,
+    load: async () => (await import("./lib/cli/suite.ts")).suite,
     summary: "Mock + baseline + optimized runs, comparison and SLA gate",
   },
-  serve: { run: serve, help: SERVE_HELP, summary: "Serve the mock inference API on loopback" },
-  bench: { run: bench, help: BENCH_HELP, summary: "Load-test one URL and write a CSV" },
-  report: { run: report, help: REPORT_HELP, summary: "Summarize a saved CSV run" },
-  compare: { run: compare, help: COMPARE_HELP, summary: "Compare two saved runs (A/B)" },
-  merge: { run: merge, help: MERGE_HELP, summary: "Merge the CSVs of a sharded run exactly" },
+  serve: {
+    load: async () => (await import("./lib/cli/serve.ts")).serve,
+    summary: "Serve the mock inference API on loopback",
+  },
+  bench: {
+    load: async () => (await import("./lib/cli/bench.ts")).bench,
+    summary: "Load-test one URL and write a CSV",
+  },
+  report: {
+    load: async () => (await import("./lib/cli/report.ts")).report,
+    summary: "Summarize a saved CSV run",
+  },
+  compare: {
+    load: async () => (await import("./lib/cli/compare.ts")).compare,
+    summary: "Compare two saved runs (A/B)",
+  },
+  merge: {
+    load: async () => (await import("./lib/cli/merge.ts")).merge,
+    summary: "Merge the CSVs of a sharded run exactly",
+  },
 };
 
 /** Top-level help. */
@@ -79,7 +91,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await cmd.run(rest);
+    return await (await cmd.load())(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       // A value echoed in a message never reaches the terminal as raw control bytes.

@@ -18,6 +18,10 @@ export interface Measured {
   errors: number | null;
   /** Anything else worth keeping (p99.9, start lag, ...). */
   extra?: Record<string, number | null>;
+  /** User CPU µs per request of the client process (start-up taken off where stated). */
+  user_us?: number | null;
+  /** System CPU µs per request, as `user_us`. */
+  sys_us?: number | null;
 }
 
 /** One way to run a tool. */
@@ -57,6 +61,10 @@ export interface RowResult {
   max_rps: number | null;
   median_p50_ms: number | null;
   median_p99_ms: number | null;
+  /** Median over rounds of user + system CPU µs per request; null when not measured. */
+  median_cpu_us: number | null;
+  median_user_us: number | null;
+  median_sys_us: number | null;
   /** How often each configuration was the best. */
   best: Record<string, number>;
 }
@@ -70,6 +78,11 @@ export function median(values: readonly (number | null | undefined)[]): number |
   if (v.length === 0) return null;
   const mid = v.length >> 1;
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** User + system CPU µs per request of one run, or null when either is unknown. */
+export function cpuUs(m: Measured): number | null {
+  return m.user_us == null || m.sys_us == null ? null : m.user_us + m.sys_us;
 }
 
 function invalid(m: Measured): boolean {
@@ -106,6 +119,12 @@ export async function runRounds(
             m.rps === null ? "-" : Math.round(m.rps).toLocaleString("en-US")
           } req/s, p50 ${m.p50_ms?.toFixed(3) ?? "-"} ms, p99 ${m.p99_ms?.toFixed(3) ?? "-"} ms${
             invalid(m) ? ` (INVALID: ${m.errors} errors)` : ""
+          }${
+            cpuUs(m) === null
+              ? ""
+              : `, CPU ${cpuUs(m)!.toFixed(2)} µs/req (${m.user_us!.toFixed(2)} + ${
+                m.sys_us!.toFixed(2)
+              })`
           }`,
         );
         await new Promise((r) => setTimeout(r, pauseMs));
@@ -138,6 +157,9 @@ export async function runRounds(
       max_rps: rps.length ? Math.max(...rps) : null,
       median_p50_ms: median(best.map((r) => r.p50_ms)),
       median_p99_ms: median(best.map((r) => r.p99_ms)),
+      median_cpu_us: median(best.map((r) => cpuUs(r))),
+      median_user_us: median(best.map((r) => r.user_us)),
+      median_sys_us: median(best.map((r) => r.sys_us)),
       best: counts,
     };
   });

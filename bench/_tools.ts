@@ -65,6 +65,41 @@ export async function run(cmd: string, args: string[], limitMs: number): Promise
   };
 }
 
+/** A finished child with the CPU time it used. */
+export interface TimedRun extends Ran {
+  /** User CPU seconds of the child (and its children), from the shell's `times`; null if unread. */
+  userS: number | null;
+  /** System CPU seconds, as `userS`. */
+  sysS: number | null;
+}
+
+/**
+ * Runs a command through `sh` followed by `times`, so the child's user and
+ * system CPU time (getrusage of the waited-for child, 10 ms ticks) come back
+ * with its output. CPU per request is steadier than req/s on a shared machine.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runTimed("wrk", ["-t1", "-c20", "-d4s", url], 30_000);
+ * r.userS! + r.sysS!;
+ * ```
+ */
+export async function runTimed(cmd: string, args: string[], limitMs: number): Promise<TimedRun> {
+  const r = await run(
+    "sh",
+    ["-c", '"$@"; status=$?; times >&2; exit $status', "sh", cmd, ...args],
+    limitMs,
+  );
+  const lines = r.stderr.trimEnd().split("\n");
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? "");
+  return {
+    ...r,
+    stderr: lines.slice(0, -2).join("\n"),
+    userS: m ? Number(m[1]) * 60 + Number(m[2]) : null,
+    sysS: m ? Number(m[3]) * 60 + Number(m[4]) : null,
+  };
+}
+
 /** A loopback port that was free a moment ago. */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -310,14 +345,20 @@ export interface TailgateRun {
   csv: string | null;
   /** The whole `--json` document. */
   json: Record<string, unknown>;
+  /** User and system CPU seconds of the whole process (start-up included). */
+  userS: number | null;
+  sysS: number | null;
 }
 
 /**
  * The `--v8-flags=…` argument of `deno task bench` in deno.json (earlier JIT tier-up), so the
- * benchmarks run tailgate exactly as the task does; empty when the task has none.
+ * benchmarks run tailgate exactly as the task does; empty when the task has none. `tree`: the
+ * checkout whose deno.json to read (this one by default).
  */
-export async function benchV8Flags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+export async function benchV8Flags(
+  tree: string = new URL("..", import.meta.url).pathname,
+): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${tree.replace(/\/$/, "")}/deno.json`));
   const flag = String(config.tasks?.bench ?? "").split(" ").find((a) =>
     a.startsWith("--v8-flags=")
   );
@@ -334,21 +375,23 @@ export async function tailgateBench(
   args: string[],
   limitMs: number,
   keepCsv = false,
+  tree: string = new URL("..", import.meta.url).pathname,
+  v8Flags?: string[],
 ): Promise<TailgateRun> {
-  const main = new URL("../main.ts", import.meta.url).pathname;
-  const repo = new URL("..", import.meta.url).pathname;
+  const repo = tree.endsWith("/") ? tree : tree + "/";
+  const main = `${repo}main.ts`;
   const base = await Deno.makeTempFile({ dir: "/tmp", prefix: "tailgate-bench-" });
   const csv = args.includes("--no-csv") ? null : `${base}.csv`;
   const json = `${base}.json`;
   try {
-    const r = await run(
+    const r = await runTimed(
       "deno",
       [
         "run",
         "--allow-net=127.0.0.1",
         `--allow-read=${repo},/tmp`,
         "--allow-write=/tmp",
-        ...await benchV8Flags(),
+        ...(v8Flags ?? await benchV8Flags(repo)),
         main,
         "bench",
         url,
@@ -380,6 +423,8 @@ export async function tailgateBench(
       errors: s.errors ?? null,
       csv: keepCsv ? csv : null,
       json: doc,
+      userS: r.userS,
+      sysS: r.sysS,
     };
   } finally {
     await Deno.remove(base).catch(() => {});

@@ -26,7 +26,15 @@
  *   Writes results/bench-report.json.
  *
  * Options: `--rounds 3`, `--duration 5s`, `--concurrency 20`, `--target
- * nginx[,mock]`, `--only wrk,fast,...`, `--nginx-workers 1`.
+ * nginx[,mock]`, `--only wrk,fast,...`, `--nginx-workers 1`, `--before-tree DIR`
+ * (adds a "fast (before)" row: the CLI of another checkout, e.g. `git archive`
+ * of an older commit, in the same alternating rounds).
+ *
+ * CPU per request: wrk, the bare Deno loop (bench/bare_loop.ts) and the CLI
+ * rows run under `sh -c '…; times'`, which reports the child's user and
+ * system CPU; the Deno rows have a one-request run's start-up CPU taken off
+ * (measured first, median of 3). Printed beside req/s with ratios to the
+ * floor and to wrk (bench/_cpu.ts).
  *
  * @module
  */
@@ -46,6 +54,7 @@ import {
   type RowResult,
   runRounds,
 } from "./_rounds.ts";
+import { cpuPerRequest, printCpuTable, type StartupCpu } from "./_cpu.ts";
 import {
   benchV8Flags,
   parseAutocannon,
@@ -53,6 +62,7 @@ import {
   parseHey,
   parseWrk,
   run,
+  runTimed,
   type Started,
   startMock,
   startNginx,
@@ -82,6 +92,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "10000000" },
     "report-timing": { type: "boolean", default: false },
     rows: { type: "string", default: "1000000" },
+    "before-tree": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -89,7 +100,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "Usage: deno task bench:peers [--quick] [--rounds 3] [--duration 5s] [--concurrency 20]\n" +
-      "         [--target nginx,mock] [--only wrk,fast,...] [--nginx-workers 1]\n" +
+      "         [--target nginx,mock] [--only wrk,bare,fast,...] [--nginx-workers 1]\n" +
+      "         [--before-tree DIR]   (CPU per request: deno task bench:peers --only wrk,bare,fast)\n" +
       "       deno task bench:peers --memory [--requests 10000000]\n" +
       "       deno task bench:peers --report-timing [--rows 1000000]",
   );
@@ -148,28 +160,34 @@ async function h2load(args: string[], url: string): Promise<Measured> {
 }
 
 /** The rows for one target: every peer in each configuration worth trying, tailgate through its CLI. */
-function targetRows(target: Target, have: Set<string>): Row[] {
+function targetRows(target: Target, have: Set<string>, startup: StartupCpu): Row[] {
   const secs = Math.max(1, Math.round(durationMs / 1000));
   const c = String(concurrency);
   const limit = durationMs + 30_000;
   const missing = (bin: string) => have.has(bin) ? undefined : `skipped: ${bin} is not installed`;
-  const cli = (profile: string, extra: string[] = []): Config["run"] => () =>
-    tailgateBench(
+  const cli = (profile: string, extra: string[] = []): Config["run"] => async () => {
+    const r = await tailgateBench(
       profile === "optimized" || profile === "fast-h2" ? target.h2cUrl : target.h1Url,
       ["--client", profile, "-c", c, "-d", `${secs}s`, ...extra],
       limit + 30_000,
     );
+    return { ...r, ...cpuPerRequest(r, r.requests, profile === "fast" ? startup.cli : null) };
+  };
   const rows: Row[] = [
     {
       tool: "wrk",
       protocol: "h1",
       configs: ["-t1", "-t2"].map((t) => ({
         name: t,
-        run: async () =>
-          parseWrk(
-            (await run("wrk", [t, `-c${c}`, `-d${secs}s`, "--latency", target.h1Url], limit))
-              .stdout,
-          ),
+        run: async () => {
+          const r = await runTimed(
+            "wrk",
+            [t, `-c${c}`, `-d${secs}s`, "--latency", target.h1Url],
+            limit,
+          );
+          const m = parseWrk(r.stdout);
+          return { ...m, ...cpuPerRequest(r, m.requests, null) };
+        },
       })),
       note: "best of -t1 / -t2 each round",
       skip: missing("wrk"),
@@ -224,11 +242,57 @@ function targetRows(target: Target, have: Set<string>): Row[] {
       skip: missing("hey"),
     },
     {
+      tool: "bare loop",
+      protocol: "h1",
+      configs: [{
+        name: "deno",
+        run: async () => {
+          const r = await runTimed("deno", [
+            "run",
+            "--allow-net=127.0.0.1",
+            ...await benchV8Flags(),
+            new URL("./bare_loop.ts", import.meta.url).pathname,
+            target.h1Url,
+            c,
+            String(durationMs),
+          ], limit);
+          const j = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+          return {
+            rps: j.rps ?? null,
+            p50_ms: null,
+            p99_ms: null,
+            requests: j.requests ?? null,
+            errors: j.errors ?? null,
+            ...cpuPerRequest(r, j.requests ?? null, startup.bare),
+          };
+        },
+      }],
+      note: "bench/bare_loop.ts: write a GET, read to the end, nothing else (Deno's floor)",
+    },
+    {
       tool: "fast (in-process)",
       protocol: "h1",
       configs: [{ name: "runClosed", run: () => inProcess("fast", target.h1Url, durationMs) }],
       note: "runClosed, no CLI, no CSV: bench/_in_process.ts, the CLI's ceiling",
     },
+    ...(values["before-tree"] === undefined ? [] : [{
+      tool: "fast (before)",
+      protocol: "h1" as const,
+      configs: [{
+        name: "CLI, CSV on",
+        run: async () => {
+          const r = await tailgateBench(
+            target.h1Url,
+            ["--client", "fast", "-c", c, "-d", `${secs}s`],
+            limit + 30_000,
+            false,
+            values["before-tree"],
+          );
+          return { ...r, ...cpuPerRequest(r, r.requests, startup.cli) };
+        },
+      }],
+      note: `--before-tree ${values["before-tree"]}: the same CLI run from an older tree`,
+    }]),
     ...["fast", "h1", "baseline", "optimized"].map((profile): Row => ({
       tool: profile,
       protocol: profile === "optimized" ? "h2c" : "h1",
@@ -270,7 +334,10 @@ function targetRows(target: Target, have: Set<string>): Row[] {
     );
   }
   const only = values.only ? new Set(values.only.split(",")) : null;
-  return rows.filter((r) => only === null || only.has(r.tool) || only.has(r.tool.split(" ")[0]!));
+  // `--only fast` means the CLI row; "fast (in-process)" is named in full.
+  return rows.filter((r) =>
+    only === null || only.has(r.tool) || (!r.tool.includes("(") && only.has(r.tool.split(" ")[0]!))
+  );
 }
 
 function printTable(title: string, rows: RowResult[]) {
@@ -312,6 +379,7 @@ async function peersMode() {
   const targets = quick ? ["nginx"] : values.target!.split(",");
   const all: (RowResult & { target: string })[] = [];
   const ratios: Record<string, string>[] = [];
+  const cpu: Record<string, unknown>[] = [];
   for (const name of targets) {
     let server: Started;
     let target: Target;
@@ -336,7 +404,19 @@ async function peersMode() {
     let rows: RowResult[];
     try {
       console.log(`\n${target.name}: ${rounds} round(s), tools alternating`);
-      rows = await runRounds(targetRows(target, have), rounds, 300, (l) => console.log(l));
+      const startup = await measureStartup(target.h1Url);
+      console.log(
+        `start-up CPU (median of 3 one-request runs, taken off per-request CPU): tailgate CLI ${
+          fmt(startup.cli.userS + startup.cli.sysS, 3)
+        } s, bare loop ${fmt(startup.bare.userS + startup.bare.sysS, 3)} s`,
+      );
+      rows = await runRounds(
+        targetRows(target, have, startup),
+        rounds,
+        300,
+        (l) => console.log(l),
+      );
+      cpu.push(...printCpuTable(target.name, rows, startup));
     } finally {
       await server.stop();
     }
@@ -375,6 +455,7 @@ async function peersMode() {
     method:
       "tailgate runs through its CLI (deno run main.ts bench ... with the CSV on); each peer in each configuration listed, its best per round; tools alternate, order rotated each round; medians over rounds with min-max spread",
     results: all,
+    cpu_per_request: cpu,
     parser,
     targets: ratios,
     notes,
@@ -384,6 +465,32 @@ async function peersMode() {
   const out = quick ? "results/bench-peers-quick.json" : "results/bench-peers.json";
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${out} (${report.elapsed_s.toFixed(0)} s)`);
+}
+
+/** CPU of a one-request run of the CLI and of the bare loop: start-up, compile, warm-up. */
+async function measureStartup(url: string): Promise<StartupCpu> {
+  const cli: { userS: number; sysS: number }[] = [];
+  const bare: { userS: number; sysS: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = await tailgateBench(url, ["--client", "fast", "-n", "1", "-c", "1"], 60_000);
+    cli.push({ userS: t.userS ?? 0, sysS: t.sysS ?? 0 });
+    const b = await runTimed("deno", [
+      "run",
+      "--allow-net=127.0.0.1",
+      ...await benchV8Flags(),
+      new URL("./bare_loop.ts", import.meta.url).pathname,
+      url,
+      "1",
+      "1000",
+      "1",
+    ], 60_000);
+    bare.push({ userS: b.userS ?? 0, sysS: b.sysS ?? 0 });
+  }
+  const med = (xs: { userS: number; sysS: number }[]) => ({
+    userS: median(xs.map((x) => x.userS))!,
+    sysS: median(xs.map((x) => x.sysS))!,
+  });
+  return { cli: med(cli), bare: med(bare) };
 }
 
 function checkTargets(target: string, rows: RowResult[]): Record<string, string>[] {
@@ -503,8 +610,8 @@ async function memoryMode() {
     p99_ms: s.p99_ms,
     peak_rss_mib_vmhwm: hwm,
     peak_rss_mib_sampled: sampled,
-    limit_mib: 256,
-    met: peak <= 256,
+    limit_mib: 128,
+    met: peak <= 128,
   };
   console.log(
     `done: ${n.toLocaleString("en-US")} requests in ${elapsed.toFixed(0)} s (${
@@ -514,7 +621,7 @@ async function memoryMode() {
   console.log(
     `peak RSS: ${hwm === null ? "-" : hwm.toFixed(0)} MiB (VmHWM), ${
       sampled.toFixed(0)
-    } MiB (sampled); target <= 256 MiB: ${result.met ? "met" : "MISSED"}`,
+    } MiB (sampled); target <= 128 MiB: ${result.met ? "met" : "MISSED"}`,
   );
   await Deno.mkdir("results", { recursive: true });
   await Deno.writeTextFile("results/bench-memory.json", JSON.stringify(result, null, 2) + "\n");

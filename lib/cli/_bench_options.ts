@@ -114,6 +114,12 @@ export const OPTIONS: OptionSpecs = {
     arg: "I/N",
     help: "Run worker I (0-based) of N: this worker's share of -n, -c or --rate",
   },
+  workers: {
+    type: "string",
+    arg: "N",
+    help:
+      "Run on N threads of this process (default 1), each the share of --shard i/N, merged into one CSV and one summary; see Threads above",
+  },
   "run-id": { type: "string", arg: "ID", help: "Run id shared by the workers of one run" },
   "start-at": {
     type: "string",
@@ -172,6 +178,14 @@ says so.
 Habits of other tools: -z 10s is a duration (as in hey and oha); -d takes a
 duration, never a body (--body); -q is --quiet (a rate is --rate); -o takes
 a file path, never a format (the output is always CSV).
+
+Threads: --workers N runs N Deno Workers, each with its own client and
+event loop (no new permission). It helps only when the client is the limit:
+the server under test runs elsewhere (not on this machine's cores) and one
+tailgate thread is CPU-bound (top shows it near 100%). On a machine that
+also runs the server, or with fewer cores than N + the server's, more
+workers only add CPU per request. Ids, the worker column and the merged
+percentiles are those of N --shard processes merged.
 
 Permissions: deno task bench grants network to any host, reading . and
 writing results/. With deno run, bench checks before sending anything and

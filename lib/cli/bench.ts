@@ -10,13 +10,14 @@
  */
 import type { Client } from "../client/mod.ts";
 import { formatDuration } from "../duration.ts";
-import { runBench } from "../load/bench_run.ts";
+import { type BenchRunResult, runBench } from "../load/bench_run.ts";
 import { rateProfile } from "../load/arrivals.ts";
 import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
 import { buildRunMeta, metaPath, type RunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
 import { ProgressLine } from "../report/progress.ts";
-import { parseCommandArgs, str } from "./_args.ts";
+import { parseCommandArgs, positiveInt, str } from "./_args.ts";
+import { runBenchWorkers } from "./_bench_workers.ts";
 import { HELP, OPTIONS } from "./_bench_options.ts";
 import { benchClient, outputPaths, type Plan, planRun, runConfig } from "./_bench_plan.ts";
 import { benchReport } from "./_bench_text.ts";
@@ -39,6 +40,7 @@ import { translateHabits } from "./_habits.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { decideProtocol, DEFAULT_CLIENT, type ProtocolDecision } from "./_protocol.ts";
 import { probeProtocol } from "../client/probe.ts";
+import type { RequestRecord } from "../record.ts";
 
 export { HELP };
 
@@ -48,11 +50,8 @@ const STOP_MARGIN_MS = 1000;
 
 /** Runs the command; returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    "bench",
-    translateHabits(args, { durationFlag: true }),
-    OPTIONS,
-  );
+  const argv = translateHabits(args, { durationFlag: true });
+  const { values, positionals } = parseCommandArgs("bench", argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -81,6 +80,24 @@ export async function bench(args: string[]): Promise<number> {
   const explicitClient = str(values, "client") !== undefined;
   if (!explicitClient) values.client = DEFAULT_CLIENT;
   const plan0 = planRun(values);
+  const workers = str(values, "workers") === undefined
+    ? 1
+    : positiveInt("--workers", str(values, "workers")!);
+  if (workers > 1 && plan0.shard !== null) {
+    throw new UsageError(
+      "--workers and --shard do not combine: use --workers N on one machine, or --shard i/N per process",
+    );
+  }
+  // Each thread plans its share as --shard i/N would: refuse a share that is empty here.
+  for (let i = 1; i < workers; i++) {
+    try {
+      planRun({ ...values, shard: `${i}/${workers}` });
+    } catch (err) {
+      throw new UsageError(
+        `--workers ${workers} (thread ${i} is --shard ${i}/${workers}): ${(err as Error).message}`,
+      );
+    }
+  }
   if (targetsFile === undefined) mixOption(values); // --mix without --targets is refused
   const { request, redactor, caCerts, targets } = targetsFile !== undefined
     ? await targetsWorkload(values, plan0.seed, TASK_HINT)
@@ -127,8 +144,29 @@ export async function bench(args: string[]): Promise<number> {
   const client = benchClient(plan, decision.protocol, redactor);
   const config = await runConfig(plan, request, redactor, values, decision.record, targets);
   let meta: RunMeta | null = null;
-  if (outPath !== null) meta = await buildRunMeta(config, plan.shard, plan.runId);
-  return await execute(plan, { request, targets }, client, redactor, config, meta, decision);
+  const shardOfMeta = workers > 1 ? { index: 0, count: workers } : plan.shard;
+  if (outPath !== null) meta = await buildRunMeta(config, shardOfMeta, plan.runId);
+  const threads = workers > 1 ? { count: workers, args: withoutWorkers(argv) } : null;
+  return await execute(
+    plan,
+    { request, targets },
+    client,
+    redactor,
+    config,
+    meta,
+    decision,
+    threads,
+  );
+}
+
+/** The arguments without `--workers N`, for the worker threads to plan their shares from. */
+function withoutWorkers(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--workers") i++;
+    else if (!argv[i]!.startsWith("--workers=")) out.push(argv[i]!);
+  }
+  return out;
 }
 
 /**
@@ -153,6 +191,7 @@ async function execute(
   config: Record<string, unknown>,
   meta: RunMeta | null,
   decision: ProtocolDecision,
+  threads: { count: number; args: string[] } | null,
 ): Promise<number> {
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
@@ -178,9 +217,8 @@ async function execute(
     },
   });
   const outPath = plan.outPath;
-  const run = await runBench({
+  const common = {
     plan,
-    client,
     request,
     ...(targets ? { targets: targetsRun(targets) } : {}),
     signal: signals.stop,
@@ -200,12 +238,24 @@ async function execute(
       loadStart = Math.max(plan.startAt ?? 0, Date.now());
       progress.start();
     },
-    onRecord: (r) => progress.record(r),
+    onRecord: (r: RequestRecord) => progress.record(r),
     onEnd: () => {
       progress.stop();
       signals.dispose();
     },
-  });
+  };
+  let run: BenchRunResult;
+  if (threads === null) run = await runBench({ ...common, client });
+  else {
+    // Each thread makes its own client; this one only served the checks above.
+    await client.close();
+    run = await runBenchWorkers({
+      ...common,
+      workers: threads.count,
+      args: threads.args,
+      protocol: decision.protocol,
+    });
+  }
   const { text, code, json } = benchReport({
     plan,
     run,

@@ -79,6 +79,11 @@ export interface BenchRunOptions {
    * (`warm_up.ts`); default true.
    */
   warmUp?: boolean;
+  /**
+   * Awaited after the warm-up, just before the load (or its `startAt` wait):
+   * `bench --workers` lines its threads up here.
+   */
+  ready?: () => Promise<void>;
   /** Called when the load starts. */
   onStart?: () => void;
   /** Called for each record as it completes. */
@@ -146,6 +151,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   // The fast engine's first requests in a fresh process run cold code (milliseconds each):
   // warm it on a private loopback listener first, so that cost is not the server's latency.
   if (client.name === "fast" && options.warmUp !== false) await warmUpFast();
+  if (options.ready) await options.ready();
   const startedAt = Date.now();
   try {
     // The open model waits inside its schedule (exact alignment across workers).

@@ -74,6 +74,21 @@ export class ErrorCauses {
     if (text !== undefined && text !== "" && !list.includes(text)) list.push(text);
   }
 
+  /**
+   * Folds in another collector's {@linkcode list} and {@linkcode fdLimit}
+   * (a `bench --workers` thread's), keeping at most the same few per kind.
+   */
+  absorb(list: ErrorCauseList, fdLimit: number): void {
+    this.#fdLimit += fdLimit;
+    for (const [kind, messages] of Object.entries(list) as [ErrorKind, string[]][]) {
+      let mine = this.#byKind.get(kind);
+      if (mine === undefined) this.#byKind.set(kind, mine = []);
+      for (const m of messages) {
+        if (mine.length < CAUSES_PER_KIND && !mine.includes(m)) mine.push(m);
+      }
+    }
+  }
+
   /** The messages by kind (kinds with none left out), in {@linkcode ERROR_KINDS} order. */
   list(): ErrorCauseList {
     const out: ErrorCauseList = {};

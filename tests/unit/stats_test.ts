@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nearestRank, percentile, summarize } from "../../lib/stats/summary.ts";
+import { nearestRank, percentile, summarize, SummaryBuilder } from "../../lib/stats/summary.ts";
 import type { RequestRecord } from "../../lib/record.ts";
 import { SUMMARY_KEYS } from "../_cli.ts";
 
@@ -120,4 +120,27 @@ Deno.test("summarize() of one request puts every percentile on it", () => {
   assert.equal(s.p50_ms, 12.5);
   assert.equal(s.p999_ms, 12.5);
   assert.equal(s.min_ms, 12.5);
+});
+
+Deno.test("SummaryBuilder keeps latencies exact to the microsecond, as the CSV does", () => {
+  const b = new SummaryBuilder(4);
+  // Sub-microsecond digits round to the nearest microsecond; out of order on purpose.
+  for (const ms of [2.0004, 1.0006, 3.4565, 0.001, 1.0004]) b.add(rec(ms));
+  const s = b.summary();
+  assert.equal(s.min_ms, 0.001);
+  assert.equal(s.p50_ms, 1.001);
+  assert.equal(s.max_ms, 3.457);
+  assert.deepEqual(Array.from(b.sortedLatencies()), [0.001, 1, 1.001, 2, 3.457]);
+  assert.equal(s.mean_ms, (1 + 1000 + 1001 + 2000 + 3457) / 5 / 1000);
+});
+
+Deno.test("SummaryBuilder holds a latency past 2^32 µs by widening its store", () => {
+  const b = new SummaryBuilder(2);
+  const hour2 = 2 * 3600_000; // 7.2e9 µs: does not fit a Uint32Array
+  for (const ms of [5, 7, hour2, 6]) b.add(rec(ms));
+  const s = b.summary();
+  assert.equal(s.successes, 4);
+  assert.equal(s.max_ms, hour2);
+  assert.equal(s.p50_ms, 6);
+  assert.deepEqual(Array.from(b.sortedLatencies()), [5, 6, 7, hour2]);
 });
