@@ -15,6 +15,7 @@ import { formatAttribution, formatBootstrap, formatComparison } from "../report/
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
+import { exitOnSignal, type SignalExit } from "./_signals.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { failedRunLine, requestDifferences } from "./_comparable.ts";
@@ -95,7 +96,8 @@ ${formatOptions(OPTIONS)}
 Exit codes: 0 ok, 1 B regressed (with --fail-on-regression), 2 usage or
 input error (or runs of different requests without --force), 3 too few
 successful requests to decide (with --fail-on-regression), 4 a run failed
-(no request succeeded).`;
+(no request succeeded), 130 interrupted (Ctrl-C or SIGTERM; --html and
+--junit are written whole or left as they were).`;
 
 /** What deno task baseline / optimized write, compared when no file is given. */
 const DEFAULT_PAIR = ["results/bench_baseline.csv", "results/bench_optimized.csv"] as const;
@@ -167,8 +169,21 @@ function attributionOf(
   }
 }
 
-/** Runs the command; returns the exit code. */
+/**
+ * Runs the command; returns the exit code. Ctrl-C or SIGTERM exits 130 at
+ * once, leaving --html and --junit as they were (each is written whole, at
+ * the end, through a temporary file).
+ */
 export async function compare(args: string[]): Promise<number> {
+  const signals = exitOnSignal("compare");
+  try {
+    return await compareRuns(args, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function compareRuns(args: string[], signals: SignalExit): Promise<number> {
   const { values, positionals } = parseCommandArgs("compare", args, OPTIONS);
   if (values.help) {
     console.log(HELP);
@@ -276,6 +291,7 @@ export async function compare(args: string[]): Promise<number> {
     }
     console.log(out.join("\n"));
   }
+  const outputs: [string, string, string][] = [];
   const cases = bootstrap ? [{ ...bootstrap, baseline: pa, candidate: pb }] : [];
   if (junitPath !== undefined) {
     const xml = renderJunitReport({
@@ -283,7 +299,7 @@ export async function compare(args: string[]): Promise<number> {
       comparisons: cases,
       regressionIsFailure: failOnRegression,
     });
-    await writeOutput(junitPath, xml, "--junit");
+    outputs.push([junitPath, xml, "--junit"]);
   }
   if (htmlPath !== undefined) {
     const runs = [[ra, a, "A"], [rb, b, "B"]] as const;
@@ -304,8 +320,12 @@ export async function compare(args: string[]): Promise<number> {
         ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
       ],
     });
-    await writeOutput(htmlPath, html, "--html");
+    outputs.push([htmlPath, html, "--html"]);
   }
+  // Both reports are rendered before either is written; a signal now waits for both.
+  await signals.critical(async () => {
+    for (const [path, text, flag] of outputs) await writeOutput(path, text, flag);
+  });
   if (!values.json && (htmlPath !== undefined || junitPath !== undefined)) {
     console.log(`\nwrote ${[htmlPath, junitPath].filter((p) => p !== undefined).join(", ")}`);
   }
