@@ -8,7 +8,7 @@
  */
 import { StagedDir } from "../records/atomic_file.ts";
 import { metaPath } from "../records/run_meta.ts";
-import { checkWritable, claimOutput } from "./_files.ts";
+import { checkWritable, claimOutput, reason } from "./_files.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { UsageError } from "./_usage_error.ts";
 
@@ -72,4 +72,13 @@ export async function claimSuiteFiles(
   await claimOutput(files.html, "report");
   if (junitPath !== undefined) await claimOutput(junitPath, "--junit");
   return files;
+}
+
+/** Creates the run's stage inside the out dir (a failure is a usage error naming the dir). */
+export async function createSuiteStage(outDir: string, files: SuiteFiles): Promise<StagedDir> {
+  try {
+    return await StagedDir.create(outDir, files.stagePath);
+  } catch (err) {
+    throw new UsageError(`Cannot write --out-dir ${outDir}: ${reason(err)}; choose --out-dir`);
+  }
 }

@@ -23,10 +23,9 @@ import { LADDER_HELP, LADDER_OPTIONS, ladderPoolSize, ladderSuite } from "./_lad
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { REQUEST_OPTIONS, requestFromFlags } from "./_request.ts";
-import { claimSuiteFiles } from "./_suite_files.ts";
+import { claimSuiteFiles, createSuiteStage } from "./_suite_files.ts";
 import { suiteOutput } from "./_suite_output.ts";
 import { announcedStopSignals } from "./_signals.ts";
-import { StagedDir } from "../records/atomic_file.ts";
 import { UsageError } from "./_usage_error.ts";
 import { bootstrapOptions, confidenceOption, parseRules } from "./_verdicts.ts";
 
@@ -240,7 +239,7 @@ export async function suite(args: string[]): Promise<number> {
   const files = await claimSuiteFiles(outDir, junitPath, target?.request.url ?? null);
   // Ctrl-C / SIGTERM: stop sending, keep what was measured, write it all marked PARTIAL, exit 130.
   const signals = announcedStopSignals("suite", timeoutMs);
-  const stage = await StagedDir.create(outDir, files.stagePath);
+  const stage = await createSuiteStage(outDir, files);
   try {
     const stop = { stageDir: stage.stage, signal: signals.stop, hardStop: signals.hard };
     if (values.ladder === true) {

@@ -440,3 +440,71 @@ Deno.test("tailgate merge exits 130 on SIGTERM and SIGINT, leaving no temporary 
     }, { workers: 2, perWorker: 400_000 });
   }
 });
+
+Deno.test("tailgate merge sorts 2 × 300k unsorted rows inside a 48 MB V8 heap", async () => {
+  // A cap, not a timing: the whole-file sort needed about 1 KB a row of heap and dies here.
+  const rows = 300_000;
+  await withRun(async ({ dir, files, metas }) => {
+    for (const [w, path] of files.entries()) {
+      using file = await Deno.open(path, { write: true, truncate: true });
+      const enc = new TextEncoder();
+      let chunk = [CSV_HEADER];
+      for (let k = 0; k < rows; k++) {
+        // Completion order: each pair of requests finishes in reverse start order.
+        const j = k ^ 1;
+        const started = T0 + j * 0.5 + w * 0.25;
+        chunk.push(recordToCsvLine({
+          id: shardRequestId(j, w, 2),
+          scheduledMs: started,
+          startedMs: started,
+          latencyMs: 10 + (j % 13),
+          ttfbMs: 9,
+          status: 200,
+          bytes: 64,
+          error: "",
+          warmup: false,
+          worker: w,
+          connectMs: null,
+          tlsMs: null,
+          firstBodyMs: 9.5,
+          conn: j % 20,
+        }));
+        if (chunk.length >= 10_000 || k === rows - 1) {
+          await file.write(enc.encode(chunk.join("\n") + "\n"));
+          chunk = [];
+        }
+      }
+      await writeRunMeta(path, metas[w]!);
+    }
+    const out = `${dir}/all.csv`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--v8-flags=--max-old-space-size=48",
+        "--allow-read",
+        `--allow-write=${dir}`,
+        new URL("../../main.ts", import.meta.url).pathname,
+        "merge",
+        ...files,
+        "-o",
+        out,
+        "-q",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const r = await child.output();
+    clearTimeout(timer);
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr).slice(0, 400));
+    let n = 0;
+    let prev = -Infinity;
+    for await (const rec of readRecordsFile(out)) {
+      assert.ok(rec.startedMs >= prev, `row ${n + 1} is in start order`);
+      prev = rec.startedMs;
+      n++;
+    }
+    assert.equal(n, 2 * rows);
+  }, { workers: 2, perWorker: 1 });
+});
