@@ -65,7 +65,18 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
  * at the end ({@linkcode writeOutput}).
  */
 export async function claimOutput(path: string, flag: string): Promise<void> {
-  await checkWritable(path, flag);
+  try {
+    // No stat (it would need read permission): try to create it, else open it as it is.
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+      await Deno.remove(path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      (await Deno.open(path, { write: true })).close();
+    }
+  } catch (err) {
+    throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
+  }
 }
 
 /**

@@ -28,7 +28,8 @@ function tempName(path: string, tag: string): string {
  * new one, never a truncated one. The temporary file is removed on failure.
  * A symbolic link is followed (the file it points to is replaced); a path
  * that is not a regular file (a device such as /dev/stdout, a FIFO) is
- * written directly, as renaming over it would replace the device.
+ * written directly, as renaming over it would replace the device; so is a
+ * path this process may not read (it cannot tell which it is).
  *
  * @throws whatever `Deno.writeFile` or `Deno.rename` throws.
  *
@@ -46,6 +47,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     target = await Deno.realPath(path);
     if (!(await Deno.stat(target)).isFile) return await write(path);
   } catch (err) {
+    // Without read permission the path cannot be inspected: write it in place, as a plain write.
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return await write(path);
+    }
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   const tmp = tempName(target, "tmp");
