@@ -179,3 +179,26 @@ export function exitOnSignal(command: string): SignalExit {
     },
   };
 }
+
+/**
+ * Drives a long synchronous computation given as steps (a generator) to its
+ * result, handing the event loop a turn about every 50 ms so a signal
+ * listener (Ctrl-C) can run in the middle instead of after it.
+ *
+ * @example
+ * ```ts ignore
+ * import { runYielding } from "./_signals.ts";
+ * const comparison = await runYielding(blockBootstrapSteps(a, b, options));
+ * ```
+ */
+export async function runYielding<T>(steps: Generator<unknown, T, void>): Promise<T> {
+  let last = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - last >= 50) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
+  }
+}

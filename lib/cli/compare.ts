@@ -1,7 +1,7 @@
 /** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs, with confidence. */
 import type { LoadedRun } from "../records/load_run.ts";
 import { type Attribution, maxInFlight } from "../stats/attribution.ts";
-import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
+import { blockBootstrapSteps, type BootstrapComparison } from "../stats/bootstrap.ts";
 import { compareSummaries } from "../stats/compare.ts";
 import {
   attributeFromMockStats,
@@ -15,7 +15,7 @@ import { formatAttribution, formatBootstrap, formatComparison } from "../report/
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
-import { exitOnSignal, type SignalExit } from "./_signals.ts";
+import { exitOnSignal, runYielding, type SignalExit } from "./_signals.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { failedRunLine, requestDifferences } from "./_comparable.ts";
@@ -245,7 +245,7 @@ async function compareRuns(args: string[], signals: SignalExit): Promise<number>
     why =
       `too few successful requests to compare (${sa.length} and ${sb.length}; each run needs at least 2)`;
   } else {
-    bootstrap = blockBootstrapCompare(sa, sb, boot);
+    bootstrap = await runYielding(blockBootstrapSteps(sa, sb, boot)); // Ctrl-C works meanwhile
   }
   const names: [string, string] = ["A", "B"];
   const attribution = mock === null ? null : attributionOf([ra, rb], [a, b], mock);
