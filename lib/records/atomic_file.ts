@@ -116,7 +116,7 @@ export class StagedDir {
     this.stage = stage;
   }
 
-  /** The stage's path for an output (a file name, or a path inside `dir`). */
+  /** A fresh stage path inside `dir` (`.tailgate.stage-<pid>-<random>`), not yet created. */
   static stagePathIn(dir: string): string {
     return tempName(`${dir}/tailgate`, "stage");
   }

@@ -47,6 +47,17 @@ export class MergeRefusedError extends TypeError {
 /**
  * The merge was stopped through its `signal` (Ctrl-C, SIGTERM); every
  * temporary file is gone and the output is untouched.
+ *
+ * @example
+ * ```ts ignore
+ * import { MergeInterruptedError, mergeRuns } from "./merge.ts";
+ * try {
+ *   await mergeRuns(["w0.csv", "w1.csv"], "all.csv", { signal });
+ * } catch (err) {
+ *   if (err instanceof MergeInterruptedError) Deno.exit(130);
+ *   throw err;
+ * }
+ * ```
  */
 export class MergeInterruptedError extends Error {
   override name = "MergeInterruptedError";
