@@ -10,6 +10,7 @@ import { dirname } from "../path.ts";
 import { metaPath } from "../records/run_meta.ts";
 import { sameFile } from "../records/same_file.ts";
 import { WriteError } from "../records/write_error.ts";
+import { writeFileAtomic } from "../records/atomic_file.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Why a file operation failed, in a few words (permissions named with the fix). */
@@ -92,24 +93,35 @@ export async function checkRegularOutput(path: string, flag: string): Promise<vo
 }
 
 /**
- * Checks early that a report file can be written (creating it empty), so a
- * long run does not end in a write error.
+ * Checks early that a report file can be written, so a long run does not
+ * end in a write error. An existing file is left as it is (never truncated:
+ * an interrupted run must not leave it empty); the report replaces it whole
+ * at the end ({@linkcode writeOutput}).
  */
 export async function claimOutput(path: string, flag: string): Promise<void> {
   try {
-    await Deno.writeTextFile(path, "");
+    // No stat (it would need read permission): try to create it, else open it as it is.
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+      await Deno.remove(path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      (await Deno.open(path, { write: true })).close();
+    }
   } catch (err) {
     throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
   }
 }
 
 /**
- * Writes a report file claimed before. A failure now (disk full, a device
- * that refuses writes) is the run failing: a {@linkcode WriteError}, exit 4.
+ * Writes a report file claimed before, whole: through a temporary file
+ * renamed into place, so the old file stays until the new one is complete.
+ * A failure now (disk full, a device that refuses writes) is the run
+ * failing: a {@linkcode WriteError}, exit 4.
  */
 export async function writeOutput(path: string, text: string, flag: string): Promise<void> {
   try {
-    await Deno.writeTextFile(path, text);
+    await writeFileAtomic(path, text);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
       throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);

@@ -135,6 +135,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     poolSize: cmd.poolSize,
     timeoutMs: cmd.timeoutMs,
     outDir: cmd.outDir,
+    stageDir: cmd.stage.stage,
+    signal: cmd.signal,
+    hardStop: cmd.hardStop,
     rules: cmd.rules,
     confidence: cmd.confidence,
     bootstrap: cmd.bootstrap,
@@ -143,6 +146,14 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   });
   const { ladder, runs } = outcome;
   const top = runs[runs.length - 1]!;
+  const by = cmd.interrupted();
+  if (by !== null && runs.every((r) => r.records.length === 0)) {
+    console.error(
+      `tailgate suite: ${by}: stopped before any request completed; ${cmd.outDir} was left as it was`,
+    );
+    return 130;
+  }
+  const partialTitle = by === null ? "" : `PARTIAL (interrupted by ${by}) `;
   // Against the mock its /stats count what it charged; against a URL the engines count.
   const connections = runs.map((r) =>
     outcome.external
@@ -151,10 +162,13 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   );
   const reportPath = `${cmd.outDir}/comparison_report.json`;
   const notes = ladderNotes(outcome, cmd, probe?.reason ?? null);
-  await writeJson(reportPath, ladderReport(outcome, cmd, { connections, probe, notes }));
+  await writeJson(cmd.stage.path(reportPath), {
+    ...ladderReport(outcome, cmd, { connections, probe, notes }),
+    ...(by === null ? { partial: false } : { partial: true, interrupted_by: by }),
+  });
 
   const html = renderHtmlReport({
-    title: `tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}${
+    title: `${partialTitle}tailgate suite --ladder: ${runs.map((r) => r.spec.name).join(" → ")}${
       target ? ` against ${target.redactor.url(target.request.url)}` : ""
     }`,
     generatedAt: new Date().toISOString(),
@@ -172,7 +186,9 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
       ...notes,
     ],
   });
-  await writeOutput(cmd.htmlPath, html, "report");
+  await writeOutput(cmd.stage.path(cmd.htmlPath), html, "report");
+  // The set is complete: it replaces the previous run's files together.
+  await cmd.stage.commit([...runs.map((r) => r.csvPath), reportPath, cmd.htmlPath], cmd.family);
   if (cmd.junitPath !== undefined) {
     const xml = renderJunitReport({
       timestamp: new Date().toISOString(),
@@ -207,6 +223,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     }, each step): ${outcome.consistency.identical ? "identical" : "DIFFERENT"}`,
   );
   log("");
+  if (partialTitle) console.log(`${partialTitle}the ladder stopped early; every file marks it`);
   log(`SLA gate: rung ${runs.length}, ${top.spec.name}`);
   console.log(formatRuleTable(outcome.results, style));
   log(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { StagedDir } from "../records/atomic_file.ts";
 import type { ProbeResult } from "../client/probe.ts";
 import type { TargetsPick } from "../load/targets.ts";
 import type { HttpRequest } from "../client/types.ts";
@@ -49,6 +50,16 @@ export interface LadderCommand {
   failOnRegression: boolean;
   timeoutMs: number;
   log: (line: string) => void;
+  /** Where the files are written until the set is complete (inside `outDir`). */
+  stage: StagedDir;
+  /** Every file a suite or ladder run writes in the out dir (what this run replaces). */
+  family: string[];
+  /** Stop starting requests when aborted (Ctrl-C). */
+  signal: AbortSignal;
+  /** Give up on requests in flight when aborted. */
+  hardStop: AbortSignal;
+  /** The signal that stopped the run, if any (read once the run has ended). */
+  interrupted: () => Deno.Signal | null;
 }
 
 /** What the report needs beyond the outcome. */

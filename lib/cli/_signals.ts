@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { formatDuration } from "../duration.ts";
+import { removeTemporaries } from "../records/atomic_file.ts";
 
 /** Signal state of one run. */
 export interface StopSignals {
@@ -85,4 +87,118 @@ export function installStopSignals(options: StopSignalOptions): StopSignals {
       for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
     },
   };
+}
+
+/**
+ * {@linkcode installStopSignals} for a run that shows no progress line: the
+ * first signal is announced on stderr with the wait it starts.
+ *
+ * @example
+ * ```ts ignore
+ * import { announcedStopSignals } from "./_signals.ts";
+ * const signals = announcedStopSignals("suite", 10_000);
+ * ```
+ */
+export function announcedStopSignals(command: string, timeoutMs: number): StopSignals {
+  return installStopSignals({
+    graceMs: timeoutMs + 1000,
+    onStop: (sig) =>
+      console.error(
+        `tailgate ${command}: ${sig}: stopping; waiting up to ${
+          formatDuration(timeoutMs)
+        } for requests in flight (again to abort them)`,
+      ),
+  });
+}
+
+/** What {@linkcode exitOnSignal} returns. */
+export interface SignalExit {
+  /**
+   * Runs `fn` (e.g. the renames that put a set of outputs in place) with
+   * signals held: one arriving meanwhile takes effect once `fn` has ended.
+   */
+  critical<T>(fn: () => Promise<T>): Promise<T>;
+  /** Removes the listeners. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * For a command that has nothing worth keeping when stopped (`compare`
+ * reads saved runs; its outputs are written whole or not at all): on
+ * SIGINT or SIGTERM it removes the temporary files in flight, says so on
+ * stderr, and exits 130 at once, except inside {@linkcode SignalExit.critical}.
+ *
+ * @example
+ * ```ts ignore
+ * import { exitOnSignal } from "./_signals.ts";
+ * const signals = exitOnSignal("compare");
+ * try {
+ *   await signals.critical(() => writeOutput(path, html, "--html"));
+ * } finally {
+ *   signals.dispose();
+ * }
+ * ```
+ */
+export function exitOnSignal(command: string): SignalExit {
+  let held = 0;
+  let pending: Deno.Signal | null = null;
+  const exit = (name: Deno.Signal): never => {
+    removeTemporaries();
+    console.error(`tailgate ${command}: ${name}: stopped; no output was written or changed`);
+    Deno.exit(130);
+  };
+  const names: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handlers = names.map((name) => {
+    const handler = () => {
+      if (held > 0) pending ??= name;
+      else exit(name);
+    };
+    Deno.addSignalListener(name, handler);
+    return [name, handler] as const;
+  });
+  let disposed = false;
+  return {
+    async critical<T>(fn: () => Promise<T>): Promise<T> {
+      held++;
+      try {
+        return await fn();
+      } finally {
+        held--;
+        if (held === 0 && pending !== null && !disposed) {
+          console.error(
+            `tailgate ${command}: ${pending}: the outputs were complete, so they were written`,
+          );
+          Deno.exit(130);
+        }
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+    },
+  };
+}
+
+/**
+ * Drives a long synchronous computation given as steps (a generator) to its
+ * result, handing the event loop a turn about every 50 ms so a signal
+ * listener (Ctrl-C) can run in the middle instead of after it.
+ *
+ * @example
+ * ```ts ignore
+ * import { runYielding } from "./_signals.ts";
+ * const comparison = await runYielding(blockBootstrapSteps(a, b, options));
+ * ```
+ */
+export async function runYielding<T>(steps: Generator<unknown, T, void>): Promise<T> {
+  let last = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - last >= 50) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
+  }
 }

@@ -147,4 +147,5 @@ ${formatOptions(OPTIONS)}
 Exit codes: 0 SLA met, 1 SLA failed (or a regression with
 --fail-on-regression), 2 usage or input error, 3 inconclusive (not enough
 data to decide the SLA), 4 the run failed (the candidate had no success, or
-the clients did not send identical requests).`;
+the clients did not send identical requests), 130 interrupted (Ctrl-C or
+SIGTERM: what was measured is written, every file marked PARTIAL).`;

@@ -9,7 +9,8 @@
 import { requestDigest } from "../client/request_digest.ts";
 import type { HttpRequest } from "../client/types.ts";
 import type { SuiteOutcome } from "../load/suite_run.ts";
-import { buildRunMeta, writeRunMeta } from "../records/run_meta.ts";
+import type { StagedDir } from "../records/atomic_file.ts";
+import { buildRunMeta, metaPath, writeRunMeta } from "../records/run_meta.ts";
 import type { Redactor } from "../redact.ts";
 import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
@@ -61,11 +62,25 @@ export interface SuiteOutputContext {
   failOnRegression: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Where this run's files are written until they are all complete. */
+  stage: StagedDir;
+  /** The signal that cut the run short, or `null` for a complete run. */
+  interrupted: Deno.Signal | null;
 }
 
-/** Writes the suite's sidecars and reports and prints the verdict first. */
+/**
+ * Writes the suite's sidecars and reports into the stage, puts the whole
+ * set in place (replacing the previous run's files), writes JUnit, and
+ * prints the verdict first. An interrupted run is marked PARTIAL everywhere.
+ */
 export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext): Promise<void> {
-  const { target, decisions, files, junitPath, mockConfig, requests, concurrency } = ctx;
+  const { target, decisions, files, junitPath, mockConfig, requests, concurrency, stage } = ctx;
+  const partial = ctx.interrupted === null
+    ? null
+    : { partial: true, interrupted_by: ctx.interrupted };
+  const partialTitle = ctx.interrupted === null
+    ? ""
+    : `PARTIAL (interrupted by ${ctx.interrupted}) `;
   const { interleave, block, timeoutMs, rules, confidence, failOnRegression, quiet, verbose } = ctx;
   const { baseline: base, optimized: opt, results, consistency, bootstrap, attribution, p95 } =
     outcome;
@@ -112,12 +127,15 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       timeout_ms: timeoutMs,
       request_digest: requestId,
       ...(target?.targets ? { targets: targetsConfig(target.targets) } : {}),
+      ...partial,
     };
-    await writeRunMeta(run.csvPath, await buildRunMeta(config, null, `${runId}-${role}`));
+    await writeRunMeta(run.stagedPath, await buildRunMeta(config, null, `${runId}-${role}`));
   }
 
   const reportPath = files.report;
-  await writeJson(reportPath, {
+  await writeJson(stage.path(reportPath), {
+    run_id: runId,
+    ...(partial ?? { partial: false }),
     baseline: baseSummary,
     optimized: optSummary,
     improvement: outcome.improvement,
@@ -171,7 +189,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     : null;
   const generatedAt = new Date().toISOString();
   const html = renderHtmlReport({
-    title: `tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
+    title: `${partialTitle}tailgate suite: ${names[0]} vs ${names[1]} (${mode})`,
     generatedAt,
     headline: htmlHeadline(outcome.results, names[1], {
       names,
@@ -216,7 +234,10 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       ...(outcome.setupSplit ? [formatSetupSplit(outcome.setupSplit)] : []),
     ],
   });
-  await writeOutput(files.html, html, "report");
+  await writeOutput(stage.path(files.html), html, "report");
+  // The set is complete: it replaces the previous run's files together.
+  const outputs = [base.csvPath, opt.csvPath].flatMap((c) => [c, metaPath(c)]);
+  await stage.commit([...outputs, reportPath, files.html], files.family);
   if (junitPath !== undefined) {
     const xml = renderJunitReport({
       timestamp: generatedAt,
@@ -226,8 +247,10 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
     });
     await writeOutput(junitPath, xml, "--junit");
   }
-  if (quiet) console.log(headline.slice(1, 3).join("\n"));
-  else {
+  if (partialTitle) headline[0] = partialTitle + headline[0];
+  if (quiet) {
+    console.log([...(partialTitle ? [headline[0]] : []), ...headline.slice(1, 3)].join("\n"));
+  } else {
     console.log(headline.join("\n"));
     if (outcome.targets) console.log("\n" + formatTargetDeltas(outcome.targets.deltas, ...names));
     for (const [k, list] of [causes.baseline, causes.optimized].entries()) {
@@ -253,7 +276,9 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
   if (fdLimit > 0) console.error(`tailgate suite: ${fdWarning(fdLimit)}`);
   if (!consistency.identical) {
     console.error(
-      "tailgate suite: the two clients did not send identical requests; the comparison is not valid",
+      `tailgate suite: the two clients did not send identical requests${
+        ctx.interrupted ? " (the run was interrupted)" : ""
+      }; the comparison is not valid`,
     );
   }
 }

@@ -1,7 +1,7 @@
 /** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs, with confidence. */
 import type { LoadedRun } from "../records/load_run.ts";
 import { type Attribution, maxInFlight } from "../stats/attribution.ts";
-import { blockBootstrapCompare, type BootstrapComparison } from "../stats/bootstrap.ts";
+import { blockBootstrapSteps, type BootstrapComparison } from "../stats/bootstrap.ts";
 import { compareTargets } from "../stats/target_compare.ts";
 import { formatTargetDeltas } from "../report/targets.ts";
 import { compareSummaries } from "../stats/compare.ts";
@@ -24,6 +24,7 @@ import { timeBreakdown } from "../stats/time_breakdown.ts";
 import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
+import { exitOnSignal, runYielding, type SignalExit } from "./_signals.ts";
 import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { failedRunLine, requestDifferences } from "./_comparable.ts";
@@ -108,7 +109,8 @@ ${formatOptions(OPTIONS)}
 Exit codes: 0 ok, 1 B regressed (with --fail-on-regression), 2 usage or
 input error (or runs of different requests without --force), 3 too few
 successful requests to decide (with --fail-on-regression), 4 a run failed
-(no request succeeded).`;
+(no request succeeded), 130 interrupted (Ctrl-C or SIGTERM; --html and
+--junit are written whole or left as they were).`;
 
 /** What deno task baseline / optimized write, compared when no file is given. */
 const DEFAULT_PAIR = ["results/bench_baseline.csv", "results/bench_optimized.csv"] as const;
@@ -180,8 +182,21 @@ function attributionOf(
   }
 }
 
-/** Runs the command; returns the exit code. */
+/**
+ * Runs the command; returns the exit code. Ctrl-C or SIGTERM exits 130 at
+ * once, leaving --html and --junit as they were (each is written whole, at
+ * the end, through a temporary file).
+ */
 export async function compare(args: string[]): Promise<number> {
+  const signals = exitOnSignal("compare");
+  try {
+    return await compareRuns(args, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function compareRuns(args: string[], signals: SignalExit): Promise<number> {
   const { values, positionals } = parseCommandArgs("compare", args, OPTIONS);
   if (values.help) {
     console.log(HELP);
@@ -243,7 +258,7 @@ export async function compare(args: string[]): Promise<number> {
     why =
       `too few successful requests to compare (${sa.length} and ${sb.length}; each run needs at least 2)`;
   } else {
-    bootstrap = blockBootstrapCompare(sa, sb, boot);
+    bootstrap = await runYielding(blockBootstrapSteps(sa, sb, boot)); // Ctrl-C works meanwhile
   }
   // Per target, matched by name (runs with a target column), each with its own interval.
   const targets = compareTargets(ra.targetSeries!, rb.targetSeries!, boot);
@@ -296,6 +311,7 @@ export async function compare(args: string[]): Promise<number> {
     }
     console.log(out.join("\n"));
   }
+  const outputs: [string, string, string][] = [];
   const cases = bootstrap ? [{ ...bootstrap, baseline: pa, candidate: pb }] : [];
   if (junitPath !== undefined) {
     const xml = renderJunitReport({
@@ -303,7 +319,7 @@ export async function compare(args: string[]): Promise<number> {
       comparisons: cases,
       regressionIsFailure: failOnRegression,
     });
-    await writeOutput(junitPath, xml, "--junit");
+    outputs.push([junitPath, xml, "--junit"]);
   }
   if (htmlPath !== undefined) {
     const runs = [[ra, a, "A"], [rb, b, "B"]] as const;
@@ -331,8 +347,12 @@ export async function compare(args: string[]): Promise<number> {
         ...(attribution ? [formatAttribution(attribution, meanVerdict(bootstrap))] : []),
       ],
     });
-    await writeOutput(htmlPath, html, "--html");
+    outputs.push([htmlPath, html, "--html"]);
   }
+  // Both reports are rendered before either is written; a signal now waits for both.
+  await signals.critical(async () => {
+    for (const [path, text, flag] of outputs) await writeOutput(path, text, flag);
+  });
   if (!values.json && (htmlPath !== undefined || junitPath !== undefined)) {
     console.log(`\nwrote ${[htmlPath, junitPath].filter((p) => p !== undefined).join(", ")}`);
   }

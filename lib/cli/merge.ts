@@ -1,10 +1,16 @@
 /** `tailgate merge <a.csv> <b.csv> … -o all.csv`: join the workers of one sharded run. */
-import { MergeRefusedError, type MergeResult, mergeRuns } from "../records/merge.ts";
+import {
+  MergeInterruptedError,
+  MergeRefusedError,
+  type MergeResult,
+  mergeRuns,
+} from "../records/merge.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { translateHabits } from "./_habits.ts";
 import { metaPath } from "../records/run_meta.ts";
+import { installStopSignals } from "./_signals.ts";
 
 const OPTIONS: OptionSpecs = {
   out: { type: "string", short: "o", arg: "FILE", help: "Merged CSV to write (required)" },
@@ -32,13 +38,16 @@ config_digest differ in the .meta.json sidecars), the same worker twice, a
 missing worker (unless --partial), a file without a sidecar (unless --force),
 and duplicate request ids.
 
-Memory: about the largest single input (~100 bytes a row); unsorted inputs
-are sorted and spilled next to the output, then streamed.
+Memory: bounded whatever the input sizes: unsorted inputs are sorted in
+runs of 100,000 rows spilled next to the output, then streamed through a
+k-way merge (docs/distributed.md has measured figures). Ctrl-C or SIGTERM
+removes the temporary files, leaves the output as it was, and exits 130.
 
 Options:
 ${formatOptions(OPTIONS)}
 
-Exit codes: 0 merged, 2 usage or input error (including a refused merge).`;
+Exit codes: 0 merged, 2 usage or input error (including a refused merge),
+130 interrupted (nothing written).`;
 
 function describe(result: MergeResult): string {
   const lines: string[] = [];
@@ -94,12 +103,21 @@ export async function merge(args: string[]): Promise<number> {
     write: [[out, "--out"], [metaPath(out), "the sidecar of --out"]],
   });
   let result: MergeResult;
+  // Ctrl-C or SIGTERM: stop at the next batch, remove the spills, leave the output untouched.
+  const signals = installStopSignals({ graceMs: 0 });
   try {
     result = await mergeRuns(positionals, out, {
       force: values.force === true,
       partial: values.partial === true,
+      signal: signals.stop,
     });
   } catch (err) {
+    if (err instanceof MergeInterruptedError) {
+      console.error(
+        `tailgate merge: ${signals.received}: stopped; ${out} was not written and the temporary files were removed`,
+      );
+      return 130;
+    }
     if (err instanceof Deno.errors.NotFound) {
       throw new UsageError(`Cannot read an input: ${(err as Error).message.split("\n")[0]}`);
     }
@@ -107,6 +125,8 @@ export async function merge(args: string[]): Promise<number> {
       throw new UsageError(err.message.split("\n")[0]!);
     }
     throw err;
+  } finally {
+    signals.dispose();
   }
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else if (!values.quiet) console.log(describe(result));

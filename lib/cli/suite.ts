@@ -15,8 +15,9 @@ import { HELP, OPTIONS } from "./_suite_options.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { requestFromFlags } from "./_request.ts";
-import { claimSuiteFiles } from "./_suite_files.ts";
+import { claimSuiteFiles, createSuiteStage } from "./_suite_files.ts";
 import { suiteOutput } from "./_suite_output.ts";
+import { announcedStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
 import { bootstrapOptions, checkRuleScopes, confidenceOption, parseRules } from "./_verdicts.ts";
 import { mixOption, targetsDigest, targetsRun, targetsWorkload } from "./_targets.ts";
@@ -133,99 +134,126 @@ export async function suite(args: string[]): Promise<number> {
   const urls = target?.targets?.requests.map((r) => r.url) ??
     (target ? [target.request.url] : null);
   const files = await claimSuiteFiles(outDir, junitPath, urls);
-  if (values.ladder === true) {
-    return await ladderSuite({
-      target: target
+  // Ctrl-C / SIGTERM: stop sending, keep what was measured, write it all marked PARTIAL, exit 130.
+  const signals = announcedStopSignals("suite", timeoutMs);
+  const stage = await createSuiteStage(outDir, files);
+  try {
+    const stop = { stageDir: stage.stage, signal: signals.stop, hardStop: signals.hard };
+    if (values.ladder === true) {
+      const code = await ladderSuite({
+        target: target
+          ? {
+            request: target.request,
+            caCerts: target.caCerts,
+            redactor: target.redactor,
+            ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
+          }
+          : null,
+        requests,
+        concurrency,
+        block,
+        poolSize,
+        rules,
+        confidence,
+        bootstrap: boot,
+        outDir,
+        htmlPath: files.html,
+        junitPath,
+        mockConfig,
+        scenario: str(values, "scenario"),
+        failOnRegression,
+        timeoutMs,
+        log: (line: string) => quiet || console.log(line),
+        ...stop,
+        stage,
+        family: files.family,
+        interrupted: () => signals.received,
+      });
+      return signals.interrupted ? 130 : code;
+    }
+
+    const decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>> = {};
+    const outcome = await runSuite({
+      ...(target
         ? {
-          request: target.request,
-          caCerts: target.caCerts,
-          redactor: target.redactor,
-          ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
+          url: {
+            request: target.request,
+            caCerts: target.caCerts,
+            ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
+          },
         }
-        : null,
+        : {
+          startMock: () => {
+            const server = serveMock({ ...mockConfig!, port: 0 });
+            progress(
+              `mock: ${server.url} (seed ${mockConfig!.seed}, rtt ${mockConfig!.rttMs}ms, setup ${
+                mockConfig!.setupRtts
+              } RTT)`,
+            );
+            return server;
+          },
+        }),
+      chooseClients: async (apiUrl) => {
+        const probe = await probeProtocol(apiUrl, {
+          timeoutMs: Math.min(timeoutMs, 2000),
+          ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
+        });
+        const scheme = new URL(apiUrl).protocol === "https:" ? "https:" : "http:";
+        const out = {} as Record<"baseline" | "optimized", SuiteClient>;
+        for (const role of ["baseline", "optimized"] as const) {
+          const d = decideProtocol(profiles[role], true, scheme, probe, concurrency);
+          decisions[role] = d;
+          if (d.warning) console.error(`tailgate suite: ${d.warning}`);
+          out[role] = { profile: d.client, protocol: d.protocol };
+        }
+        return out;
+      },
       requests,
       concurrency,
+      interleave,
       block,
-      poolSize,
+      outDir,
+      timeoutMs,
       rules,
       confidence,
       bootstrap: boot,
-      outDir,
-      htmlPath: files.html,
+      failOnRegression,
+      log: progress,
+      ...stop,
+    });
+    const interrupted = signals.received;
+    const { baseline: measuredA, optimized: measuredB } = outcome.summaries;
+    if (interrupted !== null && measuredA.count + measuredB.count === 0) {
+      console.error(
+        `tailgate suite: ${interrupted}: stopped before any request completed; ${outDir} was left as it was`,
+      );
+      return 130;
+    }
+    await suiteOutput(outcome, {
+      target,
+      targetsDigest: target?.targets
+        ? await targetsDigest(target.targets, seedOption(values))
+        : null,
+      decisions,
+      files,
       junitPath,
       mockConfig,
-      scenario: str(values, "scenario"),
-      failOnRegression,
+      requests,
+      concurrency,
+      interleave,
+      block,
       timeoutMs,
-      log: (line: string) => quiet || console.log(line),
+      rules,
+      confidence,
+      failOnRegression,
+      quiet,
+      verbose,
+      stage,
+      interrupted,
     });
+    return signals.interrupted ? 130 : outcome.exitCode;
+  } finally {
+    signals.dispose();
+    await stage.discard(); // nothing left of it after a commit; the previous run's files otherwise
   }
-
-  const decisions: Partial<Record<"baseline" | "optimized", ProtocolDecision>> = {};
-  const outcome = await runSuite({
-    ...(target
-      ? {
-        url: {
-          request: target.request,
-          caCerts: target.caCerts,
-          ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
-        },
-      }
-      : {
-        startMock: () => {
-          const server = serveMock({ ...mockConfig!, port: 0 });
-          progress(
-            `mock: ${server.url} (seed ${mockConfig!.seed}, rtt ${mockConfig!.rttMs}ms, setup ${
-              mockConfig!.setupRtts
-            } RTT)`,
-          );
-          return server;
-        },
-      }),
-    chooseClients: async (apiUrl) => {
-      const probe = await probeProtocol(apiUrl, {
-        timeoutMs: Math.min(timeoutMs, 2000),
-        ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
-      });
-      const scheme = new URL(apiUrl).protocol === "https:" ? "https:" : "http:";
-      const out = {} as Record<"baseline" | "optimized", SuiteClient>;
-      for (const role of ["baseline", "optimized"] as const) {
-        const d = decideProtocol(profiles[role], true, scheme, probe, concurrency);
-        decisions[role] = d;
-        if (d.warning) console.error(`tailgate suite: ${d.warning}`);
-        out[role] = { profile: d.client, protocol: d.protocol };
-      }
-      return out;
-    },
-    requests,
-    concurrency,
-    interleave,
-    block,
-    outDir,
-    timeoutMs,
-    rules,
-    confidence,
-    bootstrap: boot,
-    failOnRegression,
-    log: progress,
-  });
-  await suiteOutput(outcome, {
-    target,
-    targetsDigest: target?.targets ? await targetsDigest(target.targets, seedOption(values)) : null,
-    decisions,
-    files,
-    junitPath,
-    mockConfig,
-    requests,
-    concurrency,
-    interleave,
-    block,
-    timeoutMs,
-    rules,
-    confidence,
-    failOnRegression,
-    quiet,
-    verbose,
-  });
-  return outcome.exitCode;
 }

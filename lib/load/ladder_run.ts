@@ -172,6 +172,12 @@ export interface LadderRunOptions {
   timeoutMs: number;
   /** Where the CSVs go: `<outDir>/latency_<rung>.csv`. */
   outDir: string;
+  /** Where the CSVs are written while the run lasts (renamed into place later); default `outDir`. */
+  stageDir?: string;
+  /** Stop starting requests when aborted (Ctrl-C): requests in flight finish, the ladder ends. */
+  signal?: AbortSignal;
+  /** Give up on requests in flight when aborted. */
+  hardStop?: AbortSignal;
   /** SLA rules, judged on every rung; the exit code follows the top rung. */
   rules: SlaRule[];
   /** Confidence of the SLA verdicts (`off`: point values, 95% intervals). */
@@ -187,7 +193,10 @@ export interface LadderRunOptions {
 /** What one rung measured. */
 export interface LadderRungRun {
   spec: LadderRungSpec;
+  /** The CSV's final path, as reports name it. */
   csvPath: string;
+  /** Where the CSV is written (in the stage while the run lasts). */
+  stagedPath: string;
   records: RequestRecord[];
   /** The mock's `/stats` of each of this rung's blocks (snapshot differences), in block order. */
   blocks: MockStats[];
@@ -239,7 +248,8 @@ export interface LadderOutcome {
  * ```
  */
 export async function runLadder(options: LadderRunOptions): Promise<LadderOutcome> {
-  const { requests, concurrency, block, timeoutMs, log } = options;
+  const { requests, concurrency, block, timeoutMs, log, signal, hardStop } = options;
+  const stopped = () => signal?.aborted === true || hardStop?.aborted === true;
   const external = options.url !== undefined;
   // Against the mock the keep-alive rungs outlast the interleaving pauses; a real
   // server may close idle connections sooner, so there the engine's default holds.
@@ -254,6 +264,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
   const runs: LadderRungRun[] = rungs.map((spec) => ({
     spec,
     csvPath: `${options.outDir}/latency_${spec.name}.csv`,
+    stagedPath: `${options.stageDir ?? options.outDir}/latency_${spec.name}.csv`,
     records: [],
     blocks: [],
     mock: null,
@@ -284,7 +295,7 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
       }) interleaved: ${blocks} blocks of ${block} requests per rung, concurrency ${concurrency} …`,
     );
     for (const run of runs) {
-      csvs.push(await CsvWriter.create(run.csvPath));
+      csvs.push(await CsvWriter.create(run.stagedPath));
       engines.push(createClient(run.spec.profile, {
         concurrency,
         timeoutMs,
@@ -296,10 +307,10 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
     const clients = engines.map((c, k) => external ? tallied(c, tallies[k]!) : c);
     await control?.reset();
     let prev = await snapshot();
-    for (let j = 0; j < blocks; j++) {
+    for (let j = 0; j < blocks && !stopped(); j++) {
       const start = j * block;
       const size = Math.min(block, requests - start);
-      for (let k = 0; k < runs.length; k++) {
+      for (let k = 0; k < runs.length && !stopped(); k++) {
         const run = runs[k] as LadderRungRun;
         // The end of a block is the ladder's pause, not the client's: once its last request is
         // sent, the rung's pool parks what drains instead of trimming it to its idle limit, so
@@ -318,6 +329,8 @@ export async function runLadder(options: LadderRunOptions): Promise<LadderOutcom
             concurrency: Math.min(concurrency, size),
             requests: size,
             causes: run.causes,
+            ...(signal ? { signal } : {}),
+            ...(hardStop ? { hardStop } : {}),
           }),
           { csv: csvs[k] as CsvWriter, onRecord: (r) => run.records.push(r) },
         );

@@ -118,6 +118,15 @@ export interface SuiteOptions {
   block: number;
   /** Where the CSVs go: `<outDir>/latency_<profile>.csv`. */
   outDir: string;
+  /**
+   * Where the CSVs are written while the run lasts (the command's stage
+   * inside `outDir`, renamed into place at the end); default `outDir`.
+   */
+  stageDir?: string;
+  /** Stop starting requests when aborted (Ctrl-C): requests in flight finish, the run ends. */
+  signal?: AbortSignal;
+  /** Give up on requests in flight when aborted (a second signal, or after a grace period). */
+  hardStop?: AbortSignal;
   /** Per-request timeout. */
   timeoutMs: number;
   /** SLA rules on the optimized run. */
@@ -139,7 +148,10 @@ export interface ProfileRun {
   client: SuiteClient;
   /** Against a URL: what the client sent (count, bytes, digest sum). */
   sent: { count: number; bytes: number; sha256_sum: string } | null;
+  /** The CSV's final path, as reports name it. */
   csvPath: string;
+  /** Where the CSV is written (in the stage while the run lasts). */
+  stagedPath: string;
   /** Summary, records (for the charts) and the bootstrap's series. */
   keeper: RunKeeper;
   /** The mock's `/stats` for this profile (summed over blocks when interleaved). */
@@ -205,8 +217,8 @@ export interface SuiteOutcome {
  */
 export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
   const runs: Record<SuiteProfile, ProfileRun> = {
-    baseline: newRun("baseline", options.outDir),
-    optimized: newRun("optimized", options.outDir),
+    baseline: newRun("baseline", options),
+    optimized: newRun("optimized", options),
   };
   if (options.url) {
     const url = options.url.request.url;
@@ -239,12 +251,13 @@ async function chooseClients(
   for (const p of SUITE_PROFILES) runs[p].client = chosen[p];
 }
 
-function newRun(name: SuiteProfile, outDir: string): ProfileRun {
+function newRun(name: SuiteProfile, o: Pick<SuiteOptions, "outDir" | "stageDir">): ProfileRun {
   return {
     name,
     client: { profile: name },
     sent: null,
-    csvPath: `${outDir}/latency_${name}.csv`,
+    csvPath: `${o.outDir}/latency_${name}.csv`,
+    stagedPath: `${o.stageDir ?? o.outDir}/latency_${name}.csv`,
     keeper: new RunKeeper({ records: true, series: true }),
     mock: null,
     blocks: [],
@@ -258,7 +271,8 @@ async function runProfiles(
   runs: Record<SuiteProfile, ProfileRun>,
   options: SuiteOptions,
 ): Promise<void> {
-  const { requests, concurrency, timeoutMs, block, log } = options;
+  const { requests, concurrency, timeoutMs, block, log, signal, hardStop } = options;
+  const stopped = () => signal?.aborted === true || hardStop?.aborted === true;
   const control = base === null ? null : new MockControl(base);
   const apiUrl = base === null ? options.url!.request.url : new URL("/api", base).href;
   const userRequest = options.url?.request;
@@ -304,6 +318,8 @@ async function runProfiles(
         concurrency: Math.min(concurrency, count),
         requests: count,
         causes: run.causes,
+        ...(signal ? { signal } : {}),
+        ...(hardStop ? { hardStop } : {}),
       }),
       { csv, builder: run.keeper.builder, onRecord: (r) => run.keeper.keep(r) },
     );
@@ -313,13 +329,14 @@ async function runProfiles(
       for (const profile of SUITE_PROFILES) {
         await resetStats();
         const run = runs[profile];
-        const csv = await CsvWriter.create(run.csvPath);
+        const csv = await CsvWriter.create(run.stagedPath);
         const client = open(profile);
         log(
           `running ${profile} (${run.client.profile}): ${requests} requests, concurrency ${concurrency} …`,
         );
         try {
-          await runBlock(run, client, csv, 0, requests);
+          // Stopped before this client's turn: its CSV holds the header only.
+          if (!stopped()) await runBlock(run, client, csv, 0, requests);
         } finally {
           await csv.close();
           await client.close();
@@ -334,8 +351,8 @@ async function runProfiles(
       `running baseline and optimized interleaved: ${blocks} blocks of ${block} requests each, concurrency ${concurrency} …`,
     );
     const csvs = {
-      baseline: await CsvWriter.create(runs.baseline.csvPath),
-      optimized: await CsvWriter.create(runs.optimized.csvPath),
+      baseline: await CsvWriter.create(runs.baseline.stagedPath),
+      optimized: await CsvWriter.create(runs.optimized.stagedPath),
     };
     const clients: Record<SuiteProfile, Client> = {
       baseline: open("baseline"),
@@ -344,10 +361,11 @@ async function runProfiles(
     try {
       await resetStats();
       let prev = await snapshot();
-      for (let j = 0; j < blocks; j++) {
+      for (let j = 0; j < blocks && !stopped(); j++) {
         const start = j * block;
         const size = Math.min(block, requests - start);
         for (const profile of SUITE_PROFILES) {
+          if (stopped()) break;
           const run = runs[profile];
           await runBlock(run, clients[profile], csvs[profile], start, size);
           const cur = await snapshot();

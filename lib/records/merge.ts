@@ -12,14 +12,18 @@
  * and duplicate `request_id`s.
  *
  * Memory: bench writes rows in completion order, which is not start order,
- * so each unsorted input is read whole (one CSV line string plus two numbers
- * per row, about 100 bytes a row), sorted, and spilled to a temporary file
- * next to the output; then a k-way merge streams all inputs with one read
- * buffer each. Peak memory is therefore about the largest single input, not
- * the sum. Request-id uniqueness across files is proven from the shard
- * numbering (worker `w` of `N` only has ids ≡ w mod N) plus a per-file check;
- * only when a file has no sidecar (`force`) does it fall back to a set of all
- * ids (about 50 bytes a row over all files).
+ * so the merge is an external sort. Each input is read once in 64 KiB
+ * reads; its rows up to the first one out of order are already sorted and
+ * are read from the input itself later; from there on, rows are cut into
+ * runs of 100,000 rows, each held as encoded CSV bytes (`_sort_run.ts`),
+ * sorted and spilled to a temporary file next to the output. A k-way heap merge then streams every sorted stretch with
+ * one 64 KiB read buffer each. Peak memory is one run of records plus 8
+ * bytes a row of the input being read (the request-id check), whatever the
+ * input sizes (docs/distributed.md has the measured figures). Request-id
+ * uniqueness across files is proven from the shard numbering (worker `w` of
+ * `N` only has ids ≡ w mod N) plus a per-file check; only when a file has no
+ * sidecar (`force`) does it fall back to a map of all ids (about 50 bytes a
+ * row over all files).
  *
  * @module
  */
@@ -27,9 +31,9 @@ import { resolve } from "node:path";
 import { CsvWriteError, CsvWriter } from "./csv_writer.ts";
 import { sameFile } from "./same_file.ts";
 import { WriteError } from "./write_error.ts";
-import { Column } from "./formats/rows.ts";
+import { SortRun } from "./_sort_run.ts";
 import { DuplicateIdError, readRecordBatches } from "./read_records.ts";
-import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../record.ts";
+import type { RequestRecord } from "../record.ts";
 import { coveredWorkers, metaPath, readRunMeta, type RunMeta, writeRunMeta } from "./run_meta.ts";
 
 /**
@@ -40,12 +44,44 @@ export class MergeRefusedError extends TypeError {
   override name = "MergeRefusedError";
 }
 
+/**
+ * The merge was stopped through its `signal` (Ctrl-C, SIGTERM); every
+ * temporary file is gone and the output is untouched.
+ *
+ * @example
+ * ```ts ignore
+ * import { MergeInterruptedError, mergeRuns } from "./merge.ts";
+ * try {
+ *   await mergeRuns(["w0.csv", "w1.csv"], "all.csv", { signal });
+ * } catch (err) {
+ *   if (err instanceof MergeInterruptedError) Deno.exit(130);
+ *   throw err;
+ * }
+ * ```
+ */
+export class MergeInterruptedError extends Error {
+  override name = "MergeInterruptedError";
+  constructor() {
+    super("Merge interrupted: nothing was written");
+  }
+}
+
+/** Rows per sorted run spilled to disk: bounds the memory of the sort. */
+export const MERGE_RUN_ROWS = 100_000;
+
+/** Bytes read at a time from each input and spill file. */
+export const MERGE_READ_BYTES = 64 * 1024;
+
 /** Options of {@linkcode mergeRuns}. */
 export interface MergeOptions {
   /** Accept inputs without a sidecar (their run cannot be checked). */
   force?: boolean;
   /** Accept a run with some workers missing (the merged load is then lower than configured). */
   partial?: boolean;
+  /** Stops the merge (a {@linkcode MergeInterruptedError}) when aborted; nothing is left behind. */
+  signal?: AbortSignal;
+  /** Rows per spilled run (default {@linkcode MERGE_RUN_ROWS}). */
+  runRows?: number;
 }
 
 /** What happened to one input. */
@@ -73,14 +109,6 @@ export interface MergeResult {
   meta: RunMeta | null;
   /** Things the user should know (forced or partial merges). */
   notes: string[];
-}
-
-/** Per-file result of the first pass. */
-interface Scanned extends MergedInput {
-  meta: RunMeta | null;
-  /** A file holding the rows sorted by (timestamp, id): the input itself, or a spill file. */
-  sortedPath: string;
-  spilled: boolean;
 }
 
 function samePath(a: string, b: string): boolean {
@@ -117,48 +145,74 @@ function before(a: RequestRecord, b: RequestRecord): boolean {
   return a.startedMs < b.startedMs || (a.startedMs === b.startedMs && a.id < b.id);
 }
 
-async function writeLines(path: string, lines: string[], order: Uint32Array): Promise<void> {
-  const encoder = new TextEncoder();
-  using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  let chunk: string[] = [CSV_HEADER];
-  let size = 0;
-  const flush = async () => {
-    const data = encoder.encode(chunk.join("\n") + "\n");
-    chunk = [];
-    size = 0;
-    let off = 0;
-    while (off < data.length) off += await file.write(data.subarray(off));
-  };
-  for (const i of order) {
-    const line = lines[i]!;
-    chunk.push(line);
-    size += line.length;
-    if (size >= 1 << 20) await flush();
+/** A sorted stretch of rows: the first `limit` rows of a file (all when `null`). */
+interface Source {
+  path: string;
+  limit: number | null;
+}
+
+/** Per-file result of the first pass. */
+interface Scanned extends MergedInput {
+  meta: RunMeta | null;
+  /** Where the file's rows are, each stretch sorted by (timestamp, id). */
+  sources: Source[];
+}
+
+/** Spill files of one merge (removed at the end whatever happens) and the run being filled. */
+class Spills {
+  readonly paths: string[] = [];
+  readonly run: SortRun;
+  constructor(readonly out: string, runRows: number) {
+    this.run = new SortRun(runRows);
   }
-  if (chunk.length) await flush();
+  /** Sorts the run's rows by (timestamp, id) and writes them to a new spill file. */
+  async spill(file: number): Promise<Source> {
+    const path = `${this.out}.sort-${file}-${this.paths.length}.tmp`;
+    this.paths.push(path);
+    try {
+      await this.run.spill(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+        throw err;
+      }
+      throw new WriteError(`${this.out} (a sort spill next to it)`, err, "", "nothing was written");
+    }
+    return { path, limit: null };
+  }
+  async removeAll(): Promise<void> {
+    for (const p of this.paths) await Deno.remove(p).catch(() => {});
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MergeInterruptedError();
 }
 
 /**
- * First pass over one input: validates rows against the sidecar, checks
- * request-id uniqueness inside the file, and leaves a time-sorted copy.
+ * First pass over one input: validates rows against the sidecar and checks
+ * request-id uniqueness inside the file (the reader's check), and finds
+ * where the rows are in (timestamp, id) order. The sorted prefix is read
+ * from the input itself later; from the first row out of order on, rows are
+ * cut into runs of `runRows`, each sorted and spilled. Memory: one run of
+ * records plus the reader's 8 bytes a row for the id check.
  */
 async function scan(
   path: string,
+  index: number,
   meta: RunMeta | null,
-  spillPath: string,
+  spills: Spills,
   allIds: Map<number, string> | null,
+  tuning: { readSize: number; signal: AbortSignal | undefined },
 ): Promise<Scanned> {
   const covered = meta ? new Set(coveredWorkers(meta)) : null;
-  const lines: string[] = [];
-  const ts = new Column();
-  const ids = new Column();
   const seenWorkers = new Set<number>();
-  let sorted = true;
+  const sources: Source[] = [];
+  let inOrder = true; // until a row comes before the previous one
   let prev: RequestRecord | null = null;
   let first = Infinity;
   let last = -Infinity;
   let row = 0;
-  const rows = readRecordBatches(path);
+  const rows = readRecordBatches(path, { readSize: tuning.readSize });
   const refuseDuplicates = async function* () {
     try {
       yield* rows;
@@ -170,6 +224,7 @@ async function scan(
     }
   };
   for await (const batch of refuseDuplicates()) {
+    checkAborted(tuning.signal);
     for (const r of batch) {
       row++;
       if (covered && meta) {
@@ -196,62 +251,53 @@ async function scan(
         allIds.set(r.id, path);
       }
       seenWorkers.add(r.worker);
-      if (prev && before(r, prev)) sorted = false;
+      if (inOrder && prev && before(r, prev)) {
+        // The rows before this one are in order: read them from the input itself.
+        sources.push({ path, limit: row - 1 });
+        inOrder = false;
+      }
       prev = r;
       first = Math.min(first, r.startedMs);
       last = Math.max(last, r.startedMs);
-      lines.push(recordToCsvLine(r));
-      ts.push(r.startedMs);
-      ids.push(r.id);
-    }
-  }
-  if (!allIds) {
-    const byId = ids.view().slice().sort();
-    for (let i = 1; i < byId.length; i++) {
-      if (byId[i] === byId[i - 1]) {
-        throw new MergeRefusedError(
-          `Cannot merge ${path}: request_id ${
-            byId[i]
-          } appears more than once; request ids must be unique across a run`,
-        );
+      if (!inOrder) {
+        spills.run.push(r);
+        if (spills.run.full) sources.push(await spills.spill(index));
       }
     }
   }
-  let sortedPath = path;
-  if (!sorted) {
-    const t = ts.view();
-    const id = ids.view();
-    const order = new Uint32Array(lines.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => (t[a]! - t[b]!) || (id[a]! - id[b]!));
-    await writeLines(spillPath, lines, order);
-    sortedPath = spillPath;
-  }
+  if (inOrder) sources.push({ path, limit: null });
+  else if (spills.run.length) sources.push(await spills.spill(index));
   const startedAtMs = meta ? Date.parse(meta.started_at) : null;
   return {
     path,
-    rows: lines.length,
+    rows: row,
     workers: covered ? [...covered].sort((a, b) => a - b) : [...seenWorkers].sort((a, b) => a - b),
     sidecar: meta !== null,
-    firstMs: lines.length ? first : null,
-    lastMs: lines.length ? last : null,
+    firstMs: row ? first : null,
+    lastMs: row ? last : null,
     startedAtMs,
     meta,
-    sortedPath,
-    spilled: !sorted,
+    sources,
   };
 }
 
-/** A read cursor over one sorted file, for the k-way merge. */
+/** A read cursor over one sorted stretch, for the k-way merge. */
 class Cursor {
   #it: AsyncGenerator<RequestRecord[]>;
   #batch: RequestRecord[] = [];
   #pos = 0;
+  #left: number;
   head: RequestRecord | null = null;
-  constructor(path: string) {
-    this.#it = readRecordBatches(path);
+  constructor(source: Source, readSize: number) {
+    // Every row was checked in the first pass: no second request-id check (8 bytes a row).
+    this.#it = readRecordBatches(source.path, { readSize, uniqueIds: false });
+    this.#left = source.limit ?? Infinity;
   }
   async next(): Promise<void> {
+    if (this.#left <= 0) {
+      this.head = null;
+      return;
+    }
     while (this.#pos >= this.#batch.length) {
       const step = await this.#it.next();
       if (step.done) {
@@ -261,6 +307,7 @@ class Cursor {
       this.#batch = step.value;
       this.#pos = 0;
     }
+    this.#left--;
     this.head = this.#batch[this.#pos++]!;
   }
   async close(): Promise<void> {
@@ -268,9 +315,14 @@ class Cursor {
   }
 }
 
-/** k-way merge of time-sorted files into `writer`; returns rows written. */
-async function kWayMerge(paths: string[], writer: CsvWriter): Promise<number> {
-  const cursors = paths.map((p) => new Cursor(p));
+/** k-way merge of sorted stretches into `writer`; returns rows written. */
+async function kWayMerge(
+  sources: Source[],
+  writer: CsvWriter,
+  readSize: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const cursors = sources.map((s) => new Cursor(s, readSize));
   try {
     await Promise.all(cursors.map((c) => c.next()));
     // Binary min-heap of cursors with a head, keyed by (startedMs, id).
@@ -298,7 +350,7 @@ async function kWayMerge(paths: string[], writer: CsvWriter): Promise<number> {
     while (heap.length) {
       const top = heap[0]!;
       writer.write(top.head!);
-      rows++;
+      if ((++rows & 0x3fff) === 0) checkAborted(signal);
       await top.next();
       if (top.head === null) {
         heap[0] = heap[heap.length - 1]!;
@@ -432,17 +484,27 @@ export async function mergeRuns(
   }
   const allIds = missing.length ? new Map<number, string>() : null;
   const scanned: Scanned[] = [];
+  const spills = new Spills(out, options.runRows ?? MERGE_RUN_ROWS);
+  const tuning = {
+    readSize: MERGE_READ_BYTES,
+    signal: options.signal,
+  };
   try {
     for (let i = 0; i < metas.length; i++) {
       const { path, meta } = metas[i]!;
-      scanned.push(await scan(path, meta, `${out}.sort-${i}.tmp`, allIds));
+      scanned.push(await scan(path, i, meta, spills, allIds, tuning));
     }
     const tmpOut = `${out}.merge.tmp`;
     let rows: number;
     try {
       const writer = await CsvWriter.create(tmpOut);
       try {
-        rows = await kWayMerge(scanned.map((s) => s.sortedPath), writer);
+        rows = await kWayMerge(
+          scanned.flatMap((s) => s.sources),
+          writer,
+          tuning.readSize,
+          tuning.signal,
+        );
       } finally {
         await writer.close();
       }
@@ -480,6 +542,7 @@ export async function mergeRuns(
         },
       };
     }
+    checkAborted(options.signal);
     // Both files are complete before either is renamed into place.
     if (meta) await writeRunMeta(tmpOut, meta);
     await Deno.rename(tmpOut, out);
@@ -495,18 +558,13 @@ export async function mergeRuns(
     return {
       out,
       rows,
-      inputs: scanned.map(({ meta: _m, sortedPath: _p, spilled: _s, ...rest }) => rest),
+      inputs: scanned.map(({ meta: _m, sources: _s, ...rest }) => rest),
       meta,
       notes,
     };
   } finally {
-    for (const s of scanned) {
-      if (s.spilled) await Deno.remove(s.sortedPath).catch(() => {});
-    }
-    // A refusal or failure midway can leave a spill or a partial output behind.
-    for (let i = 0; i < metas.length; i++) {
-      await Deno.remove(`${out}.sort-${i}.tmp`).catch(() => {});
-    }
+    // A refusal, failure or interruption midway can leave spills or a partial output behind.
+    await spills.removeAll();
     await Deno.remove(`${out}.merge.tmp`).catch(() => {});
     await Deno.remove(metaPath(`${out}.merge.tmp`)).catch(() => {});
   }

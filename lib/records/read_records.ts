@@ -17,7 +17,9 @@ import { readLineBatches } from "./read_lines.ts";
 
 /**
  * Reads the records of a tailgate CSV file in batches (one array per read
- * buffer), in file order. Prefer this over {@linkcode readRecordsFile} for
+ * buffer of `options.readSize` bytes, default 1 MiB), in file order.
+ * `options.uniqueIds: false` skips the request-id check (and its 8 bytes a
+ * row), for a file already checked. Prefer this over {@linkcode readRecordsFile} for
  * millions of rows: it avoids one promise per record.
  *
  * Accepted headers: the full `CSV_HEADER`, or only the four seed columns
@@ -36,10 +38,16 @@ import { readLineBatches } from "./read_lines.ts";
  * for await (const batch of readRecordBatches("results/latency_baseline.csv")) n += batch.length;
  * ```
  */
-export async function* readRecordBatches(path: string): AsyncGenerator<RequestRecord[]> {
+export async function* readRecordBatches(
+  path: string,
+  options: { readSize?: number; uniqueIds?: boolean } = {},
+): AsyncGenerator<RequestRecord[]> {
   using file = await Deno.open(path, { read: true });
-  const rows = new RowAssembler(TAILGATE_FORMAT);
-  for await (const lines of readLineBatches(file, `CSV file ${path}`)) {
+  const rows = new RowAssembler(
+    options.uniqueIds === false ? { ...TAILGATE_FORMAT, uniqueIds: false } : TAILGATE_FORMAT,
+  );
+  const lineOptions = options.readSize === undefined ? {} : { readSize: options.readSize };
+  for await (const lines of readLineBatches(file, `CSV file ${path}`, lineOptions)) {
     const batch = rows.push(lines);
     if (batch.length > 0) yield batch;
   }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { writeAtomic } from "./atomic_file.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
 import type { Shard } from "../load/shard.ts";
 import { TOOL } from "../version.ts";
 import { WriteError } from "./write_error.ts";
@@ -166,7 +166,7 @@ export async function writeRunMeta(csvPath: string, meta: RunMeta): Promise<void
   const path = metaPath(csvPath);
   try {
     // Beside the CSV and renamed into place: a second run never leaves a torn sidecar.
-    await writeAtomic(path, JSON.stringify(meta, null, 2) + "\n");
+    await writeFileAtomic(path, JSON.stringify(meta, null, 2) + "\n");
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
       throw err;

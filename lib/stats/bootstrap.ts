@@ -316,6 +316,37 @@ export function blockBootstrapCompare(
   b: ArrayLike<number>,
   options: BootstrapOptions = {},
 ): BootstrapComparison {
+  const steps = blockBootstrapSteps(a, b, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@linkcode blockBootstrapCompare} in steps: yields the number of resamples
+ * done (0 while preparing, then every 16 resamples) and returns the same
+ * comparison. A caller that
+ * must stay responsive on a large run (Ctrl-C while a million latencies are
+ * resampled) can yield to its event loop between steps; this stays pure.
+ *
+ * @throws {RangeError} as {@linkcode blockBootstrapCompare}, on the first `next()`.
+ *
+ * @example
+ * ```ts
+ * import { blockBootstrapSteps } from "./bootstrap.ts";
+ * const a = Array.from({ length: 300 }, (_, i) => 100 + (i * 37) % 50);
+ * const steps = blockBootstrapSteps(a, a.map((x) => x - 40), { resamples: 200 });
+ * let step = steps.next();
+ * while (!step.done) step = steps.next(); // e.g. await a macrotask between steps
+ * step.value.verdict; // "improved"
+ * ```
+ */
+export function* blockBootstrapSteps(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): Generator<number, BootstrapComparison, void> {
   const seed = options.seed ?? 1;
   const resamples = options.resamples ?? 2000;
   const confidence = options.confidence ?? 0.95;
@@ -346,9 +377,12 @@ export function blockBootstrapCompare(
     return Math.min(choice, xs.length);
   };
   const blockA = blockFor(a);
+  yield 0;
   const blockB = blockFor(b);
+  yield 0;
   const ra = new RunResampler(a);
   const rb = new RunResampler(b);
+  yield 0;
   const rngA = createRng(deriveSeed(seed, 0xa));
   const rngB = createRng(deriveSeed(seed, 0xb));
   const deltas = BOOTSTRAP_METRICS.map(() => new Float64Array(resamples));
@@ -358,6 +392,7 @@ export function blockBootstrapCompare(
     for (let m = 0; m < deltas.length; m++) {
       (deltas[m] as Float64Array)[r] = (sb[m] as number) - (sa[m] as number);
     }
+    if ((r & 15) === 15) yield r + 1;
   }
   const oa = ra.original();
   const ob = rb.original();

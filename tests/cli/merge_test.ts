@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MergeRefusedError, mergeRuns } from "../../lib/records/merge.ts";
+import { MergeInterruptedError, MergeRefusedError, mergeRuns } from "../../lib/records/merge.ts";
 import { readRecordsFile } from "../../lib/records/read_records.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../../lib/record.ts";
 import {
@@ -350,4 +350,163 @@ Deno.test("tailgate merge exits 2 with one line on bad input", async () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: tailgate merge/);
   });
+});
+
+/** What the merge has always written: the header, then every row sorted by (start, id). */
+function referenceMerge(records: RequestRecord[]): string {
+  const sorted = [...records].sort((a, b) => (a.startedMs - b.startedMs) || (a.id - b.id));
+  return [CSV_HEADER, ...sorted.map(recordToCsvLine)].join("\n") + "\n";
+}
+
+Deno.test("mergeRuns() output is byte-identical to one sort of all rows, whatever the run size", async () => {
+  await withRun(async ({ dir, files, records }) => {
+    // Worker 1's file: in order for its first half, then in completion order (a sorted prefix
+    // read from the input, then spilled runs); worker 2's file fully sorted (no spill).
+    const byStart = (rs: RequestRecord[]) => [...rs].sort((a, b) => a.startedMs - b.startedMs);
+    const prefix = byStart(records[1]!).slice(0, 150);
+    await writeCsv(files[1]!, [...prefix, ...records[1]!.filter((r) => !prefix.includes(r))]);
+    await writeCsv(files[2]!, byStart(records[2]!));
+    const expected = referenceMerge(records.flat());
+    for (const runRows of [1, 7, 64, 100_000]) {
+      const out = `${dir}/all-${runRows}.csv`;
+      const result = await mergeRuns(files, out, { runRows });
+      assert.equal(await Deno.readTextFile(out), expected, `runRows ${runRows}`);
+      assert.equal(result.rows, records.flat().length);
+    }
+    const left = [];
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".tmp")) left.push(e.name);
+    assert.deepEqual(left, [], "no spill file is left behind");
+  }, { perWorker: 300 });
+});
+
+Deno.test("mergeRuns() stops on its signal, removes its spills and writes nothing", async () => {
+  await withRun(async ({ dir, files }) => {
+    const out = `${dir}/all.csv`;
+    const stop = new AbortController();
+    let reads = 0;
+    // Abort once the first spill exists: the merge is midway.
+    const watch = setInterval(() => {
+      reads++;
+      for (const e of Deno.readDirSync(dir)) if (e.name.includes(".sort-")) stop.abort();
+      if (reads > 500) stop.abort();
+    }, 1);
+    try {
+      await assert.rejects(
+        mergeRuns(files, out, { runRows: 50, signal: stop.signal }),
+        MergeInterruptedError,
+      );
+    } finally {
+      clearInterval(watch);
+    }
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names.filter((n) => !/^w\d\.csv(\.meta\.json)?$/.test(n)), []);
+  }, { perWorker: 20_000 });
+});
+
+Deno.test("tailgate merge exits 130 on SIGTERM and SIGINT, leaving no temporary file", async () => {
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    await withRun(async ({ dir, files }) => {
+      const out = `${dir}/all.csv`;
+      await Deno.writeTextFile(out, "previous output\n");
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--allow-read",
+          `--allow-write=${dir}`,
+          new URL("../../main.ts", import.meta.url).pathname,
+          "merge",
+          ...files,
+          "-o",
+          out,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      // Progress, not a fixed sleep: wait for the first spill file (bounded).
+      const end = Date.now() + 60_000;
+      const spilled = () => [...Deno.readDirSync(dir)].some((e) => e.name.includes(".sort-"));
+      while (!spilled() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(spilled(), "the merge started spilling");
+      child.kill(sig);
+      const r = await child.output();
+      const stderr = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 130, stderr);
+      assert.match(stderr, new RegExp(`${sig}: stopped; .* was not written`));
+      assert.equal(await Deno.readTextFile(out), "previous output\n", "the output is untouched");
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+      assert.deepEqual(names.filter((n) => n.endsWith(".tmp")), [], names.join(" "));
+    }, { workers: 2, perWorker: 400_000 });
+  }
+});
+
+Deno.test("tailgate merge sorts 2 × 300k unsorted rows inside a 48 MB V8 heap", async () => {
+  // A cap, not a timing: the whole-file sort needed about 1 KB a row of heap and dies here.
+  const rows = 300_000;
+  await withRun(async ({ dir, files, metas }) => {
+    for (const [w, path] of files.entries()) {
+      using file = await Deno.open(path, { write: true, truncate: true });
+      const enc = new TextEncoder();
+      let chunk = [CSV_HEADER];
+      for (let k = 0; k < rows; k++) {
+        // Completion order: each pair of requests finishes in reverse start order.
+        const j = k ^ 1;
+        const started = T0 + j * 0.5 + w * 0.25;
+        chunk.push(recordToCsvLine({
+          id: shardRequestId(j, w, 2),
+          scheduledMs: started,
+          startedMs: started,
+          latencyMs: 10 + (j % 13),
+          ttfbMs: 9,
+          status: 200,
+          bytes: 64,
+          error: "",
+          warmup: false,
+          worker: w,
+          connectMs: null,
+          tlsMs: null,
+          firstBodyMs: 9.5,
+          conn: j % 20,
+          target: "",
+        }));
+        if (chunk.length >= 10_000 || k === rows - 1) {
+          await file.write(enc.encode(chunk.join("\n") + "\n"));
+          chunk = [];
+        }
+      }
+      await writeRunMeta(path, metas[w]!);
+    }
+    const out = `${dir}/all.csv`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--v8-flags=--max-old-space-size=48",
+        "--allow-read",
+        `--allow-write=${dir}`,
+        new URL("../../main.ts", import.meta.url).pathname,
+        "merge",
+        ...files,
+        "-o",
+        out,
+        "-q",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const r = await child.output();
+    clearTimeout(timer);
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr).slice(0, 400));
+    let n = 0;
+    let prev = -Infinity;
+    for await (const rec of readRecordsFile(out)) {
+      assert.ok(rec.startedMs >= prev, `row ${n + 1} is in start order`);
+      prev = rec.startedMs;
+      n++;
+    }
+    assert.equal(n, 2 * rows);
+  }, { workers: 2, perWorker: 1 });
 });

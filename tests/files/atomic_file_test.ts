@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { recordFromCsvFields, type RequestRecord } from "../../lib/record.ts";
-import { tempBeside, writeAtomic } from "../../lib/records/atomic_file.ts";
+import { tempBeside, writeFileAtomic } from "../../lib/records/atomic_file.ts";
 import { CsvWriter } from "../../lib/records/csv_writer.ts";
 import { readRecordsFile } from "../../lib/records/read_records.ts";
 import { BoundedReadError, readBounded } from "../../lib/read_bounded.ts";
@@ -39,15 +39,15 @@ Deno.test("tempBeside() names a hidden file in the target's own directory", () =
   assert.match(tempBeside("run.csv"), /^\.run\.csv\./);
 });
 
-Deno.test("writeAtomic() replaces a file whole and leaves no temporary file", async () => {
+Deno.test("writeFileAtomic() replaces a file whole and leaves no temporary file", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/m.json`, "old\n");
-    await writeAtomic(`${dir}/m.json`, "new\n");
+    await writeFileAtomic(`${dir}/m.json`, "new\n");
     assert.equal(await Deno.readTextFile(`${dir}/m.json`), "new\n");
     assert.deepEqual(names(dir), ["m.json"]);
     // A target that cannot take the rename (a directory) keeps what was there; no temp left.
     await Deno.mkdir(`${dir}/d`);
-    await assert.rejects(writeAtomic(`${dir}/d`, "x"));
+    await assert.rejects(writeFileAtomic(`${dir}/d`, "x"));
     assert.ok((await Deno.stat(`${dir}/d`)).isDirectory);
     assert.deepEqual(names(dir), ["d", "m.json"]);
   });

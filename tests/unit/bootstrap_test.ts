@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   blockBootstrapCompare,
+  blockBootstrapSteps,
   chooseBlockLength,
   type ComparisonVerdict,
   lag1Autocorrelation,
@@ -153,4 +154,19 @@ Deno.test("chooseBlockLength() is not fooled by tied values", () => {
   assert.ok(Math.abs(lag1Autocorrelation(coarse)) < 0.1);
   assert.equal(chooseBlockLength(coarse), 10);
   assert.equal(lag1Autocorrelation(new Array(100).fill(5)), 0);
+});
+
+Deno.test("blockBootstrapSteps() yields its progress and returns what blockBootstrapCompare() returns", () => {
+  const rng = createRng(5);
+  const a = iid(rng, 400);
+  const b = iid(rng, 400, 2.9);
+  const steps = blockBootstrapSteps(a, b, { resamples: 100, seed: 3 });
+  const progress: number[] = [];
+  let step = steps.next();
+  while (!step.done) {
+    progress.push(step.value);
+    step = steps.next();
+  }
+  assert.deepEqual(progress, [0, 0, 0, 16, 32, 48, 64, 80, 96]);
+  assert.deepEqual(step.value, blockBootstrapCompare(a, b, { resamples: 100, seed: 3 }));
 });
