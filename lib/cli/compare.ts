@@ -1,15 +1,8 @@
 /** `tailgate compare <a.csv> <b.csv>`: A/B deltas of two saved runs, with confidence. */
-import type { LoadedRun } from "../records/load_run.ts";
-import { type Attribution, maxInFlight } from "../stats/attribution.ts";
 import { blockBootstrapSteps, type BootstrapComparison } from "../stats/bootstrap.ts";
 import { compareTargets } from "../stats/target_compare.ts";
 import { formatTargetDeltas } from "../report/targets.ts";
 import { compareSummaries } from "../stats/compare.ts";
-import {
-  attributeFromMockStats,
-  mockStatsOfReport,
-  type MockStatsPair,
-} from "../stats/mock_stats.ts";
 import { buildChartData } from "../report/series.ts";
 import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
@@ -21,7 +14,6 @@ import {
 } from "../report/text.ts";
 import { comparePhases } from "../stats/phase_compare.ts";
 import { timeBreakdown } from "../stats/time_breakdown.ts";
-import type { Summary } from "../stats/summary.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
 import { claimOutput, refuseOverwrites, writeOutput } from "./_files.ts";
 import { exitOnSignal, runYielding, type SignalExit } from "./_signals.ts";
@@ -29,16 +21,8 @@ import { useColor } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 import { failedRunLine, requestDifferences } from "./_comparable.ts";
 import { checkPermissions, flaggedPaths } from "./_permissions.ts";
-import { readRunMeta, type RunMeta } from "../records/run_meta.ts";
+import { attributionOf, readMockStats, sidecar } from "./_compare_inputs.ts";
 
-/** A CSV's sidecar, or `null` when it has none or an unreadable one (nothing to check then). */
-async function sidecar(csvPath: string): Promise<RunMeta | null> {
-  try {
-    return await readRunMeta(csvPath);
-  } catch {
-    return null;
-  }
-}
 import { bootstrapOptions, formatLine, meanVerdict, noDataLine, readRun } from "./_verdicts.ts";
 
 const OPTIONS: OptionSpecs = {
@@ -114,73 +98,6 @@ successful requests to decide (with --fail-on-regression), 4 a run failed
 
 /** What deno task baseline / optimized write, compared when no file is given. */
 const DEFAULT_PAIR = ["results/bench_baseline.csv", "results/bench_optimized.csv"] as const;
-
-/** Reads a JSON file, as a UsageError naming the flag. */
-async function readJson(path: string, flag: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "file not found"
-      : (err as Error).message.split("\n")[0];
-    throw new UsageError(`Cannot read ${flag} ${path}: ${why}; check the path`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`Cannot read ${flag} ${path}: not JSON: ${(err as Error).message}`);
-  }
-}
-
-/** Reads `--mock-stats`: one suite report, or two `/stats` documents. */
-async function readMockStats(paths: string[]): Promise<MockStatsPair | null> {
-  if (paths.length === 0) return null;
-  if (paths.length === 1) {
-    const pair = mockStatsOfReport(await readJson(paths[0]!, "--mock-stats"));
-    if (pair === null) {
-      throw new UsageError(
-        `Cannot read --mock-stats ${
-          paths[0]
-        }: it has no mock.baseline and mock.optimized; pass a suite's comparison_report.json, or two /stats files (--mock-stats a.json --mock-stats b.json)`,
-      );
-    }
-    return pair;
-  }
-  if (paths.length === 2) {
-    return {
-      a: await readJson(paths[0]!, "--mock-stats"),
-      b: await readJson(paths[1]!, "--mock-stats"),
-      concurrency: null,
-    };
-  }
-  throw new UsageError(
-    `Option --mock-stats takes one suite report or two /stats files, got ${paths.length}`,
-  );
-}
-
-/** Attribution of B − A from the mock's stats and the runs; a UsageError on bad stats. */
-function attributionOf(
-  runs: [LoadedRun, LoadedRun],
-  summaries: [Summary, Summary],
-  mock: MockStatsPair,
-): Attribution | null {
-  const side = (name: string, r: LoadedRun, summary: Summary, stats: unknown) => ({
-    name,
-    summary,
-    stats,
-    maxInFlight: mock.concurrency ??
-      (r.intervals ? maxInFlight(r.intervals.starts, r.intervals.latencies) : null),
-  });
-  try {
-    return attributeFromMockStats(
-      side("A", runs[0], summaries[0], mock.a),
-      side("B", runs[1], summaries[1], mock.b),
-    );
-  } catch (err) {
-    throw new UsageError(`Cannot attribute the difference: ${(err as Error).message}`);
-  }
-}
 
 /**
  * Runs the command; returns the exit code. Ctrl-C or SIGTERM exits 130 at
