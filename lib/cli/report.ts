@@ -41,9 +41,9 @@ export const HELP = `Usage: tailgate report <file.csv> [options]
 
 Summarizes a saved run. Reads CSVs written by tailgate (bench, suite), hey
 (-o csv), vegeta (encode -to csv), oha (--output-format csv) and k6 (--out
-csv); the format is detected from the first line and printed with its
-caveats. Latency statistics cover successful requests (status 200-399);
-percentiles are nearest-rank.
+csv, or its --out json); the format is detected from the first line and
+printed with its caveats. Latency statistics cover successful requests
+(status 200-399); percentiles are nearest-rank.
 
 Options:
 ${formatOptions(OPTIONS)}
