@@ -9,6 +9,10 @@
 # a 120 s timeout.
 #
 #   sh bench/phase_cost.sh [BEFORE_DIR] [PAIRS] [N]
+#
+# IN_PROCESS=1 (or IN_PROCESS=warm) measures instead only the code the phases
+# changed (client, runner, CSV writer) from both trees in one process
+# (bench/_phase_cost_ab.ts; `warm` runs each tree's warm-up first).
 set -eu
 cd "$(dirname "$0")/.."
 BEFORE=${1:-/work/main}
@@ -38,6 +42,14 @@ one() {
 }
 
 after_dir=$(pwd)
+if [ -n "${IN_PROCESS:-}" ]; then
+  warm=""
+  [ "$IN_PROCESS" = warm ] && warm=--warm
+  timeout 1800 deno run --allow-net=127.0.0.1 --allow-read="$BEFORE,$after_dir,/tmp" \
+    --allow-write=/tmp --allow-env "$V8" bench/_phase_cost_ab.ts "$BEFORE" "$after_dir" \
+    "http://127.0.0.1:$port/" "$PAIRS" "$N" $warm
+  exit 0
+fi
 : >"$tmp/pairs"
 i=1
 while [ "$i" -le "$PAIRS" ]; do

@@ -66,7 +66,7 @@ export async function readRun(path: string, wants: LoadWants = {}): Promise<Load
 
 /** The one line for a run with no measured request: no data is no verdict (exit 3). */
 export function noDataLine(run: Pick<LoadedRun, "path" | "format">): string {
-  const what = run.format === "k6"
+  const what = run.format === "k6" || run.format === "k6-json"
     ? "no http_req_duration samples"
     : "only a header, or only warm-up rows";
   return `${run.path} holds no measured request (${what}): nothing to judge, so no verdict`;
@@ -97,7 +97,8 @@ export function meanVerdict(
 /** One line naming a run's detected format and its caveats. */
 export function formatLine(run: Pick<LoadedRun, "path" | "format" | "notes">): string {
   const notes = run.notes.length ? `; ${run.notes.join("; ")}` : "";
-  return `${run.path}: ${run.format} CSV (detected)${notes}`;
+  const kind = run.format === "k6-json" ? "k6 JSON" : `${run.format} CSV`;
+  return `${run.path}: ${kind} (detected)${notes}`;
 }
 
 /**

@@ -47,9 +47,9 @@ Summarizes a saved run; a run with a target column (bench --targets) also
 gets each target's requests, errors and P50/P95/P99, and SLA rules can be
 scoped to a target (--sla "infer:p95<=800ms"). Reads CSVs written by tailgate (bench, suite), hey
 (-o csv), vegeta (encode -to csv), oha (--output-format csv) and k6 (--out
-csv); the format is detected from the first line and printed with its
-caveats. Latency statistics cover successful requests (status 200-399);
-percentiles are nearest-rank.
+csv, or its --out json); the format is detected from the first line and
+printed with its caveats. Latency statistics cover successful requests
+(status 200-399); percentiles are nearest-rank.
 
 Options:
 ${formatOptions(OPTIONS)}

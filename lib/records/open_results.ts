@@ -13,6 +13,7 @@ import { FORMAT_NOTES } from "./formats/read_results.ts";
 import { type FormatSpec, RowAssembler } from "./formats/rows.ts";
 import { HEY_FORMAT } from "./formats/hey.ts";
 import { K6_FORMAT } from "./formats/k6.ts";
+import { K6_JSON_FORMAT } from "./formats/k6_json.ts";
 import { OHA_FORMAT } from "./formats/oha.ts";
 import { TAILGATE_FORMAT } from "./formats/tailgate.ts";
 import { VEGETA_FORMAT } from "./formats/vegeta.ts";
@@ -24,6 +25,7 @@ const SPECS: Record<ResultFormat, FormatSpec> = {
   vegeta: VEGETA_FORMAT,
   oha: OHA_FORMAT,
   k6: K6_FORMAT,
+  "k6-json": K6_JSON_FORMAT,
 };
 
 /** A run being read: its format, the format's caveats, and its records. */
@@ -95,7 +97,7 @@ export async function openResults(path: string): Promise<ResultStream> {
     throw new SyntaxError(
       `Cannot read ${path}: unrecognized header "${
         printable(text)
-      }"; expected a CSV from tailgate, hey (-o csv), vegeta (encode -to csv), oha (--output-format csv) or k6 (--out csv)`,
+      }"; expected a CSV from tailgate, hey (-o csv), vegeta (encode -to csv), oha (--output-format csv) or k6 (--out csv or --out json)`,
     );
   }
   const head = first;

@@ -81,3 +81,41 @@ Deno.test("bench against an SSE endpoint writes first_body_ms (the first token),
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report rejects a malformed phase value in another tool's file with one line, exit 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tailgate_phases_" });
+  try {
+    const cases: [string, string, RegExp][] = [
+      [
+        "k6.csv",
+        "metric_name,timestamp,metric_value,status,url,metadata\n" +
+        "http_req_duration,1700000000,12.5,200,u,vu=1\n" +
+        "http_req_connecting,1700000000,abc,200,u,vu=1\n",
+        /k6 CSV line 3: column metric_value is not a number/,
+      ],
+      [
+        "hey.csv",
+        "response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset\n" +
+        "0.0050,-0.0003,0.0000,0.0000,0.0045,0.0001,200,0.0001\n",
+        /hey CSV line 2: the connect time -0\.3 ms is outside 0 to 24 h/,
+      ],
+    ];
+    for (const [name, text, message] of cases) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", `--allow-read=.,${dir}`, "main.ts", "report", `${dir}/${name}`],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.equal(run.code, 2, stderr);
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+      assert.match(stderr, message);
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

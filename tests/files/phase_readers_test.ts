@@ -2,11 +2,13 @@
  * The phases other tools' files carry, read into tailgate's columns
  * (docs/phases.md): hey's and oha's `DNS+dialup`, oha's `Response-delay`,
  * k6's `http_req_connecting`, `http_req_tls_handshaking`, `http_req_sending`
- * and `http_req_waiting`. Fixtures: tests/fixtures/.
+ * and `http_req_waiting` (CSV and JSON output). Fixtures: tests/fixtures/.
  */
 import assert from "node:assert/strict";
 import { readHeyCsv } from "../../lib/records/formats/hey.ts";
 import { readK6Csv } from "../../lib/records/formats/k6.ts";
+import { readK6Json } from "../../lib/records/formats/k6_json.ts";
+import { detectFormat } from "../../lib/records/formats/detect_format.ts";
 import { readOhaCsv } from "../../lib/records/formats/oha.ts";
 import { openResults } from "../../lib/records/open_results.ts";
 import type { RequestRecord } from "../../lib/record.ts";
@@ -122,5 +124,51 @@ Deno.test("a malformed or negative phase value in another tool's file is a Synta
           "0.0050,-0.0003,0.0000,0.0000,0.0045,0.0001,200,0.0001\n",
       ),
     (e: unknown) => e instanceof SyntaxError && /line 2.*connect time/.test(e.message),
+  );
+});
+
+Deno.test("readK6Json() reads k6's --out json into the same requests and phases as its CSV", async () => {
+  const json = readK6Json(fixture("k6.ndjson"));
+  const csv = readK6Csv(fixture("k6.csv"));
+  const shape = (
+    r: RequestRecord,
+  ) => [r.latencyMs, r.ttfbMs, r.connectMs, r.tlsMs, r.status, r.error];
+  assert.equal(json.length, 16);
+  assert.deepEqual(json.map(shape), csv.map(shape));
+  // JSON times have sub-second precision: each start is within the CSV's one second.
+  for (let i = 0; i < json.length; i++) {
+    assert.ok(Math.abs(json[i]!.startedMs - csv[i]!.startedMs) < 1000);
+  }
+  assert.equal(detectFormat(fixture("k6.ndjson")), "k6-json");
+  const run = await openResults(fixturePath("k6.ndjson"));
+  assert.equal(run.format, "k6-json");
+  const streamed: RequestRecord[] = [];
+  for await (const batch of run.batches) streamed.push(...batch);
+  assert.deepEqual(streamed, json);
+});
+
+Deno.test("readK6Json() rejects a line that is not JSON, or a point with no number, naming the line", () => {
+  const point = (metric: string, value: unknown) =>
+    JSON.stringify({
+      type: "Point",
+      data: { time: "2026-01-01T00:00:00.5Z", value, tags: { status: "200" } },
+      metric,
+    }) + "\n";
+  assert.throws(
+    () =>
+      readK6Json(
+        point("http_req_duration", 3) + '{"type":"Point","metric":"http_req_waiting", oops\n',
+      ),
+    (e: unknown) => e instanceof SyntaxError && /k6 JSON line 2: not a JSON object/.test(e.message),
+  );
+  assert.throws(
+    () => readK6Json(point("http_req_duration", 3) + point("http_req_connecting", "x")),
+    (e: unknown) =>
+      e instanceof SyntaxError &&
+      /k6 JSON line 2: the value of http_req_connecting/.test(e.message),
+  );
+  assert.throws(
+    () => readK6Json(point("http_req_duration", 3) + point("http_req_connecting", -2)),
+    (e: unknown) => e instanceof SyntaxError && /k6 JSON line .*connect time -2 ms/.test(e.message),
   );
 });

@@ -6,19 +6,28 @@
 import { CSV_HEADER } from "../../record.ts";
 import { HEY_HEADER_PREFIX } from "./hey.ts";
 import { K6_HEADER_PREFIX } from "./k6.ts";
+import { isK6JsonLine } from "./k6_json.ts";
 import { OHA_HEADER_PREFIX } from "./oha.ts";
 import { SEED_HEADER, V1_HEADER, V2_HEADER } from "./tailgate.ts";
 import { looksLikeVegeta } from "./vegeta.ts";
 
 /** A CSV format tailgate reads. */
-export type ResultFormat = "tailgate" | "hey" | "vegeta" | "oha" | "k6";
+export type ResultFormat = "tailgate" | "hey" | "vegeta" | "oha" | "k6" | "k6-json";
 
 /** Every format, in detection order. */
-export const RESULT_FORMATS: readonly ResultFormat[] = ["tailgate", "hey", "vegeta", "oha", "k6"];
+export const RESULT_FORMATS: readonly ResultFormat[] = [
+  "tailgate",
+  "hey",
+  "vegeta",
+  "oha",
+  "k6",
+  "k6-json",
+];
 
 /**
  * The format of a CSV text, judged by its first non-empty line: the header
- * of tailgate, hey, oha or k6, or a vegeta row (vegeta writes no header).
+ * of tailgate, hey, oha or k6, a vegeta row (vegeta writes no header), or
+ * a k6 JSON line (`--out json`).
  * `null` when none matches.
  *
  * @example
@@ -44,6 +53,7 @@ export function detectFormat(text: string): ResultFormat | null {
   if (first.startsWith(HEY_HEADER_PREFIX)) return "hey";
   if (first.startsWith(OHA_HEADER_PREFIX)) return "oha";
   if (first.startsWith(K6_HEADER_PREFIX)) return "k6";
+  if (isK6JsonLine(first)) return "k6-json";
   if (looksLikeVegeta(first)) return "vegeta";
   return null;
 }

@@ -85,53 +85,33 @@ export const K6_FORMAT: FormatSpec = {
     const valueAt = col.get("metric_value") as number;
     const timeAt = col.get("timestamp") as number;
     let id = 0;
-    /** The request read from its duration row, waiting for its phase rows. */
-    let held: RequestRecord | null = null;
-    let heldKey = "";
-    let sending: number | null = null;
-    let waiting: number | null = null;
+    const requests = new K6Requests();
     /** The time and tags of a sample: the same for every sample of one request. */
     const keyOf = (row: string[]): string =>
       row.filter((_, i) => i !== nameAt && i !== valueAt).join(",");
-    const release = (): RequestRecord | null => {
-      const r = held;
-      held = null;
-      if (r !== null && waiting !== null && r.status > 0) r.ttfbMs = (sending ?? 0) + waiting;
-      return r;
-    };
     const decode = (row: string[], line: number): RequestRecord | null => {
       const name = row[nameAt] ?? "";
       if (name !== "http_req_duration") {
-        if (held === null || !PHASE_ROWS.has(name) || keyOf(row) !== heldKey) return null;
-        const v = field("k6", row, valueAt, "metric_value", line);
-        if (name === "http_req_connecting") held.connectMs = v !== 0 ? v : null;
-        else if (name === "http_req_tls_handshaking") held.tlsMs = v !== 0 ? v : null;
-        else if (name === "http_req_sending") sending = v;
-        else if (name === "http_req_waiting") waiting = v;
-        else if (name === "http_req_receiving") return release();
-        return null;
+        if (!requests.wants(name, keyOf(row))) return null;
+        return requests.phase(name, field("k6", row, valueAt, "metric_value", line));
       }
       const latencyMs = field("k6", row, valueAt, "metric_value", line);
       const end = timestampMs(row[timeAt] ?? "", line);
       const status = (row[statusAt] ?? "") === "" ? 0 : field("k6", row, statusAt, "status", line);
       const codeRaw = codeAt === undefined ? "" : row[codeAt] ?? "";
       const code = codeRaw === "" ? 0 : field("k6", row, codeAt as number, "error_code", line);
-      const before = release();
-      held = makeRecord({
-        id: id++,
-        startedMs: end - latencyMs,
-        latencyMs,
-        status,
-        error: code >= 1000 && code < 1400 || code >= 1600 && code < 1700
-          ? errorOfCode(code)
-          : errorOfStatus(status),
-      });
-      heldKey = keyOf(row);
-      sending = null;
-      waiting = null;
-      return before;
+      return requests.duration(
+        makeRecord({
+          id: id++,
+          startedMs: end - latencyMs,
+          latencyMs,
+          status,
+          error: k6Error(code, status),
+        }),
+        keyOf(row),
+      );
     };
-    return Object.assign(decode, { flush: release });
+    return Object.assign(decode, { flush: () => requests.flush() });
   },
 };
 
@@ -144,6 +124,69 @@ const PHASE_ROWS = new Set([
   "http_req_waiting",
   "http_req_receiving",
 ]);
+
+/** The error kind of a k6 sample: its `error_code` when it names a transport error, else its status. */
+export function k6Error(code: number, status: number): ErrorKind {
+  return code >= 1000 && code < 1400 || code >= 1600 && code < 1700
+    ? errorOfCode(code)
+    : errorOfStatus(status);
+}
+
+/**
+ * Puts one k6 request together from its samples (see the module doc): a
+ * record from the `http_req_duration` sample, held until the phase samples
+ * with the same key (time and tags) have filled it, up to
+ * `http_req_receiving`. Shared by the CSV and JSON readers.
+ *
+ * @example
+ * ```ts
+ * import { K6Requests } from "./k6.ts";
+ * const requests = new K6Requests();
+ * requests.flush(); // null: nothing held
+ * ```
+ */
+export class K6Requests {
+  #held: RequestRecord | null = null;
+  #key = "";
+  #sending: number | null = null;
+  #waiting: number | null = null;
+
+  /** Holds `r` (a request's duration sample, `key` its time and tags); returns the one held before. */
+  duration(r: RequestRecord, key: string): RequestRecord | null {
+    const before = this.flush();
+    this.#held = r;
+    this.#key = key;
+    return before;
+  }
+
+  /** Whether a sample named `name` with `key` is a phase of the request held. */
+  wants(name: string, key: string): boolean {
+    return this.#held !== null && PHASE_ROWS.has(name) && key === this.#key;
+  }
+
+  /** Adds a phase sample (after {@linkcode K6Requests.wants}); the last one hands the request over. */
+  phase(name: string, value: number): RequestRecord | null {
+    const r = this.#held as RequestRecord;
+    if (name === "http_req_connecting") r.connectMs = value !== 0 ? value : null;
+    else if (name === "http_req_tls_handshaking") r.tlsMs = value !== 0 ? value : null;
+    else if (name === "http_req_sending") this.#sending = value;
+    else if (name === "http_req_waiting") this.#waiting = value;
+    else if (name === "http_req_receiving") return this.flush();
+    return null;
+  }
+
+  /** Hands over the request held, if any, with its time to first byte. */
+  flush(): RequestRecord | null {
+    const r = this.#held;
+    this.#held = null;
+    if (r !== null && this.#waiting !== null && r.status > 0) {
+      r.ttfbMs = (this.#sending ?? 0) + this.#waiting;
+    }
+    this.#sending = null;
+    this.#waiting = null;
+    return r;
+  }
+}
 
 /**
  * Reads the `http_req_duration` samples of a k6 CSV into records, in file

@@ -8,6 +8,7 @@ import type { RequestRecord } from "../../record.ts";
 import { detectFormat, RESULT_FORMATS, type ResultFormat } from "./detect_format.ts";
 import { readHeyCsv } from "./hey.ts";
 import { readK6Csv } from "./k6.ts";
+import { readK6Json } from "./k6_json.ts";
 import { readOhaCsv } from "./oha.ts";
 import { printable } from "../read_lines.ts";
 import { readTailgateCsv } from "./tailgate.ts";
@@ -41,6 +42,9 @@ export const FORMAT_NOTES: Record<ResultFormat, string[]> = {
     "k6 http_req_duration excludes connection setup (DNS, connect, TLS); so does its ttfb_ms (sending + waiting)",
     "start times have the timestamp's resolution (1 s by default)",
   ],
+  "k6-json": [
+    "k6 http_req_duration excludes connection setup (DNS, connect, TLS); so does its ttfb_ms (sending + waiting)",
+  ],
 };
 
 const READERS: Record<ResultFormat, (text: string) => RequestRecord[]> = {
@@ -49,6 +53,7 @@ const READERS: Record<ResultFormat, (text: string) => RequestRecord[]> = {
   vegeta: readVegetaCsv,
   oha: readOhaCsv,
   k6: readK6Csv,
+  "k6-json": readK6Json,
 };
 
 /**
@@ -69,7 +74,7 @@ export function readResults(text: string, format: ResultFormat | "auto" = "auto"
   if (chosen === null) {
     const first = text.trimStart().split("\n", 1)[0] ?? "";
     throw new SyntaxError(
-      `Cannot detect the CSV format: expected a tailgate, hey, vegeta, oha or k6 CSV, first line is "${
+      `Cannot detect the CSV format: expected a tailgate, hey, vegeta, oha or k6 CSV, or k6 JSON, first line is "${
         printable(first)
       }"`,
     );

@@ -34,6 +34,10 @@ export interface FormatSpec {
   quoted: boolean;
   /** Whether `id` is the file's own request id, which must be unique. */
   uniqueIds: boolean;
+  /** The kind of file in messages (default `CSV`): `Cannot read k6 JSON line 3: ...`. */
+  noun?: string;
+  /** Each line is one record's text, not split into fields (JSON lines); default false. */
+  wholeLines?: boolean;
   /** The decoder for the rows under `header` (`null` without a header). */
   open(header: string[] | null, line: number): RowDecoder;
 }
@@ -76,8 +80,13 @@ export function splitFields(line: string): string[] | null {
   }
 }
 
+/** `hey` → `hey CSV`; a label that names its kind already (`k6 JSON`) is kept. */
+function fileKind(label: string): string {
+  return / (CSV|JSON)$/.test(label) ? label : `${label} CSV`;
+}
+
 function rowError(label: string, line: number, what: string): SyntaxError {
-  return new SyntaxError(`Cannot read ${label} CSV line ${line}: ${what}`);
+  return new SyntaxError(`Cannot read ${fileKind(label)} line ${line}: ${what}`);
 }
 
 const PHASES_CHECKED = [
@@ -178,7 +187,9 @@ export class RunChecks {
     }
     if (this.#max - this.#min > MAX_SPAN_MS) {
       throw new SyntaxError(
-        `Cannot read ${this.#label} CSV: start times span more than 7 days (line ${this.#minLine} has ${this.#min}, line ${this.#maxLine} has ${this.#max} ms); one run cannot, so a row is corrupt`,
+        `Cannot read ${
+          fileKind(this.#label)
+        }: start times span more than 7 days (line ${this.#minLine} has ${this.#min}, line ${this.#maxLine} has ${this.#max} ms); one run cannot, so a row is corrupt`,
       );
     }
     this.#ids?.push(r.id);
@@ -191,7 +202,7 @@ export class RunChecks {
     for (let i = 1; i < ids.length; i++) {
       if (ids[i] === ids[i - 1]) {
         throw new DuplicateIdError(
-          `Cannot read ${this.#label} CSV: request_id ${
+          `Cannot read ${fileKind(this.#label)}: request_id ${
             ids[i]
           } appears more than once; a run counts each request once (was a file concatenated twice?)`,
           ids[i]!,
@@ -207,6 +218,8 @@ export class RunChecks {
  */
 export class RowAssembler {
   #spec: FormatSpec;
+  /** The label in messages: `hey CSV`, `k6 JSON`. */
+  #label: string;
   #decode: RowDecoder | null = null;
   #pending = "";
   #pendingLine = 0;
@@ -216,7 +229,8 @@ export class RowAssembler {
 
   constructor(spec: FormatSpec) {
     this.#spec = spec;
-    this.checks = new RunChecks(spec.label, spec.uniqueIds);
+    this.#label = `${spec.label} ${spec.noun ?? "CSV"}`;
+    this.checks = new RunChecks(this.#label, spec.uniqueIds);
     if (!spec.header) this.#decode = spec.open(null, 0);
   }
 
@@ -249,13 +263,13 @@ export class RowAssembler {
         fields = splitFields(text);
         if (fields === null) {
           if (text.length > MAX_LINE_BYTES) {
-            throw rowError(spec.label, line, "a quoted field is not closed within 1 MiB");
+            throw rowError(this.#label, line, "a quoted field is not closed within 1 MiB");
           }
           this.#pending = text;
           this.#pendingLine = line;
           continue;
         }
-      } else fields = text.split(",");
+      } else fields = spec.wholeLines ? [text] : text.split(",");
       if (this.#decode === null) {
         this.#decode = spec.open(fields, line);
         continue;
@@ -263,7 +277,7 @@ export class RowAssembler {
       this.#lastLine = line;
       const r = this.#decode(fields, line);
       if (r === null) continue;
-      checkRecord(r, line, spec.label);
+      checkRecord(r, line, this.#label);
       this.checks.add(r, line);
       out.push(r);
     }
@@ -277,19 +291,19 @@ export class RowAssembler {
   end(): RequestRecord[] {
     if (this.#pending !== "") {
       throw rowError(
-        this.#spec.label,
+        this.#label,
         this.#pendingLine,
         "a quoted field is not closed before the end of the file",
       );
     }
     if (this.#decode === null) {
-      throw new SyntaxError(`Cannot read ${this.#spec.label} CSV: the file is empty`);
+      throw new SyntaxError(`Cannot read ${this.#label}: the file is empty`);
     }
     const out: RequestRecord[] = [];
     const last = this.#decode.flush?.() ?? null;
     if (last !== null) {
       try {
-        checkRecord(last, this.#lastLine, this.#spec.label);
+        checkRecord(last, this.#lastLine, this.#label);
       } catch (err) {
         if (err instanceof SyntaxError) throw new SyntaxError(printable(err.message, 2000));
         throw err;
