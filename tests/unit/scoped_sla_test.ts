@@ -84,3 +84,35 @@ Deno.test("evaluateScoped() gives no verdict for a target that sent nothing", ()
   );
   assert.equal(r?.verdict, "inconclusive");
 });
+
+Deno.test("evaluateScoped() judges a scoped phase rule on its target's phase alone", () => {
+  // infer streams its first token at 300 ms, health answers at once: pooled first_body P50 is
+  // health's 1 ms, infer's is 300 ms; the phase is no data where a request has none.
+  const records = [
+    ...Array.from({ length: 60 }, (_, i) => ({ ...rec(i, "health", 1), firstBodyMs: 1 })),
+    ...Array.from({ length: 40 }, (_, i) => ({ ...rec(60 + i, "infer", 400), firstBodyMs: 300 })),
+    ...Array.from({ length: 5 }, (_, i) => rec(100 + i, "infer", 400)),
+  ];
+  const pooled = new SummaryBuilder();
+  const by = new TargetBuilders(["health", "infer"]);
+  for (const r of records) {
+    pooled.add(r);
+    by.add(r);
+  }
+  const rules = ["first_body.p50<=50ms", "infer:first_body.p50<=50ms", "infer:ttft.p50<=500ms"]
+    .map(parseScopedRule);
+  const results = evaluateScoped(
+    rules,
+    { summary: pooled.summary(), phases: pooled.phases },
+    (n) => {
+      const b = by.builder(n);
+      return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+    },
+    "off",
+  );
+  assert.deepEqual(results.map((r) => [r.target, r.verdict, r.value]), [
+    [null, "pass", 1],
+    ["infer", "fail", 300],
+    ["infer", "pass", 300],
+  ]);
+});
