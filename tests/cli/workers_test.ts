@@ -162,3 +162,52 @@ Deno.test("bench --workers refuses a thread with no share, and --shard beside it
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--workers and --shard do not combine/);
 });
+
+Deno.test("bench --workers 2 --targets gives each request the target one thread gives it", async () => {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "workers_test_" });
+  const server = serveMock({ port: 0, rttMs: 0, serviceMedianMs: 1, slowRate: 0, setupRtts: 0 });
+  try {
+    const base = server.url.replace(/\/$/, "");
+    await Deno.writeTextFile(
+      `${dir}/t.jsonl`,
+      [
+        JSON.stringify({ name: "api", method: "GET", url: `${base}/api`, weight: 2 }),
+        JSON.stringify({ name: "health", method: "GET", url: `${base}/health` }),
+      ].join("\n") + "\n",
+    );
+    const common = ["--targets", `${dir}/t.jsonl`, "-n", "30", "-c", "4", "--quiet"];
+    const run = async (name: string, extra: string[]) => {
+      const r = await runCli(
+        [
+          "bench",
+          ...common,
+          ...extra,
+          "--out",
+          `${dir}/${name}.csv`,
+          "--json",
+          `${dir}/${name}.json`,
+        ],
+        { writeDirs: [dir] },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const rows = (await readAll(`${dir}/${name}.csv`)).sort((a, b) => a.id - b.id);
+      const doc = JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
+      return { rows, doc };
+    };
+    const one = await run("one", []);
+    const two = await run("two", ["--workers", "2"]);
+    // The same id carries the same target, whichever thread sent it.
+    assert.deepEqual(
+      two.rows.map((r) => `${r.id}:${r.target}`),
+      one.rows.map((r) => `${r.id}:${r.target}`),
+    );
+    assert.ok(two.rows.some((r) => r.worker === 1));
+    const counts = (doc: { targets: { name: string; summary: { count: number } }[] }) =>
+      Object.fromEntries(doc.targets.map((t) => [t.name, t.summary.count]));
+    assert.deepEqual(counts(two.doc), { api: 20, health: 10 });
+    assert.deepEqual(counts(two.doc), counts(one.doc));
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
