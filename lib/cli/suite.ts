@@ -91,6 +91,14 @@ export async function suite(args: string[]): Promise<number> {
       );
     }
   }
+  const chosen = ["baseline", "candidate"].find((f) =>
+    args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))
+  );
+  if (values.ladder === true && chosen !== undefined) {
+    throw new UsageError(
+      `Cannot combine --ladder with --${chosen}: the ladder runs its own four clients (no-reuse, small-pool, keep-alive, http2); drop --${chosen}, or drop --ladder to A/B two profiles`,
+    );
+  }
   if (values.interleave === true && values.sequential === true) {
     throw new UsageError("Cannot combine --interleave with --sequential: keep one of them");
   }
