@@ -27,6 +27,12 @@ const KNOWN: readonly Known[] = [
     advice: "the server answered in plain HTTP; use http://",
   },
   {
+    kinds: ["protocol"],
+    pattern: /replied (in HTTP\/1\.x|with text).*not HTTP\/2|frame with invalid size/i,
+    advice:
+      "the server speaks HTTP/1.1, not HTTP/2 with prior knowledge (h2c): use --client fast, or optimized (it probes and picks)",
+  },
+  {
     kinds: ["tls"],
     pattern: /ca ?used ?as ?end ?entity/i,
     advice:
