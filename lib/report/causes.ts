@@ -33,6 +33,12 @@ const KNOWN: readonly Known[] = [
       "the server speaks HTTP/1.1, not HTTP/2 with prior knowledge (h2c): use --client fast, or optimized (it probes and picks)",
   },
   {
+    kinds: ["reset"],
+    pattern: /GOAWAY before processing/i,
+    advice:
+      "the server closed an HTTP/2 connection (GOAWAY) with these requests unprocessed, as nginx does after keepalive_requests (default 1000) per connection; fast-h2 never re-sends them: raise the server's limit (nginx: keepalive_requests)",
+  },
+  {
     kinds: ["tls"],
     pattern: /ca ?used ?as ?end ?entity/i,
     advice:

@@ -85,6 +85,10 @@ Deno.test("causeAdvice() names the fix for each known TLS cause, in rustls' word
       "fetch failed: connection error detected: frame with invalid size",
     ]
   ) assert.match(causeAdvice("protocol", m) ?? "", /use --client fast, or optimized/, m);
+  assert.match(
+    causeAdvice("reset", "the server sent GOAWAY before processing the request") ?? "",
+    /GOAWAY.*keepalive_requests.*never re-sends them/,
+  );
   assert.equal(causeAdvice("reset", "invalid peer certificate: UnknownIssuer"), null);
 });
 
