@@ -6,6 +6,7 @@
  * @module
  */
 import { probeProtocol } from "../client/probe.ts";
+import { originProtocols } from "./_origin_protocols.ts";
 import { PROFILES } from "../client/types.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import { durationOption, parseCommandArgs, positiveInt, str, strs, type Values } from "./_args.ts";
@@ -213,6 +214,14 @@ export async function suite(args: string[]): Promise<number> {
           decisions[role] = d;
           if (d.warning) console.error(`tailgate suite: ${d.warning}`);
           out[role] = { profile: d.client, protocol: d.protocol };
+          if (!urls || urls.length < 2) continue;
+          // Targets on several servers: each origin probed, optimized speaks each one's.
+          const other = await originProtocols(urls, d, {
+            timeoutMs: Math.min(timeoutMs, 2000),
+            ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
+          }, concurrency);
+          for (const w of other.warnings) console.error(`tailgate suite: ${w}`);
+          if (other.origins) out[role].origins = d.record.origins = other.origins;
         }
         return out;
       },
