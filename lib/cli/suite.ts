@@ -155,7 +155,7 @@ export async function suite(args: string[]): Promise<number> {
             request: target.request,
             caCerts: target.caCerts,
             redactor: target.redactor,
-            ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
+            ...(target.targets ? { targets: targetsRun(target.targets), urls: urls ?? [] } : {}),
           }
           : null,
         requests,

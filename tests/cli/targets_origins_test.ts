@@ -83,3 +83,32 @@ Deno.test("suite --targets: optimized speaks each server's protocol", async () =
     assert.match(r.stdout, /errors\s+baseline 0\/40, optimized 0\/40/);
   });
 });
+
+Deno.test("suite --targets --ladder has no HTTP/2 rung when one origin lacks HTTP/2, naming it", async () => {
+  await withTwoServers(async (file, dir) => {
+    const r = await runCli(
+      [
+        "suite",
+        "--targets",
+        file,
+        "--ladder",
+        "-n",
+        "20",
+        "-c",
+        "2",
+        "--pool",
+        "1",
+        "--confidence",
+        "off",
+        "--out-dir",
+        `${dir}/out`,
+      ],
+      { net: NET, writeDirs: [dir] },
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^targets: h2c, h1 \(2 origins\)$/m);
+    assert.match(r.stdout, /no HTTP\/2 rung: http:\/\/127\.0\.0\.2:\d+: the server does not speak/);
+    assert.doesNotMatch(r.stdout, /^4\. http2/m);
+    assert.doesNotMatch(r.stdout, /^causes/m, "no rung failed a request");
+  });
+});
