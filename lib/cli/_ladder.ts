@@ -107,7 +107,9 @@ async function probeOrigins(target: LadderTarget, timeoutMs: number): Promise<Pr
   }
   const probes = await Promise.all([...byOrigin.values()].map((u) => probeProtocol(u, options)));
   const origins = [...byOrigin.keys()];
-  const i = probes.findIndex((p) => p.protocol !== "h2");
+  // An origin that refuses HTTP/1.1 decides first: no HTTP/1.1 rung could run.
+  const only2 = probes.findIndex((p) => p.protocol === "h2" && p.http1 === false);
+  const i = only2 >= 0 ? only2 : probes.findIndex((p) => p.protocol !== "h2");
   if (i < 0 || byOrigin.size === 1) return probes[i < 0 ? 0 : i]!;
   return { ...probes[i]!, reason: `${origins[i]}: ${probes[i]!.reason}` };
 }
@@ -118,6 +120,11 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   // Against a URL the HTTP/2 rung runs only when the server offers HTTP/2.
   // With a targets file, every origin must offer it (the rung speaks HTTP/2 only).
   const probe = target ? await probeOrigins(target, cmd.timeoutMs) : null;
+  if (probe !== null && probe.protocol === "h2" && probe.http1 === false) {
+    throw new UsageError(
+      `Cannot run the ladder: the server refuses HTTP/1.1 (${probe.reason}), and rungs 1 to 3 speak HTTP/1.1; compare HTTP/2 clients with suite --baseline optimized --candidate fast-h2`,
+    );
+  }
   const http2 = probe === null || probe.protocol === "h2" ? ladderHttp2Profile() : null;
   if (target) {
     log(

@@ -33,6 +33,12 @@ const KNOWN: readonly Known[] = [
       "the server speaks HTTP/1.1, not HTTP/2 with prior knowledge (h2c): use --client fast, or optimized (it probes and picks)",
   },
   {
+    kinds: ["protocol", "tls"],
+    pattern: /no ?application ?protocol/i,
+    advice:
+      "the server refused HTTP/1.1 by ALPN (it speaks HTTP/2 only): use --client optimized or fast-h2",
+  },
+  {
     kinds: ["reset"],
     pattern: /GOAWAY before processing/i,
     advice:

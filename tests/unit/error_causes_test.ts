@@ -85,6 +85,12 @@ Deno.test("causeAdvice() names the fix for each known TLS cause, in rustls' word
       "fetch failed: connection error detected: frame with invalid size",
     ]
   ) assert.match(causeAdvice("protocol", m) ?? "", /use --client fast, or optimized/, m);
+  for (
+    const m of [
+      "received fatal alert: NoApplicationProtocol",
+      "fetch failed: client error (Connect): received fatal alert: NoApplicationProtocol",
+    ]
+  ) assert.match(causeAdvice("protocol", m) ?? "", /HTTP\/2 only\): use --client optimized/, m);
   assert.match(
     causeAdvice("reset", "the server sent GOAWAY before processing the request") ?? "",
     /GOAWAY.*keepalive_requests.*never re-sends them/,
