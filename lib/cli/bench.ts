@@ -140,6 +140,8 @@ export async function bench(args: string[]): Promise<number> {
     plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency,
   );
   if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
+  const queued = streamsShortfall(plan0, decision.client, workers);
+  if (queued) console.error(`tailgate bench: ${queued}`);
   if (targets) {
     // A targets file may span several servers: each origin is probed, optimized speaks each one's.
     const other = await originProtocols(urls, decision, {
@@ -168,6 +170,33 @@ export async function bench(args: string[]): Promise<number> {
     decision,
     threads,
   );
+}
+
+/**
+ * A warning when fast-h2's explicit `--connections` × `--streams` hold fewer
+ * streams than the requests in flight: the rest wait in tailgate's own queue,
+ * and that wait counts in their latency.
+ */
+function streamsShortfall(
+  plan: ReturnType<typeof planRun>,
+  client: string,
+  threads: number,
+): string | null {
+  if (client !== "fast-h2" || plan.connections === undefined || plan.streams === undefined) {
+    return null;
+  }
+  // Each --workers thread has its own client, and its share of the requests in flight.
+  const inFlight = Math.ceil(
+    (plan.model === "open" ? plan.maxInFlight : plan.concurrency) / threads,
+  );
+  const room = plan.connections * plan.streams;
+  if (room >= inFlight) return null;
+  const per = threads > 1 ? " per thread" : "";
+  return `warning: --connections ${plan.connections} × --streams ${plan.streams} = ${room} streams for ${inFlight} requests in flight${per}: ${
+    inFlight - room
+  } wait in tailgate's queue at a time, and that wait counts in their latency (raise --streams, or lower ${
+    plan.model === "open" ? "--max-in-flight" : "-c"
+  })`;
 }
 
 /** The arguments without `--workers N`, for the worker threads to plan their shares from. */
