@@ -85,6 +85,8 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
     const delay = median * Math.exp(sigma * rng.normal());
     const slot = delays.length;
     delays.push(NaN);
+    let cancelled = false;
+    let pending: ReturnType<typeof setTimeout> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         let sent = 0;
@@ -94,8 +96,10 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
             f();
           }, ms);
           timers.add(id);
+          pending = id;
         };
         const token = () => {
+          if (cancelled) return;
           if (sent === 0) delays[slot] = performance.now() - t0;
           controller.enqueue(
             event(JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${sent}` } }] })),
@@ -106,6 +110,15 @@ export function startSseServer(options: SseServerOptions = {}): Promise<SseServe
           controller.close();
         };
         later(Math.max(0, delay - (performance.now() - t0)), token);
+      },
+      // A client that goes away mid-stream (Ctrl-C, a timeout, `curl | head`): stop its tokens.
+      // Enqueueing on the cancelled stream threw from a timer and killed the whole server.
+      cancel() {
+        cancelled = true;
+        if (pending !== undefined) {
+          clearTimeout(pending);
+          timers.delete(pending);
+        }
       },
     });
     return new Response(body, {

@@ -282,6 +282,7 @@ export function benchClient(
   plan: Plan,
   protocol: NonNullable<ClientOptions["protocol"]>,
   redactor: Redactor,
+  origins?: Record<string, NonNullable<ClientOptions["protocol"]>>,
 ): Client {
   try {
     const clientOptions: ClientOptions = {
@@ -291,6 +292,7 @@ export function benchClient(
     };
     if (plan.caCerts.length) clientOptions.caCerts = plan.caCerts;
     clientOptions.protocol = protocol;
+    if (origins) clientOptions.originProtocols = origins;
     if (plan.connections !== undefined) clientOptions.connections = plan.connections;
     if (plan.streams !== undefined) clientOptions.streams = plan.streams;
     return createClient(plan.profile, clientOptions);

@@ -34,6 +34,8 @@ export interface WorkerStart {
   /** The client profile and protocol the main thread decided (one probe for all). */
   profile: string;
   protocol: NonNullable<ClientOptions["protocol"]>;
+  /** `optimized` across several origins: each one's protocol. */
+  origins?: Record<string, NonNullable<ClientOptions["protocol"]>>;
   caCerts: string[];
   request: HttpRequest;
 }
@@ -93,7 +95,7 @@ async function run(m: WorkerStart): Promise<void> {
       ? null
       : targetsRun((await targetsWorkload(values, plan.seed)).targets);
     names = targets?.names ?? [];
-    const client = benchClient(plan, m.protocol, redactor);
+    const client = benchClient(plan, m.protocol, redactor, m.origins);
     const counters = newOpenLoopCounters();
     const result = await runBench({
       plan,

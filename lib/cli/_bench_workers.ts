@@ -38,6 +38,8 @@ export interface BenchWorkersOptions {
   args: string[];
   workers: number;
   protocol: NonNullable<ClientOptions["protocol"]>;
+  /** `optimized` across several origins: each one's protocol. */
+  origins?: Record<string, NonNullable<ClientOptions["protocol"]>>;
   signal: AbortSignal;
   hardStop: AbortSignal;
   openCsv: (() => Promise<CsvWriter>) | null;
@@ -144,6 +146,7 @@ export async function runBenchWorkers(o: BenchWorkersOptions): Promise<BenchRunR
             count: o.workers,
             profile: plan.profile,
             protocol: o.protocol,
+            ...(o.origins ? { origins: o.origins } : {}),
             caCerts: plan.caCerts,
             request: o.request,
           };

@@ -6,7 +6,8 @@
  * @module
  */
 import { DEFAULT_LADDER_POOL, ladderHttp2Profile, runLadder } from "../load/ladder_run.ts";
-import { probeProtocol } from "../client/probe.ts";
+import { probeProtocol, type ProbeResult } from "../client/probe.ts";
+import { MAX_PROBED_ORIGINS } from "./_origin_protocols.ts";
 import { suiteRequest } from "../load/suite_run.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
@@ -24,6 +25,7 @@ import {
   type LadderCommand,
   ladderNotes,
   ladderReport,
+  type LadderTarget,
 } from "./_ladder_report.ts";
 
 export type { LadderCommand, LadderTarget } from "./_ladder_report.ts";
@@ -87,19 +89,51 @@ export function ladderPoolSize(values: Values, concurrency: number): number {
   return pool;
 }
 
+/**
+ * Probes the target's origin, or each origin of its targets file (at most
+ * {@linkcode MAX_PROBED_ORIGINS}, together); returns the first probe that
+ * found no HTTP/2, its reason naming the origin, else the first probe.
+ */
+async function probeOrigins(target: LadderTarget, timeoutMs: number): Promise<ProbeResult> {
+  const options = {
+    timeoutMs: Math.min(timeoutMs, 2000),
+    ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
+  };
+  const byOrigin = new Map<string, string>();
+  for (const u of [target.request.url, ...(target.urls ?? [])]) {
+    if (byOrigin.size >= MAX_PROBED_ORIGINS) break;
+    const origin = new URL(u).origin;
+    if (!byOrigin.has(origin)) byOrigin.set(origin, u);
+  }
+  const probes = await Promise.all([...byOrigin.values()].map((u) => probeProtocol(u, options)));
+  const origins = [...byOrigin.keys()];
+  // An origin that refuses HTTP/1.1 decides first: no HTTP/1.1 rung could run.
+  const only2 = probes.findIndex((p) => p.protocol === "h2" && p.http1 === false);
+  const i = only2 >= 0 ? only2 : probes.findIndex((p) => p.protocol !== "h2");
+  if (i < 0 || byOrigin.size === 1) return probes[i < 0 ? 0 : i]!;
+  return { ...probes[i]!, reason: `${origins[i]}: ${probes[i]!.reason}` };
+}
+
 /** Runs the ladder against the mock, prints and writes it; returns the exit code. */
 export async function ladderSuite(cmd: LadderCommand): Promise<number> {
   const { mockConfig: mc, target, log } = cmd;
   // Against a URL the HTTP/2 rung runs only when the server offers HTTP/2.
-  const probe = target
-    ? await probeProtocol(target.request.url, {
-      timeoutMs: Math.min(cmd.timeoutMs, 2000),
-      ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
-    })
-    : null;
+  // With a targets file, every origin must offer it (the rung speaks HTTP/2 only).
+  const probe = target ? await probeOrigins(target, cmd.timeoutMs) : null;
+  if (probe !== null && probe.protocol === "h2" && probe.http1 === false) {
+    throw new UsageError(
+      `Cannot run the ladder: the server refuses HTTP/1.1 (${probe.reason}), and rungs 1 to 3 speak HTTP/1.1; compare HTTP/2 clients with suite --baseline optimized --candidate fast-h2`,
+    );
+  }
   const http2 = probe === null || probe.protocol === "h2" ? ladderHttp2Profile() : null;
   if (target) {
-    log(`target: ${target.redactor.url(target.request.url)} (${target.request.method})`);
+    log(
+      target.targets
+        ? `targets: ${target.targets.names.join(", ")} (${
+          new Set(target.urls?.map((u) => new URL(u).origin)).size
+        } origins)`
+        : `target: ${target.redactor.url(target.request.url)} (${target.request.method})`,
+    );
     if (http2 === null) {
       log(
         `no HTTP/2 rung: ${

@@ -27,6 +27,8 @@ export interface LadderTarget {
   redactor: Redactor;
   /** A targets file's requests (`suite --targets --ladder`), sent in its fixed sequence. */
   targets?: TargetsPick;
+  /** Every URL of the targets file: each origin is probed before an HTTP/2 rung runs. */
+  urls?: readonly string[];
 }
 
 /** What `suite --ladder` was asked for. */

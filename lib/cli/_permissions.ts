@@ -78,6 +78,11 @@ export async function checkPermissions(
   const or = hints.task ? ` (or run through ${hints.task})` : "";
   // The tasks grant reading the project directory and writing results/ only.
   const inProject = (p: string) => !p.startsWith("/") && !p.startsWith("..") ? or : "";
+  // Outside the project no task can read it, and a flag after "deno task bench" is not Deno's.
+  const outsideTask = (p: string) =>
+    hints.task && inProject(p) === ""
+      ? ` (with deno run; ${hints.task} reads only this directory: copy the file under it, or run the installed tailgate)`
+      : "";
   const inResults = (p: string) => /^(\.\/)?results(\/|$)/.test(p) ? or : "";
   // Every host not granted is named at once (a targets file can reach many).
   const missing: string[] = [];
@@ -99,7 +104,9 @@ export async function checkPermissions(
   for (const [path, flag] of (needs.read ?? []).map(labelled)) {
     if (!await granted({ name: "read", path })) {
       throw new UsageError(
-        `No read permission for ${flag}${path}: add --allow-read=${path}${inProject(path)}`,
+        `No read permission for ${flag}${path}: add --allow-read=${path}${
+          inProject(path) || outsideTask(path)
+        }`,
       );
     }
   }

@@ -19,12 +19,18 @@ export interface ProtocolDecision {
   line: string;
   /** A warning line when the client cannot speak what the server offers, else `null`. */
   warning: string | null;
+  /**
+   * `optimized` against a targets file spanning several origins: each
+   * origin's protocol (`_origin_protocols.ts`); else absent.
+   */
+  origins?: Record<string, "h2" | "http/1.1">;
   /** For the JSON and the sidecar. */
   record: {
     client: string;
     protocol: "h2" | "http/1.1";
     reason: string;
     probe: { via: ProbeResult["via"]; http1: boolean | null; unreachable: string | null };
+    origins?: Record<string, "h2" | "http/1.1">;
   };
 }
 

@@ -74,7 +74,10 @@ export function headlineLines(
       o.interleave ? `interleaved, blocks of ${o.block}` : "sequential"
     }; ${o.requests} requests each, concurrency ${o.concurrency})`,
     ...results.map((r) => `SLA  ${slaSentence(r, names[1])}`).slice(0, 6),
-    `A/B  ${abSentence(names, bootstrap)}`,
+    outcome.consistency.identical
+      ? `A/B  ${abSentence(names, bootstrap)}`
+      // e.g. Ctrl-C between the two clients' blocks: one client sent a block the other did not.
+      : "A/B  no verdict: the two clients did not send identical requests, so their latencies are not comparable",
     `P95  ${names[0]} ${ci(p95.baseline)}, ${names[1]} ${
       ci(p95.optimized)
     } (${level} CI, n=${p95.baseline.n}/${p95.optimized.n})`,

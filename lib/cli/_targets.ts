@@ -278,7 +278,7 @@ export async function targetsDigest(t: Targets, seed: number): Promise<string> {
 
 /** The request side of a run with `--targets`: the targets, their redactor and the CA. */
 export interface TargetsWorkload {
-  /** The first target's request (what the protocol probe looks at). */
+  /** The first target's request (the protocol probe starts there; every origin is probed). */
   request: HttpRequest;
   redactor: Redactor;
   caCerts: string[];

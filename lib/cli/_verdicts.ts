@@ -68,8 +68,14 @@ export async function readRun(path: string, wants: LoadWants = {}): Promise<Load
 export function noDataLine(run: Pick<LoadedRun, "path" | "format">): string {
   const what = run.format === "k6" || run.format === "k6-json"
     ? "no http_req_duration samples"
+    : run.format === "hey"
+    ? "only a header"
     : "only a header, or only warm-up rows";
-  return `${run.path} holds no measured request (${what}): nothing to judge, so no verdict`;
+  // hey leaves out every request that got no response: a header alone can mean they all failed.
+  const hey = run.format === "hey"
+    ? "; hey writes only requests that got a response, so every request may have failed (check hey's own summary)"
+    : "";
+  return `${run.path} holds no measured request (${what}): nothing to judge, so no verdict${hey}`;
 }
 
 /**

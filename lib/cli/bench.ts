@@ -40,6 +40,7 @@ import { translateHabits } from "./_habits.ts";
 import { checkPermissions } from "./_permissions.ts";
 import { decideProtocol, DEFAULT_CLIENT, type ProtocolDecision } from "./_protocol.ts";
 import { probeProtocol } from "../client/probe.ts";
+import { originProtocols } from "./_origin_protocols.ts";
 import type { RequestRecord } from "../record.ts";
 
 export { HELP };
@@ -139,9 +140,21 @@ export async function bench(args: string[]): Promise<number> {
     plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency,
   );
   if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
+  const queued = streamsShortfall(plan0, decision.client, workers);
+  if (queued) console.error(`tailgate bench: ${queued}`);
+  if (targets) {
+    // A targets file may span several servers: each origin is probed, optimized speaks each one's.
+    const other = await originProtocols(urls, decision, {
+      timeoutMs: Math.min(plan0.timeoutMs, 2000),
+      ...(caCerts.length ? { caCerts } : {}),
+    }, plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency);
+    for (const w of other.warnings) console.error(`tailgate bench: ${redactor.text(w)}`);
+    if (other.origins) decision.origins = decision.record.origins = other.origins;
+    if (other.lines.length) decision.line += "\n" + other.lines.join("\n");
+  }
   const plan: Plan = { ...plan0, profile: decision.client, caCerts, outPath, jsonPath };
   // 3. The client (a bad CA certificate fails here, still before any file).
-  const client = benchClient(plan, decision.protocol, redactor);
+  const client = benchClient(plan, decision.protocol, redactor, decision.origins);
   const config = await runConfig(plan, request, redactor, values, decision.record, targets);
   let meta: RunMeta | null = null;
   const shardOfMeta = workers > 1 ? { index: 0, count: workers } : plan.shard;
@@ -157,6 +170,33 @@ export async function bench(args: string[]): Promise<number> {
     decision,
     threads,
   );
+}
+
+/**
+ * A warning when fast-h2's explicit `--connections` × `--streams` hold fewer
+ * streams than the requests in flight: the rest wait in tailgate's own queue,
+ * and that wait counts in their latency.
+ */
+function streamsShortfall(
+  plan: ReturnType<typeof planRun>,
+  client: string,
+  threads: number,
+): string | null {
+  if (client !== "fast-h2" || plan.connections === undefined || plan.streams === undefined) {
+    return null;
+  }
+  // Each --workers thread has its own client, and its share of the requests in flight.
+  const inFlight = Math.ceil(
+    (plan.model === "open" ? plan.maxInFlight : plan.concurrency) / threads,
+  );
+  const room = plan.connections * plan.streams;
+  if (room >= inFlight) return null;
+  const per = threads > 1 ? " per thread" : "";
+  return `warning: --connections ${plan.connections} × --streams ${plan.streams} = ${room} streams for ${inFlight} requests in flight${per}: ${
+    inFlight - room
+  } wait in tailgate's queue at a time, and that wait counts in their latency (raise --streams, or lower ${
+    plan.model === "open" ? "--max-in-flight" : "-c"
+  })`;
 }
 
 /** The arguments without `--workers N`, for the worker threads to plan their shares from. */
@@ -254,6 +294,7 @@ async function execute(
       workers: threads.count,
       args: threads.args,
       protocol: decision.protocol,
+      ...(decision.origins ? { origins: decision.origins } : {}),
     });
   }
   const { text, code, json } = benchReport({

@@ -6,6 +6,7 @@
  * @module
  */
 import { probeProtocol } from "../client/probe.ts";
+import { originProtocols } from "./_origin_protocols.ts";
 import { PROFILES } from "../client/types.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import { durationOption, parseCommandArgs, positiveInt, str, strs, type Values } from "./_args.ts";
@@ -91,6 +92,14 @@ export async function suite(args: string[]): Promise<number> {
       );
     }
   }
+  const chosen = ["baseline", "candidate"].find((f) =>
+    args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))
+  );
+  if (values.ladder === true && chosen !== undefined) {
+    throw new UsageError(
+      `Cannot combine --ladder with --${chosen}: the ladder runs its own four clients (no-reuse, small-pool, keep-alive, http2); drop --${chosen}, or drop --ladder to A/B two profiles`,
+    );
+  }
   if (values.interleave === true && values.sequential === true) {
     throw new UsageError("Cannot combine --interleave with --sequential: keep one of them");
   }
@@ -146,7 +155,7 @@ export async function suite(args: string[]): Promise<number> {
             request: target.request,
             caCerts: target.caCerts,
             redactor: target.redactor,
-            ...(target.targets ? { targets: targetsRun(target.targets) } : {}),
+            ...(target.targets ? { targets: targetsRun(target.targets), urls: urls ?? [] } : {}),
           }
           : null,
         requests,
@@ -205,6 +214,14 @@ export async function suite(args: string[]): Promise<number> {
           decisions[role] = d;
           if (d.warning) console.error(`tailgate suite: ${d.warning}`);
           out[role] = { profile: d.client, protocol: d.protocol };
+          if (!urls || urls.length < 2) continue;
+          // Targets on several servers: each origin probed, optimized speaks each one's.
+          const other = await originProtocols(urls, d, {
+            timeoutMs: Math.min(timeoutMs, 2000),
+            ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
+          }, concurrency);
+          for (const w of other.warnings) console.error(`tailgate suite: ${w}`);
+          if (other.origins) out[role].origins = d.record.origins = other.origins;
         }
         return out;
       },

@@ -430,7 +430,7 @@ export class FrameReader {
     if (length > this.#maxFrameSize) {
       throw new H2ProtocolError(
         ErrorCode.FRAME_SIZE_ERROR,
-        `frame length ${length} exceeds ${this.#maxFrameSize}`,
+        http1Reply(b, s, this.#end) ?? `frame length ${length} exceeds ${this.#maxFrameSize}`,
       );
     }
     if (available < FRAME_HEADER_LENGTH + length) return false;
@@ -443,6 +443,23 @@ export class FrameReader {
     this.#start = this.payloadEnd;
     return true;
   }
+}
+
+/**
+ * When the bytes at `start` are text rather than frames (a server that does
+ * not speak HTTP/2 answering the preface: an HTTP/1.x status line, or bare
+ * HTML as Python's http.server sends), says so with its first line; else
+ * `null`. "HTTP/1.1 4" read as a frame header is a length of 4740180.
+ */
+function http1Reply(b: Uint8Array, start: number, end: number): string | null {
+  const bytes = b.subarray(start, Math.min(end, start + 64));
+  for (const c of bytes) {
+    if ((c < 0x20 || c > 0x7e) && c !== 0x0d && c !== 0x0a && c !== 0x09) return null;
+  }
+  const head = String.fromCharCode(...bytes);
+  const line = head.split(/[\r\n]/)[0]!;
+  const what = head.startsWith("HTTP/1.") ? "in HTTP/1.x" : "with text";
+  return `the server replied ${what} ("${line}"), not HTTP/2: it does not speak HTTP/2 with prior knowledge (h2c)`;
 }
 
 /**

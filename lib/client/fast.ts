@@ -4,7 +4,7 @@
  * while measuring each request the same way as the fetch-based profiles.
  *
  * - One connection per request in flight; idle connections are pooled (at
- *   most `maxIdle` of them, default `concurrency`) and reused; a connection
+ *   most `maxIdle` of them per origin, default `concurrency`) and reused; a connection
  *   that comes back to a full pool is closed; an idle connection older than
  *   `idleTimeoutMs` (default 4 s) is closed instead of reused, as undici
  *   does, to dodge servers' keep-alive timeouts. With `reuse: false` every request opens its own
@@ -370,12 +370,16 @@ class FastClient implements Client {
     const cap = this.#paused && this.#maxIdle > 0
       ? Math.max(this.#maxIdle, this.#concurrency)
       : this.#maxIdle;
-    if (!reusable || this.#closed || c.closed || this.#idleCount >= cap) {
+    // The cap is per origin (as Go's MaxIdleConnsPerHost, urllib3's pool_maxsize, fetch's
+    // poolMaxIdlePerHost): a global one made a targets file over several servers close and
+    // reopen a connection at nearly every change of origin.
+    const list = this.#idleList(c.target.key);
+    if (!reusable || this.#closed || c.closed || list.length >= cap) {
       c.close();
       return;
     }
     c.idleSince = t;
-    this.#idleList(c.target.key).push(c);
+    list.push(c);
     this.#idleCount++;
   }
 

@@ -22,6 +22,14 @@ type FetchInit = RequestInit & { client?: Deno.HttpClient };
 /** Bodies up to this size (by Content-Length) are read with `arrayBuffer()`. */
 const ARRAY_BUFFER_MAX = 1024 * 1024;
 
+/** Shared clients chosen per request (e.g. by origin), all closed with the client. */
+export interface HttpClientRouter {
+  /** The client for this request URL. */
+  pick(url: string): Deno.HttpClient;
+  /** Every client it may pick. */
+  all: Deno.HttpClient[];
+}
+
 /** One request in flight, watched by the sweeper. */
 interface Flight {
   deadline: number;
@@ -44,6 +52,7 @@ export class FetchClient implements Client {
   #timeoutMs: number;
   #makeClient: (() => Deno.HttpClient) | null;
   #shared: Deno.HttpClient | null;
+  #router: HttpClientRouter | null;
   #inFlight = new Set<Flight>();
   #sweeper: ReturnType<typeof setInterval> | null = null;
 
@@ -52,7 +61,9 @@ export class FetchClient implements Client {
     timeoutMs: number,
     shared: Deno.HttpClient | null,
     perRequest: (() => Deno.HttpClient) | null,
+    router: HttpClientRouter | null = null,
   ) {
+    this.#router = router;
     this.name = name;
     this.#timeoutMs = timeoutMs;
     this.#shared = shared;
@@ -90,7 +101,7 @@ export class FetchClient implements Client {
       redirect: "manual", // one rule for every profile: a 3xx is the answer (docs/failures.md)
     };
     if (req.body !== null) init.body = req.body;
-    const httpClient = own ?? this.#shared;
+    const httpClient = own ?? this.#router?.pick(req.url) ?? this.#shared;
     if (httpClient) init.client = httpClient;
     this.#startSweeper();
     const startedMs = now();
@@ -178,6 +189,7 @@ export class FetchClient implements Client {
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#shared?.close();
+    for (const c of this.#router?.all ?? []) c.close();
     return Promise.resolve();
   }
 }

@@ -19,7 +19,7 @@
  */
 import { createFastClient } from "./fast.ts";
 import { createFastH2Client } from "./fast_h2.ts";
-import { FetchClient } from "./fetch.ts";
+import { FetchClient, type HttpClientRouter } from "./fetch.ts";
 import { type Client, type ClientOptions, PROFILES } from "./types.ts";
 
 export * from "./types.ts";
@@ -49,12 +49,21 @@ export function createClient(name: string, options: ClientOptions): Client {
       }
       return new FetchClient("baseline", options.timeoutMs, null, null);
     case "optimized": {
+      const make = (h1: boolean) =>
+        Deno.createHttpClient({ ...tls, http1: h1, http2: !h1, poolMaxIdlePerHost: pool });
       const h1 = options.protocol === "http/1.1";
+      const origins = options.originProtocols ?? {};
+      const speaks = new Set(Object.values(origins));
+      if (speaks.size === 0 || (speaks.size === 1 && speaks.has(h1 ? "http/1.1" : "h2"))) {
+        return new FetchClient("optimized", options.timeoutMs, make(h1), null);
+      }
+      // Origins that differ: one HTTP/1.1 and one HTTP/2 client, each request routed by origin.
       return new FetchClient(
         "optimized",
         options.timeoutMs,
-        Deno.createHttpClient({ ...tls, http1: h1, http2: !h1, poolMaxIdlePerHost: pool }),
         null,
+        null,
+        originRouter(origins, h1 ? "http/1.1" : "h2", { h2: make(false), "http/1.1": make(true) }),
       );
     }
     case "h1":
@@ -80,4 +89,28 @@ export function createClient(name: string, options: ClientOptions): Client {
         `Unknown client profile "${name}": use one of ${PROFILES.join(", ")}`,
       );
   }
+}
+
+/** Routes each request to the client of its origin's protocol (cached per URL string). */
+function originRouter(
+  origins: Record<string, "h2" | "http/1.1">,
+  fallback: "h2" | "http/1.1",
+  clients: Record<"h2" | "http/1.1", Deno.HttpClient>,
+): HttpClientRouter {
+  const byUrl = new Map<string, Deno.HttpClient>();
+  return {
+    pick(url: string): Deno.HttpClient {
+      let c = byUrl.get(url);
+      if (c === undefined) {
+        let origin = "";
+        try {
+          origin = new URL(url).origin;
+        } catch { /* an unparsable URL fails in fetch itself, with its own message */ }
+        c = clients[origins[origin] ?? fallback];
+        if (byUrl.size < 10_000) byUrl.set(url, c);
+      }
+      return c;
+    },
+    all: [clients.h2, clients["http/1.1"]],
+  };
 }

@@ -76,6 +76,13 @@ export interface ClientOptions {
    */
   protocol?: "h2" | "http/1.1";
   /**
+   * `optimized` only: the protocol of each origin (`new URL(u).origin`) when
+   * the requests span several (a targets file); an origin not listed speaks
+   * `protocol`. Without it, one server that speaks h2c and another that
+   * speaks only HTTP/1.1 would get HTTP/2 prior knowledge both.
+   */
+  originProtocols?: Record<string, "h2" | "http/1.1">;
+  /**
    * Most idle keep-alive connections kept per client (`fast` engine only);
    * default: `concurrency`. A connection coming back to a full pool is
    * closed, as in Python requests' `pool_maxsize` (default 10) or Go's

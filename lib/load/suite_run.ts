@@ -79,6 +79,8 @@ export interface SuiteClient {
   profile: string;
   /** The protocol it speaks to this server (for `optimized`: what the probe found). */
   protocol?: "h2" | "http/1.1";
+  /** `optimized` against targets on several origins: each origin's protocol. */
+  origins?: Record<string, "h2" | "http/1.1">;
 }
 
 /** The user's own URL as the target (no mock, no server-side stats). */
@@ -293,6 +295,7 @@ async function runProfiles(
       concurrency,
       timeoutMs,
       ...(c.protocol ? { protocol: c.protocol } : {}),
+      ...(c.origins ? { originProtocols: c.origins } : {}),
       ...(caCerts.length ? { caCerts } : {}),
     });
     return base === null ? tallied(client, tallies[p]) : client;

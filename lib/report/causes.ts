@@ -27,6 +27,24 @@ const KNOWN: readonly Known[] = [
     advice: "the server answered in plain HTTP; use http://",
   },
   {
+    kinds: ["protocol"],
+    pattern: /replied (in HTTP\/1\.x|with text).*not HTTP\/2|frame with invalid size/i,
+    advice:
+      "the server speaks HTTP/1.1, not HTTP/2 with prior knowledge (h2c): use --client fast, or optimized (it probes and picks)",
+  },
+  {
+    kinds: ["protocol", "tls"],
+    pattern: /no ?application ?protocol/i,
+    advice:
+      "the server refused HTTP/1.1 by ALPN (it speaks HTTP/2 only): use --client optimized or fast-h2",
+  },
+  {
+    kinds: ["reset"],
+    pattern: /GOAWAY before processing/i,
+    advice:
+      "the server closed an HTTP/2 connection (GOAWAY) with these requests unprocessed, as nginx does after keepalive_requests (default 1000) per connection; fast-h2 never re-sends them: raise the server's limit (nginx: keepalive_requests)",
+  },
+  {
     kinds: ["tls"],
     pattern: /ca ?used ?as ?end ?entity/i,
     advice:

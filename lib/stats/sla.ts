@@ -254,7 +254,8 @@ const NO_PHASE: Record<Phase, string> = {
   tls:
     "no request opened a TLS connection (plain http://, or every request reused one), or the client cannot time the handshake",
   ttfb: "no response's headers were timed",
-  first_body: "no response had a body byte, or the client cannot time it",
+  first_body:
+    "no response had a body byte, or the client did not time it (the fetch profiles time it only for streamed bodies: no Content-Length, or over 1 MiB; fast and fast-h2 time every body)",
 };
 
 /**

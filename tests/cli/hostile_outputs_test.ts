@@ -116,6 +116,18 @@ Deno.test("no data is no verdict: an empty run exits 3 with one line, never PASS
       oneLine(r.stderr);
       assert.doesNotMatch(r.stdout, /PASS/);
     }
+    // hey writes no row for a request that got no response (every one failed: a header alone).
+    await Deno.writeTextFile(
+      `${dir}/hey.csv`,
+      "response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset\n",
+    );
+    const hey = await runCli(["report", `${dir}/hey.csv`]);
+    assert.equal(hey.code, 3, hey.stderr);
+    assert.match(
+      hey.stderr,
+      /\(only a header\): .*; hey writes only requests that got a response, so every request may have failed/,
+    );
+    oneLine(hey.stderr);
     // Only warm-up rows: nothing measured either.
     const warm =
       "request_id,timestamp_ms,latency_ms,status_code,ttfb_ms,bytes,error,scheduled_ms," +

@@ -158,7 +158,11 @@ async function interruptedRun(dir: string, args: string[], sig: Deno.Signal) {
   assert.equal(report.partial, true);
   assert.equal(report.interrupted_by, sig);
   assert.match(await Deno.readTextFile(`${dir}/report.html`), /PARTIAL \(interrupted by/);
-  return { before, report };
+  // Stopped between the clients' blocks, they did not send the same requests: no A/B verdict.
+  if (/^requests: DIFFERENT/m.test(r.stdout)) {
+    assert.match(r.stdout, /^A\/B {2}no verdict: the two clients did not send identical requests/m);
+  } else assert.doesNotMatch(r.stdout, /^A\/B {2}no verdict/m);
+  return { before, report, stdout: r.stdout };
 }
 
 Deno.test("suite on SIGTERM keeps what it measured, replaces the whole previous set, exits 130", async () => {

@@ -178,6 +178,16 @@ Deno.test("suite --ladder and --scenario refuse bad input with one line and exit
     ["pool not below the concurrency", ["suite", "--ladder", "-c", "4", "--pool", "4"], /--pool/],
     ["pool without ladder", ["suite", "--pool", "3"], /--pool .*--ladder/],
     ["unknown scenario", ["suite", "--scenario", "moon"], /Unknown scenario "moon": use one of/],
+    [
+      "a baseline profile, which the ladder would ignore",
+      ["suite", "--ladder", "--baseline", "fast", "-n", "10"],
+      /Cannot combine --ladder with --baseline: the ladder runs its own four clients/,
+    ],
+    [
+      "a candidate profile",
+      ["suite", "http://127.0.0.2:9/", "--ladder", "--candidate=fresh"],
+      /Cannot combine --ladder with --candidate/,
+    ],
     ["unknown scenario on serve", ["serve", "--scenario", "moon"], /Unknown scenario "moon"/],
   ];
   for (const [name, args, re] of cases) {

@@ -235,6 +235,27 @@ Deno.test("fast client with maxIdle below the concurrency closes the surplus of 
   );
 });
 
+Deno.test("fast client keeps maxIdle idle connections per origin, so alternating servers reuse theirs", async () => {
+  const respond = () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"] });
+  const a = rawServer({ respond });
+  const b = rawServer({ respond });
+  // One request at a time, A, B, A, B… as a targets file over two servers at -c 1.
+  const client = createFastClient({ concurrency: 1, timeoutMs: 2000 });
+  try {
+    for (let i = 0; i < 10; i++) {
+      assertOk(await client.send(get(a.url + "/")), 200, 2);
+      assertOk(await client.send(get(b.url + "/")), 200, 2);
+    }
+    assert.equal(a.connections, 1, "server A saw one connection");
+    assert.equal(b.connections, 1, "server B saw one connection");
+    assert.equal(client.connectionsOpened, 2);
+  } finally {
+    await client.close();
+    await a.close();
+    await b.close();
+  }
+});
+
 Deno.test("fast client parks a burst's connections while paused, and trims again after", async () => {
   const server = rawServer({
     respond: () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"] }),

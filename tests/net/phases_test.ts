@@ -216,3 +216,22 @@ Deno.test("fast-h2 over TLS: the requests that waited for a connection's setup c
     await server.finished;
   }
 });
+
+Deno.test("the SSE test server survives a client that cancels a stream mid-way", async () => {
+  const sse = await startSseServer({ medianMs: 5, sigma: 0.01, tokens: 6, gapMs: 5 });
+  const url = `${sse.url}/v1/chat/completions`;
+  try {
+    const res = await fetch(url, { method: "POST", body: "{}" });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.ok(first.value && first.value.byteLength > 0, "the first token arrived");
+    await reader.cancel();
+    // The remaining tokens were due 5 ms apart: give their timers time to fire.
+    await new Promise((r) => setTimeout(r, 60));
+    const again = await fetch(url, { method: "POST", body: "{}" });
+    const text = await again.text();
+    assert.match(text, /data: \[DONE\]/, "a later stream is served whole");
+  } finally {
+    await sse.close();
+  }
+});

@@ -78,6 +78,23 @@ Deno.test("causeAdvice() names the fix for each known TLS cause, in rustls' word
     assert.match(causeAdvice("tls", message) ?? "", advice, message);
   }
   assert.equal(causeAdvice("tls", "handshake failure"), null);
+  // fast-h2 (and fetch forced to HTTP/2) against an HTTP/1.1-only server.
+  for (
+    const m of [
+      'HTTP/2 FRAME_SIZE_ERROR: the server replied in HTTP/1.x ("HTTP/1.1 400 Bad Request"), not HTTP/2: it does not speak HTTP/2 with prior knowledge (h2c)',
+      "fetch failed: connection error detected: frame with invalid size",
+    ]
+  ) assert.match(causeAdvice("protocol", m) ?? "", /use --client fast, or optimized/, m);
+  for (
+    const m of [
+      "received fatal alert: NoApplicationProtocol",
+      "fetch failed: client error (Connect): received fatal alert: NoApplicationProtocol",
+    ]
+  ) assert.match(causeAdvice("protocol", m) ?? "", /HTTP\/2 only\): use --client optimized/, m);
+  assert.match(
+    causeAdvice("reset", "the server sent GOAWAY before processing the request") ?? "",
+    /GOAWAY.*keepalive_requests.*never re-sends them/,
+  );
   assert.equal(causeAdvice("reset", "invalid peer certificate: UnknownIssuer"), null);
 });
 

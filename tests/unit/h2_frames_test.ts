@@ -226,3 +226,32 @@ Deno.test("FrameReader.next() rejects a frame above the maximum size", () => {
     return true;
   });
 });
+
+Deno.test("FrameReader.next() names an HTTP/1.x reply to the preface instead of a frame length", () => {
+  const reader = new FrameReader(16_384);
+  const reply = new TextEncoder().encode(
+    "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n",
+  );
+  reader.space().set(reply);
+  reader.commit(reply.length);
+  assert.throws(() => reader.next(), (e: unknown) => {
+    assert.ok(e instanceof H2ProtocolError);
+    assert.equal(e.code, ErrorCode.FRAME_SIZE_ERROR);
+    assert.match(
+      e.message,
+      /the server replied in HTTP\/1\.x \("HTTP\/1\.1 400 Bad Request"\), not HTTP\/2: it does not speak HTTP\/2 with prior knowledge \(h2c\)/,
+    );
+    return true;
+  });
+});
+
+Deno.test("FrameReader.next() names a bare text reply (Python's http.server) to the preface", () => {
+  const reader = new FrameReader(16_384);
+  const reply = new TextEncoder().encode('<!DOCTYPE HTML>\n<html lang="en">\n<head>');
+  reader.space().set(reply);
+  reader.commit(reply.length);
+  assert.throws(
+    () => reader.next(),
+    /the server replied with text \("<!DOCTYPE HTML>"\), not HTTP\/2/,
+  );
+});

@@ -29,9 +29,9 @@ Deno.test("checkPermissions() names the missing permission and the exact flag", 
       "No read permission for runs/a.csv: add --allow-read=runs/a.csv (or run through deno task bench)",
     ],
     [
-      "reading outside the project: no task covers it",
+      "reading outside the project: no task covers it, so the message says what works",
       { read: [["/data/a.csv", "--body @"]] },
-      "No read permission for --body @/data/a.csv: add --allow-read=/data/a.csv",
+      "No read permission for --body @/data/a.csv: add --allow-read=/data/a.csv (with deno run; deno task bench reads only this directory: copy the file under it, or run the installed tailgate)",
     ],
     [
       "writing outside results/: what works, as the task cannot take --allow-write",

@@ -112,6 +112,17 @@ Deno.test("a phase no request has is inconclusive (exit 3) with one line saying 
   const table = formatRuleTable([r], { color: false });
   assert.ok(table.split("\n").some((l) => l.startsWith("tls.p95<=80ms: no request")), table);
   assert.match(slaSentence(r, "run"), /^INCONCLUSIVE {2}tls\.p95<=80ms on run: no request/);
+  // A fetch profile reads a small body with a Content-Length whole: the note says so.
+  const whole = built(streamed(() => ({ firstBodyMs: null })));
+  const fb = evaluateSla(
+    parseSlaRule("first_body.p95<=1s"),
+    whole.summary(),
+    undefined,
+    0.95,
+    whole.phases,
+  );
+  assert.equal(fb.verdict, "inconclusive");
+  assert.match(fb.note ?? "", /fetch profiles time it only for streamed bodies.*fast and fast-h2/);
 });
 
 Deno.test("phase values of failed and warm-up requests are not counted", () => {
