@@ -20,10 +20,60 @@
  * JavaScript, and anything else (bench/bare_loop.ts). Prints µs per request
  * per bucket.
  *
+ * V8's builtins (promises, microtasks, async functions, write barriers) run
+ * from a copy of the binary's embedded blob, so perf files their samples
+ * under `deno` at file offsets. Give the perf map V8 wrote
+ * (`/tmp/perf-PID.map`, its `Builtin:` lines) and the blob's file offset (the
+ * `@ 0x…` of the second `r-xp …/deno` mapping in
+ * `perf script --show-mmap-events`), and the native bucket is split into
+ * V8 builtins and the rest (C++ and Rust: V8's runtime and GC, the ops,
+ * tokio), with the top builtins listed:
+ *
+ *   deno run --allow-read bench/perf_breakdown.ts /tmp/cli.txt REQUESTS \
+ *     --builtins /tmp/perf-PID.map --blob-offset 0x35cf000
+ *
  * @module
  */
 
 const [file, requests] = Deno.args;
+const flag = (name: string) => {
+  const i = Deno.args.indexOf(name);
+  return i < 0 ? undefined : Deno.args[i + 1];
+};
+/** Builtins by offset from the blob's start: [offset, size, name], sorted. */
+const builtins: [number, number, string][] = [];
+const mapFile = flag("--builtins");
+const blobOffset = Number(flag("--blob-offset") ?? NaN);
+if (mapFile !== undefined) {
+  let base = -1;
+  for (const line of (await Deno.readTextFile(mapFile)).split("\n")) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) Builtin:(.+)$/.exec(line);
+    if (m === null) continue;
+    const at = parseInt(m[1]!, 16);
+    if (base < 0) base = at; // the blob's first builtin opens it
+    builtins.push([at - base, parseInt(m[2]!, 16), m[3]!]);
+  }
+  builtins.sort((a, b) => a[0] - b[0]);
+}
+const blobEnd = builtins.length > 0 ? builtins[builtins.length - 1]![0] + 0x10000 : 0;
+
+/** The builtin at a `deno` file offset, or null when it is not in the blob. */
+function builtinAt(sym: string): string | null {
+  const m = /^0x([0-9a-f]+)/.exec(sym);
+  if (m === null || builtins.length === 0 || !Number.isFinite(blobOffset)) return null;
+  const off = parseInt(m[1]!, 16) - blobOffset;
+  if (off < 0 || off >= blobEnd) return null;
+  let lo = 0;
+  let hi = builtins.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (builtins[mid]![0] <= off) lo = mid;
+    else hi = mid - 1;
+  }
+  const [at, size, name] = builtins[lo]!;
+  return off < at + size ? name : "(between builtins)";
+}
+const perBuiltin = new Map<string, number>();
 if (file === undefined || requests === undefined) {
   console.error("usage: perf_breakdown.ts PERF_REPORT.txt REQUESTS");
   Deno.exit(2);
@@ -50,6 +100,12 @@ function bucket(kind: string, dso: string, sym: string): string {
     return "JS other";
   }
   if (dso.startsWith("libc") || dso.startsWith("[vdso]")) return "libc + vdso";
+  if (builtins.length > 0 && dso === "deno") {
+    const name = builtinAt(sym);
+    return name === null
+      ? "Deno native C++/Rust (V8 runtime, GC, ops, tokio)"
+      : "Deno native: V8 builtins (promises, microtasks, barriers)";
+  }
   return "Deno native (V8 runtime, GC, builtins, ops, tokio)";
 }
 
@@ -59,6 +115,10 @@ for (const line of text.split("\n")) {
   if (m === null) continue;
   const b = bucket(m[3]!, m[2]!, m[4]!);
   sums.set(b, (sums.get(b) ?? 0) + Number(m[1]) / 100);
+  if (b.includes("V8 builtins")) {
+    const name = builtinAt(m[4]!.trim())!;
+    perBuiltin.set(name, (perBuiltin.get(name) ?? 0) + Number(m[1]) / 100);
+  }
 }
 const rows = [...sums].sort((a, b) => b[1] - a[1]);
 for (const [b, share] of rows) {
@@ -69,3 +129,9 @@ for (const [b, share] of rows) {
   );
 }
 console.log(`${(totalUs / n).toFixed(2).padStart(7)} µs/req  total (perf's own overhead included)`);
+if (perBuiltin.size > 0) {
+  console.log("top builtins:");
+  for (const [name, share] of [...perBuiltin].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    console.log(`${((share * totalUs) / n).toFixed(3).padStart(8)} µs/req  ${name}`);
+  }
+}

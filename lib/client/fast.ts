@@ -116,8 +116,13 @@ class FastConn {
   /** The exchange in progress: where its outcome goes; `null` when idle. */
   done: Done | null = null;
   startedMs = 0;
-  ttfbMs: number | null = null;
-  firstBodyMs: number | null = null;
+  /**
+   * Time to the headers and to the first body byte of the exchange in progress, -1 until
+   * known: a number field, not `number | null`, so V8 keeps each in place rather than
+   * boxing a new heap number per response (and a write barrier into this old object).
+   */
+  ttfbMs = -1;
+  firstBodyMs = -1;
   /** Whether the read loop is running. */
   reading = false;
   /** Why the last un-awaited write failed, if it did. */
@@ -150,13 +155,13 @@ class FastConn {
     const o: Outcome = {
       startedMs: this.startedMs,
       endMs,
-      ttfbMs: this.ttfbMs,
+      ttfbMs: this.ttfbMs < 0 ? null : this.ttfbMs,
       status,
       bytes,
       error,
       connectMs: this.connectMs,
       tlsMs: this.tlsMs,
-      firstBodyMs: this.firstBodyMs,
+      firstBodyMs: this.firstBodyMs < 0 ? null : this.firstBodyMs,
       conn: this.id,
     };
     this.connectMs = null;
@@ -460,8 +465,8 @@ class FastClient implements Client {
     c.writeError = null;
     c.done = done;
     c.startedMs = startedMs;
-    c.ttfbMs = null;
-    c.firstBodyMs = null;
+    c.ttfbMs = -1;
+    c.firstBodyMs = -1;
     c.prep = prep;
     c.parser.start(prep.head);
     const bytes = prep.bytes;
@@ -547,9 +552,9 @@ class FastClient implements Client {
         const used = parser.push(buf, 0, n);
         // One clock read serves both ends of a response that arrived in one read.
         let t = 0;
-        if (c.ttfbMs === null && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
+        if (c.ttfbMs < 0 && parser.headersComplete) c.ttfbMs = (t = now()) - c.startedMs;
         // The first body byte came in this read (with the headers, or later: a first token).
-        if (c.firstBodyMs === null && parser.bodyBytes > 0) {
+        if (c.firstBodyMs < 0 && parser.bodyBytes > 0) {
           c.firstBodyMs = (t || (t = now())) - c.startedMs;
         }
         if (parser.error !== null) return this.#failed(c, "protocol", false, parser.error);

@@ -68,6 +68,15 @@ export type PhaseSummary = Partial<Record<Phase, PhaseStats>>;
 const EXACT_MAX = 65_536;
 /** Microseconds per top-level bucket of the counts (4.096 ms). */
 const BUCKET_US = 4096;
+/**
+ * The exact store grows by half up to this many values, then straight to
+ * {@linkcode EXACT_MAX}. Growing by half all the way (six more copies, the
+ * last ones of 364 and 512 KiB) left V8's old space growing by about 120
+ * bytes per request for the rest of a `fast` run, with an incremental
+ * mark-compact every 0.7 s, once the ttfb and first-body stores had both
+ * gone through it (`--trace-gc`; docs/performance.md, "A finding on the GC").
+ */
+const GROW_BY_HALF_MAX = 4096;
 
 /**
  * One phase's values. Up to {@linkcode EXACT_MAX} values are kept as they
@@ -95,7 +104,10 @@ class Store {
       if (this.n < EXACT_MAX) {
         let store = values;
         if (this.n === values.length) {
-          store = new Float64Array(Math.min(EXACT_MAX, Math.ceil(values.length * 1.5)));
+          const grown = values.length < GROW_BY_HALF_MAX
+            ? Math.ceil(values.length * 1.5)
+            : EXACT_MAX;
+          store = new Float64Array(Math.min(EXACT_MAX, grown));
           store.set(values);
           this.#values = store;
         }
