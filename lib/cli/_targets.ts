@@ -16,6 +16,7 @@ import {
   type TargetsPick,
 } from "../load/targets.ts";
 import { Redactor } from "../redact.ts";
+import { BoundedReadError, readBounded as readFileBounded } from "../read_bounded.ts";
 import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
 import { reason } from "./_files.ts";
 import { checkPermissions, type PermissionHints } from "./_permissions.ts";
@@ -60,10 +61,22 @@ export interface Targets {
   redactor: Redactor;
 }
 
+/** `, DIR` naming the working directory, or nothing where it may not be read. */
+function cwdText(): string {
+  try {
+    return `, ${Deno.cwd()}`;
+  } catch {
+    return "";
+  }
+}
+
 /**
- * Reads at most `limit` bytes of `path`, the size checked before reading.
+ * Reads at most `limit` bytes of `path` (a regular file, its size checked
+ * before reading; `lib/read_bounded.ts`), as a one-line UsageError naming
+ * `what`. A relative path is read from the working directory, which a
+ * missing file's message says.
  *
- * @throws {UsageError} when it is missing, unreadable or too large.
+ * @throws {UsageError} when it is missing, unreadable, not a regular file or too large.
  *
  * @example
  * ```ts ignore
@@ -75,37 +88,18 @@ export async function readBounded(
   limit: number,
   what: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    return await readFileBounded(path, limit);
   } catch (err) {
-    throw new UsageError(`Cannot read ${what} ${path}: ${reason(err, "read")}; check the path`);
-  }
-  try {
-    const info = await file.stat();
-    if (!info.isFile) throw new UsageError(`Cannot read ${what} ${path}: it is not a file`);
-    if (info.size > limit) {
-      throw new UsageError(
-        `Cannot read ${what} ${path}: ${info.size} bytes is over the ${limit} byte limit`,
-      );
+    if (err instanceof BoundedReadError) {
+      throw new UsageError(`Cannot read ${what} ${path}: ${err.message}`);
     }
-    // Read to the limit, not to the stat: a file that grows meanwhile is still bounded.
-    const buf = new Uint8Array(limit + 1);
-    let n = 0;
-    while (n <= limit) {
-      const got = await file.read(buf.subarray(n));
-      if (got === null) break;
-      n += got;
-    }
-    if (n > limit) {
-      throw new UsageError(`Cannot read ${what} ${path}: it grew past the ${limit} byte limit`);
-    }
-    return buf.slice(0, n);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`Cannot read ${what} ${path}: ${reason(err, "read")}`);
-  } finally {
-    file.close();
+    const where = err instanceof Deno.errors.NotFound && !path.startsWith("/")
+      ? ` (a relative path is read from the working directory${cwdText()})`
+      : "";
+    throw new UsageError(
+      `Cannot read ${what} ${path}: ${reason(err, "read")}${where}; check the path`,
+    );
   }
 }
 

@@ -17,7 +17,7 @@ Deno.test("readBounded() refuses a file over the limit from its size, before rea
     await Deno.writeFile(path, new Uint8Array(1025));
     await assert.rejects(
       () => readBounded(path, 1024, "--targets"),
-      (e) => e instanceof UsageError && /1025 bytes is over the 1024 byte limit/.test(e.message),
+      (e) => e instanceof UsageError && /it is larger than 1 KiB/.test(e.message),
     );
     assert.equal((await readBounded(path, 2048, "--targets")).byteLength, 1025);
     assert.equal(MAX_TARGETS_BYTES, 64 * 1024 * 1024);
@@ -27,7 +27,11 @@ Deno.test("readBounded() refuses a file over the limit from its size, before rea
 Deno.test("readBounded() names a missing file and a directory in one line", async () => {
   await withDir(async (dir) => {
     await assert.rejects(() => readBounded(`${dir}/none`, 10, "--targets"), /no such file/);
-    await assert.rejects(() => readBounded(dir, 10, "--targets"), /is not a file|directory/);
+    await assert.rejects(() => readBounded(dir, 10, "--targets"), /it is a directory/);
+    await assert.rejects(
+      () => readBounded("no_such_body.json", 10, "body file"),
+      /no_such_body\.json: .*a relative path is read from the working directory/,
+    );
   });
 });
 
