@@ -49,6 +49,7 @@ import { errorForStatus, type ErrorKind } from "../record.ts";
 import { classifyError, describeError } from "./_classify_error.ts";
 import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
 import { Http1ResponseParser } from "./_http1_parser.ts";
+import { openConn, type OpenedConn } from "./_open_conn.ts";
 
 const READ_BUFFER = 64 * 1024;
 /** Requests up to this size are written without waiting for the write's promise. */
@@ -69,21 +70,6 @@ interface Prepared {
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 type Done = (outcome: Outcome) => void;
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
-}
-
-/** A connection just opened, with its setup phases in ms (`tlsMs` `null` on plain TCP). */
-interface Opened {
-  conn: Deno.Conn;
-  connectMs: number;
-  tlsMs: number | null;
-}
 
 /**
  * One connection and the exchange on it. Its read loop runs while an
@@ -137,10 +123,10 @@ class FastConn {
   };
   readonly onWriteError = (err: unknown): void => this.failWrite(err);
 
-  constructor(opened: Opened, target: Target, open: Set<FastConn>, id: number) {
+  constructor(opened: OpenedConn, target: Target, open: Set<FastConn>, id: number) {
     this.conn = opened.conn;
-    this.connectMs = opened.connectMs;
-    this.tlsMs = opened.tlsMs;
+    this.connectMs = opened.tcpEndMs - opened.startMs;
+    this.tlsMs = target.tls ? opened.endMs - opened.tcpEndMs : null;
     this.target = target;
     this.id = id;
     this.#open = open;
@@ -388,40 +374,10 @@ class FastClient implements Client {
     this.#idleCount++;
   }
 
-  /**
-   * Opens a connection: `Deno.connect`, then for TLS `Deno.startTls` and its
-   * handshake, each timed (one clock reading at each end).
-   */
-  async #connect(target: Target, startedMs: number): Promise<Opened> {
+  /** Opens a connection (`_open_conn.ts`), within what is left of the request's timeout. */
+  #connect(target: Target, startedMs: number): Promise<OpenedConn> {
     const remaining = Math.max(1, startedMs + this.#timeoutMs - now());
-    const signal = AbortSignal.timeout(remaining);
-    const t0 = now();
-    const tcp = await Deno.connect({ hostname: target.hostname, port: target.port, signal });
-    const t1 = now();
-    tcp.setNoDelay(true);
-    if (!target.tls) return { conn: tcp, connectMs: t1 - t0, tlsMs: null };
-    // startTls and the handshake take no signal: race them against the timeout.
-    let onAbort: (() => void) | null = null;
-    const timeout = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    const pending = Deno.startTls(tcp, {
-      hostname: target.hostname,
-      alpnProtocols: ["http/1.1"],
-      ...this.#tlsOptions,
-    });
-    let tls: Deno.TlsConn;
-    try {
-      tls = await Promise.race([pending, timeout]);
-      await Promise.race([tls.handshake(), timeout]);
-    } catch (err) {
-      pending.then(closeQuietly, () => closeQuietly(tcp));
-      throw err;
-    } finally {
-      if (onAbort) signal.removeEventListener("abort", onAbort);
-    }
-    return { conn: tls, connectMs: t1 - t0, tlsMs: now() - t1 };
+    return openConn(target, "http/1.1", this.#tlsOptions, AbortSignal.timeout(remaining));
   }
 
   send(req: HttpRequest): Promise<Outcome> {

@@ -1,6 +1,6 @@
 /**
  * The `fast-h2` client profile: tailgate's own HTTP/2 engine (RFC 9113) over
- * `Deno.connect` (cleartext, prior knowledge) and `Deno.connectTls` (ALPN
+ * `Deno.connect` (cleartext, prior knowledge) and `Deno.startTls` (ALPN
  * `h2`), with `TCP_NODELAY` on, built to drive as much load as h2load while
  * measuring each request like the other profiles.
  *
@@ -53,6 +53,7 @@ import { now } from "../clock.ts";
 import { errorForStatus, type ErrorKind } from "../record.ts";
 import { classifyError, describeError } from "./_classify_error.ts";
 import { PreparedCache, type Target, urlTarget } from "./_prepared_cache.ts";
+import { openConn } from "./_open_conn.ts";
 import { encodeHeaderBlock, HpackDecoder } from "./_hpack.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
@@ -527,39 +528,20 @@ class FastH2Client implements Client {
 
   async #connect(c: H2Conn): Promise<void> {
     const t = c.pool.target;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
-    let conn: Deno.Conn;
-    c.connectStartMs = now();
-    const tcp = await Deno.connect({ hostname: t.hostname, port: t.port, signal });
-    c.tcpEndMs = now();
-    tcp.setNoDelay(true);
-    if (!t.tls) {
-      conn = tcp;
-    } else {
-      const pending = Deno.startTls(tcp, {
-        hostname: t.hostname,
-        alpnProtocols: ["h2"],
-        ...this.#tlsOptions,
-      });
-      const { alpnProtocol, tlsConn } = await raceAbort(
-        pending.then(async (tlsConn) => ({ tlsConn, ...(await tlsConn.handshake()) })),
-        signal,
-      ).catch((err) => {
-        pending.then((tlsConn) => tlsConn.close(), () => tcp.close()).catch(() => {});
-        throw err;
-      });
-      if (alpnProtocol !== "h2") {
-        tlsConn.close();
-        this.#warn(
-          `fast-h2: ${t.hostname}:${t.port} did not negotiate HTTP/2 over TLS ALPN (got ${
-            alpnProtocol === null ? "none" : JSON.stringify(alpnProtocol)
-          }); its requests are recorded as protocol errors`,
-        );
-        throw new H2ProtocolError(ErrorCode.HTTP_1_1_REQUIRED, "the server did not offer h2");
-      }
-      conn = tlsConn;
+    const opened = await openConn(t, "h2", this.#tlsOptions, AbortSignal.timeout(this.#timeoutMs));
+    const conn = opened.conn;
+    if (t.tls && opened.alpnProtocol !== "h2") {
+      conn.close();
+      this.#warn(
+        `fast-h2: ${t.hostname}:${t.port} did not negotiate HTTP/2 over TLS ALPN (got ${
+          opened.alpnProtocol === null ? "none" : JSON.stringify(opened.alpnProtocol)
+        }); its requests are recorded as protocol errors`,
+      );
+      throw new H2ProtocolError(ErrorCode.HTTP_1_1_REQUIRED, "the server did not offer h2");
     }
-    c.setupEndMs = t.tls ? now() : c.tcpEndMs;
+    c.connectStartMs = opened.startMs;
+    c.tcpEndMs = opened.tcpEndMs;
+    c.setupEndMs = opened.endMs;
     if (c.closed) {
       conn.close();
       return;
@@ -1056,21 +1038,9 @@ class FastH2Client implements Client {
   }
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  let onAbort: (() => void) | null = null;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => {
-    if (onAbort) signal.removeEventListener("abort", onAbort);
-  });
-}
-
 /**
  * Creates the `fast-h2` client profile: HTTP/2 over `Deno.connect` (h2c
- * prior knowledge) or `Deno.connectTls` (ALPN `h2`), with `connections` ×
+ * prior knowledge) or `Deno.startTls` (ALPN `h2`), with `connections` ×
  * `streams` from the options, no retries.
  *
  * @example
