@@ -173,15 +173,9 @@ class FastConn {
   }
 }
 
-function fail(
-  startedMs: number,
-  ttfbMs: number | null,
-  status: number,
-  bytes: number,
-  error: ErrorKind,
-  message?: string,
-): Outcome {
-  const o: Outcome = { startedMs, endMs: now(), ttfbMs, status, bytes, error };
+/** The outcome of a request that never got onto a connection. */
+function fail(startedMs: number, error: ErrorKind, message?: string): Outcome {
+  const o: Outcome = { startedMs, endMs: now(), ttfbMs: null, status: 0, bytes: 0, error };
   if (message !== undefined) o.message = message;
   return o;
 }
@@ -391,12 +385,12 @@ class FastClient implements Client {
 
   /** Starts `req` on a pooled connection, or on a new one once it is open (always when `fresh`). */
   #begin(req: HttpRequest, done: Done, startedMs: number, fresh = false): void {
-    if (this.#closed) return done(fail(startedMs, null, 0, 0, "aborted"));
+    if (this.#closed) return done(fail(startedMs, "aborted"));
     let prep: Prepared;
     try {
       prep = this.#prepared.get(req);
     } catch (err) {
-      return done(fail(startedMs, null, 0, 0, "other", describeError(err)));
+      return done(fail(startedMs, "other", describeError(err)));
     }
     const c = this.#reuse && !fresh ? this.#takeIdle(prep.target, startedMs) : null;
     if (c !== null) return this.#start(c, prep, startedMs, done);
@@ -405,11 +399,11 @@ class FastClient implements Client {
         const fresh = new FastConn(opened, prep.target, this.#open, ++this.#opened);
         if (this.#closed) {
           fresh.close();
-          return done(fail(startedMs, null, 0, 0, "aborted"));
+          return done(fail(startedMs, "aborted"));
         }
         this.#start(fresh, prep, startedMs, done);
       },
-      (err) => done(fail(startedMs, null, 0, 0, classifyError(err), describeError(err))),
+      (err) => done(fail(startedMs, classifyError(err), describeError(err))),
     );
   }
 
