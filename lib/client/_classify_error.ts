@@ -107,8 +107,7 @@ export function isCanceledConnect(err: unknown): boolean {
  */
 export function describeError(err: unknown): string {
   const parts: string[] = [];
-  let cur: unknown = err;
-  for (let i = 0; i < 5 && cur; i++) {
+  for (const cur of causeChain(err)) {
     // Deno names the URL and both socket addresses: the same failure would read differently
     // for every source port, and the URL is already in the summary's title.
     const text = (cur instanceof Error ? cur.message || cur.name : String(cur))
@@ -117,8 +116,6 @@ export function describeError(err: unknown): string {
         "",
       );
     if (text !== "" && !parts.some((p) => p.includes(text))) parts.push(text);
-    if (!(cur instanceof Error)) break;
-    cur = cur.cause;
   }
   return parts.join(": ");
 }
@@ -131,17 +128,20 @@ function stripLocations(text: string): string {
     .replace(/\b(from|for|to) [^\s]+:\d+\b/g, " ");
 }
 
-function collectMessages(err: unknown): string {
-  const parts: string[] = [];
+/** An error and its causes, at most five; the chain ends at a cause that is not an `Error`. */
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
   let cur: unknown = err;
   for (let i = 0; i < 5 && cur; i++) {
-    if (cur instanceof Error) {
-      parts.push(cur.name, cur.message);
-      cur = cur.cause;
-    } else {
-      parts.push(String(cur));
-      break;
-    }
+    chain.push(cur);
+    if (!(cur instanceof Error)) break;
+    cur = cur.cause;
   }
-  return parts.join(" ");
+  return chain;
+}
+
+function collectMessages(err: unknown): string {
+  return causeChain(err)
+    .flatMap((cur) => cur instanceof Error ? [cur.name, cur.message] : [String(cur)])
+    .join(" ");
 }
