@@ -80,13 +80,9 @@ export function splitFields(line: string): string[] | null {
   }
 }
 
-/** `hey` → `hey CSV`; a label that names its kind already (`k6 JSON`) is kept. */
-function fileKind(label: string): string {
-  return / (CSV|JSON)$/.test(label) ? label : `${label} CSV`;
-}
-
+/** `label`: the kind of file, as messages name it (`hey CSV`, `k6 JSON`). */
 function rowError(label: string, line: number, what: string): SyntaxError {
-  return new SyntaxError(`Cannot read ${fileKind(label)} line ${line}: ${what}`);
+  return new SyntaxError(`Cannot read ${label} line ${line}: ${what}`);
 }
 
 const PHASES_CHECKED = [
@@ -95,7 +91,7 @@ const PHASES_CHECKED = [
   ["firstBodyMs", "time to first body byte"],
 ] as const;
 
-/** Rejects a record whose values cannot be a measurement. */
+/** Rejects a record whose values cannot be a measurement; `label` names the file's kind (`hey CSV`). */
 export function checkRecord(r: RequestRecord, line: number, label: string): void {
   const bad = (what: string) => rowError(label, line, what);
   if (!(r.latencyMs >= 0)) throw bad(`the latency is negative (${r.latencyMs} ms)`);
@@ -160,7 +156,7 @@ export class Column {
 /**
  * Run-level checks: start times within {@linkcode MAX_SPAN_MS} of each
  * other, and (for formats with ids) no request id twice. Memory: 8 bytes a
- * row for the ids.
+ * row for the ids. `label` names the file's kind in messages (`hey CSV`).
  */
 export class RunChecks {
   #label: string;
@@ -187,9 +183,7 @@ export class RunChecks {
     }
     if (this.#max - this.#min > MAX_SPAN_MS) {
       throw new SyntaxError(
-        `Cannot read ${
-          fileKind(this.#label)
-        }: start times span more than 7 days (line ${this.#minLine} has ${this.#min}, line ${this.#maxLine} has ${this.#max} ms); one run cannot, so a row is corrupt`,
+        `Cannot read ${this.#label}: start times span more than 7 days (line ${this.#minLine} has ${this.#min}, line ${this.#maxLine} has ${this.#max} ms); one run cannot, so a row is corrupt`,
       );
     }
     this.#ids?.push(r.id);
@@ -202,7 +196,7 @@ export class RunChecks {
     for (let i = 1; i < ids.length; i++) {
       if (ids[i] === ids[i - 1]) {
         throw new DuplicateIdError(
-          `Cannot read ${fileKind(this.#label)}: request_id ${
+          `Cannot read ${this.#label}: request_id ${
             ids[i]
           } appears more than once; a run counts each request once (was a file concatenated twice?)`,
           ids[i]!,
