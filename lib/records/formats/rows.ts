@@ -206,6 +206,16 @@ export class RunChecks {
   }
 }
 
+/** Runs `f`; a SyntaxError from it quotes the input, so it loses ESC and NUL before a terminal. */
+function printableErrors<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new SyntaxError(printable(err.message, 2000));
+    throw err;
+  }
+}
+
 /**
  * Turns lines into records for one format, batch by batch: header, quoted
  * fields spanning lines, the format's decoder, then the checks.
@@ -230,13 +240,14 @@ export class RowAssembler {
 
   /** Records of one batch of lines, in file order. */
   push(batch: LineBatch): RequestRecord[] {
-    try {
-      return this.#push(batch);
-    } catch (err) {
-      // Messages quote the input: never let them carry ESC or NUL to a terminal.
-      if (err instanceof SyntaxError) throw new SyntaxError(printable(err.message, 2000));
-      throw err;
-    }
+    return printableErrors(() => this.#push(batch));
+  }
+
+  /** Checks a decoded record and adds it to `out`. */
+  #take(r: RequestRecord, line: number, out: RequestRecord[]): void {
+    checkRecord(r, line, this.#label);
+    this.checks.add(r, line);
+    out.push(r);
   }
 
   #push(batch: LineBatch): RequestRecord[] {
@@ -270,10 +281,7 @@ export class RowAssembler {
       }
       this.#lastLine = line;
       const r = this.#decode(fields, line);
-      if (r === null) continue;
-      checkRecord(r, line, this.#label);
-      this.checks.add(r, line);
-      out.push(r);
+      if (r !== null) this.#take(r, line, out);
     }
     return out;
   }
@@ -295,16 +303,7 @@ export class RowAssembler {
     }
     const out: RequestRecord[] = [];
     const last = this.#decode.flush?.() ?? null;
-    if (last !== null) {
-      try {
-        checkRecord(last, this.#lastLine, this.#label);
-      } catch (err) {
-        if (err instanceof SyntaxError) throw new SyntaxError(printable(err.message, 2000));
-        throw err;
-      }
-      this.checks.add(last, this.#lastLine);
-      out.push(last);
-    }
+    if (last !== null) printableErrors(() => this.#take(last, this.#lastLine, out));
     this.checks.finish();
     return out;
   }
