@@ -202,7 +202,7 @@ async function scan(
   meta: RunMeta | null,
   spills: Spills,
   allIds: Map<number, string> | null,
-  tuning: { readSize: number; signal: AbortSignal | undefined },
+  signal: AbortSignal | undefined,
 ): Promise<Scanned> {
   const covered = meta ? new Set(coveredWorkers(meta)) : null;
   const seenWorkers = new Set<number>();
@@ -212,7 +212,7 @@ async function scan(
   let first = Infinity;
   let last = -Infinity;
   let row = 0;
-  const rows = readRecordBatches(path, { readSize: tuning.readSize });
+  const rows = readRecordBatches(path, { readSize: MERGE_READ_BYTES });
   const refuseDuplicates = async function* () {
     try {
       yield* rows;
@@ -224,7 +224,7 @@ async function scan(
     }
   };
   for await (const batch of refuseDuplicates()) {
-    checkAborted(tuning.signal);
+    checkAborted(signal);
     for (const r of batch) {
       row++;
       if (covered && meta) {
@@ -288,9 +288,9 @@ class Cursor {
   #pos = 0;
   #left: number;
   head: RequestRecord | null = null;
-  constructor(source: Source, readSize: number) {
+  constructor(source: Source) {
     // Every row was checked in the first pass: no second request-id check (8 bytes a row).
-    this.#it = readRecordBatches(source.path, { readSize, uniqueIds: false });
+    this.#it = readRecordBatches(source.path, { readSize: MERGE_READ_BYTES, uniqueIds: false });
     this.#left = source.limit ?? Infinity;
   }
   async next(): Promise<void> {
@@ -319,10 +319,9 @@ class Cursor {
 async function kWayMerge(
   sources: Source[],
   writer: CsvWriter,
-  readSize: number,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const cursors = sources.map((s) => new Cursor(s, readSize));
+  const cursors = sources.map((s) => new Cursor(s));
   try {
     await Promise.all(cursors.map((c) => c.next()));
     // Binary min-heap of cursors with a head, keyed by (startedMs, id).
@@ -485,26 +484,17 @@ export async function mergeRuns(
   const allIds = missing.length ? new Map<number, string>() : null;
   const scanned: Scanned[] = [];
   const spills = new Spills(out, options.runRows ?? MERGE_RUN_ROWS);
-  const tuning = {
-    readSize: MERGE_READ_BYTES,
-    signal: options.signal,
-  };
   try {
     for (let i = 0; i < metas.length; i++) {
       const { path, meta } = metas[i]!;
-      scanned.push(await scan(path, i, meta, spills, allIds, tuning));
+      scanned.push(await scan(path, i, meta, spills, allIds, options.signal));
     }
     const tmpOut = `${out}.merge.tmp`;
     let rows: number;
     try {
       const writer = await CsvWriter.create(tmpOut);
       try {
-        rows = await kWayMerge(
-          scanned.flatMap((s) => s.sources),
-          writer,
-          tuning.readSize,
-          tuning.signal,
-        );
+        rows = await kWayMerge(scanned.flatMap((s) => s.sources), writer, options.signal);
       } finally {
         await writer.close();
       }
