@@ -11,16 +11,10 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 
 /** Temporary files and stage directories that exist now, to clean up on a hurried exit. */
 const live = new Set<string>();
-
-function tempName(path: string, tag: string): string {
-  const dir = dirname(path);
-  const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
-  return `${dir ? `${dir}/` : ""}.${basename(path)}.${tag}-${Deno.pid}-${rand}`;
-}
 
 let counter = 0;
 
@@ -70,7 +64,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     }
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  const tmp = tempName(target, "tmp");
+  const tmp = tempBeside(target);
   live.add(tmp);
   try {
     await write(tmp);
@@ -135,7 +129,8 @@ export class StagedDir {
 
   /** A fresh stage path inside `dir` (`.tailgate.stage-<pid>-<random>`), not yet created. */
   static stagePathIn(dir: string): string {
-    return tempName(`${dir}/tailgate`, "stage");
+    const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+    return `${dir}/.tailgate.stage-${Deno.pid}-${rand}`;
   }
 
   /** Creates the stage inside `dir` (which must exist). */
