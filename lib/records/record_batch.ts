@@ -28,7 +28,7 @@ const orNull = (v: number): number | null => Number.isNaN(v) ? null : v;
  * import { packRecords, unpackRecords } from "./record_batch.ts";
  * const r = { id: 3, scheduledMs: 1, startedMs: 1, latencyMs: 2.5, ttfbMs: null, status: 200,
  *   bytes: 2, error: "" as const, warmup: false, worker: 1, connectMs: null, tlsMs: null,
- *   firstBodyMs: 2, conn: 1 };
+ *   firstBodyMs: 2, conn: 1, target: "" };
  * unpackRecords(packRecords([r]), (x) => x.id); // calls back with a record equal to r
  * ```
  */
