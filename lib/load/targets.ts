@@ -319,14 +319,13 @@ export function parseTargets(text: string, file: string): TargetsFile {
   const named = new Map<string, number>();
   const derived = new Map<string, number>();
   for (const e of entries) {
+    // A written name clashes with any earlier use; a derived one only with a written one.
     const seen = named.get(e.name) ?? (e.named ? derived.get(e.name) : undefined);
-    if (seen !== undefined || (!e.named && named.has(e.name))) {
+    if (seen !== undefined) {
       throw fail(
         file,
         e.line,
-        `target name "${e.name}" is already used on line ${
-          seen ?? named.get(e.name)
-        }; give each target its own name`,
+        `target name "${e.name}" is already used on line ${seen}; give each target its own name`,
       );
     }
     (e.named ? named : derived).set(e.name, e.line);
