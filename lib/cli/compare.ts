@@ -135,7 +135,12 @@ async function compareRuns(args: string[], signals: SignalExit): Promise<number>
   const htmlPath = str(values, "html");
   const junitPath = str(values, "junit");
   const mock = await readMockStats(mockPaths);
-  const wants = { series: true, records: htmlPath !== undefined, intervals: mock !== null };
+  const wants = {
+    series: true,
+    phases: true,
+    records: htmlPath !== undefined,
+    intervals: mock !== null,
+  };
   await refuseOverwrites([[htmlPath, "--html"], [junitPath, "--junit"]], [
     [pa, `run A ${pa}`],
     [pb, `run B ${pb}`],

@@ -23,6 +23,8 @@ import type { PhaseSeries } from "../stats/phase_compare.ts";
 export interface LoadWants {
   /** Successful, measured latencies in start-time order (for the bootstrap). */
   series?: boolean;
+  /** Each phase's successful, measured values in start-time order (for per-phase deltas). */
+  phases?: boolean;
   /** Every record (for the HTML charts). */
   records?: boolean;
   /** Start times and latencies of measured requests (for the most in flight at once). */
@@ -37,7 +39,7 @@ export interface LoadedRun {
   notes: string[];
   builder: SummaryBuilder;
   series: Float64Array | null;
-  /** Each phase's series, kept with `series`. */
+  /** Each phase's series, kept with `phases`. */
   phaseSeries: PhaseSeries | null;
   records: RequestRecord[] | null;
   intervals: { starts: Float64Array; latencies: Float64Array } | null;
@@ -89,7 +91,7 @@ export class RunKeeper {
     this.#starts = wants.intervals ? [] : null;
     this.#lats = wants.intervals ? [] : null;
     this.targetSeries = wants.series ? new TargetSeries() : null;
-    this.#phases = wants.series ? new Map() : null;
+    this.#phases = wants.phases ? new Map() : null;
   }
 
   /** Adds a record to the summary and to what is kept. */
@@ -108,21 +110,24 @@ export class RunKeeper {
     if (r.warmup) return;
     this.#starts?.push(r.startedMs);
     this.#lats?.push(r.latencyMs);
-    if (this.#seriesStart && isSuccess(r)) {
-      this.#seriesStart.push(r.startedMs);
-      this.#seriesLat!.push(r.latencyMs);
-      for (const phase of PHASES) {
-        const v = phaseValue(r, phase);
-        if (v === null) continue;
-        let s = this.#phases!.get(phase);
-        if (s === undefined) this.#phases!.set(phase, s = { starts: [], values: [] });
-        s.starts.push(r.startedMs);
-        s.values.push(v);
+    const phases = this.#phases;
+    if ((this.#seriesStart !== null || phases !== null) && isSuccess(r)) {
+      this.#seriesStart?.push(r.startedMs);
+      this.#seriesLat?.push(r.latencyMs);
+      if (phases !== null) {
+        for (const phase of PHASES) {
+          const v = phaseValue(r, phase);
+          if (v === null) continue;
+          let s = phases.get(phase);
+          if (s === undefined) phases.set(phase, s = { starts: [], values: [] });
+          s.starts.push(r.startedMs);
+          s.values.push(v);
+        }
       }
     }
   }
 
-  /** Each phase's successful, measured values in start-time order (kept with `series`). */
+  /** Each phase's successful, measured values in start-time order (kept with `phases`). */
   phaseSeries(): PhaseSeries | null {
     if (this.#phases === null) return null;
     const out: PhaseSeries = {};
