@@ -22,7 +22,9 @@ import { readLineBatches } from "./read_lines.ts";
  * row), for a file already checked. Prefer this over {@linkcode readRecordsFile} for
  * millions of rows: it avoids one promise per record.
  *
- * Accepted headers: the full `CSV_HEADER`, or only the four seed columns
+ * Accepted headers: those of `TAILGATE_HEADERS` (`formats/tailgate.ts`):
+ * the full `CSV_HEADER`, the older ones without `target` or without the
+ * phase columns, or only the four seed columns
  * (`request_id,timestamp_ms,latency_ms,status_code`). Blank lines and
  * `\r\n` line endings are accepted.
  *

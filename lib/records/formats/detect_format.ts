@@ -3,12 +3,11 @@
  *
  * @module
  */
-import { CSV_HEADER } from "../../record.ts";
 import { HEY_HEADER_PREFIX } from "./hey.ts";
 import { K6_HEADER_PREFIX } from "./k6.ts";
 import { isK6JsonLine } from "./k6_json.ts";
 import { OHA_HEADER_PREFIX } from "./oha.ts";
-import { SEED_HEADER, V1_HEADER, V2_HEADER } from "./tailgate.ts";
+import { TAILGATE_HEADERS } from "./tailgate.ts";
 import { looksLikeVegeta } from "./vegeta.ts";
 
 /** A CSV format tailgate reads. */
@@ -47,9 +46,7 @@ export function detectFormat(text: string): ResultFormat | null {
       break;
     }
   }
-  if (
-    first === CSV_HEADER || first === V2_HEADER || first === V1_HEADER || first === SEED_HEADER
-  ) return "tailgate";
+  if (TAILGATE_HEADERS.has(first)) return "tailgate";
   if (first.startsWith(HEY_HEADER_PREFIX)) return "hey";
   if (first.startsWith(OHA_HEADER_PREFIX)) return "oha";
   if (first.startsWith(K6_HEADER_PREFIX)) return "k6";

@@ -19,11 +19,15 @@ import { type FormatSpec, readText, shown } from "./rows.ts";
 /** The header of a CSV holding only the seed's four columns. */
 export const SEED_HEADER: string = CSV_COLUMNS.slice(0, 4).join(",");
 
-/** The header of a tailgate CSV written before the phase columns were added (still read). */
-export const V1_HEADER: string = CSV_COLUMNS_V1.join(",");
-
-/** The header of a tailgate CSV written before the `target` column was added (still read). */
-export const V2_HEADER: string = CSV_COLUMNS_V2.join(",");
+/**
+ * Every header a tailgate CSV may have, with its number of columns: the
+ * current one, those written before the `target` column and before the
+ * phase columns (still read), and the seed's four columns.
+ */
+export const TAILGATE_HEADERS: ReadonlyMap<string, number> = new Map(
+  [CSV_COLUMNS, CSV_COLUMNS_V2, CSV_COLUMNS_V1, CSV_COLUMNS.slice(0, 4)]
+    .map((columns) => [columns.join(","), columns.length]),
+);
 
 /** How a tailgate CSV is read, row by row; request ids must be unique. */
 export const TAILGATE_FORMAT: FormatSpec = {
@@ -33,16 +37,8 @@ export const TAILGATE_FORMAT: FormatSpec = {
   uniqueIds: true,
   open(header, line) {
     const row = (header ?? []).join(",");
-    const columns = row === CSV_HEADER
-      ? CSV_COLUMNS.length
-      : row === V2_HEADER
-      ? CSV_COLUMNS_V2.length
-      : row === V1_HEADER
-      ? CSV_COLUMNS_V1.length
-      : row === SEED_HEADER
-      ? 4
-      : 0;
-    if (columns === 0) {
+    const columns = TAILGATE_HEADERS.get(row);
+    if (columns === undefined) {
       throw new SyntaxError(
         `Cannot read tailgate CSV: line ${line} is not the expected header "${CSV_HEADER}" (or "${SEED_HEADER}"), found ${
           shown(row)
