@@ -6,28 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { serveMock } from "../../mock/server.ts";
-import { runCli } from "../_cli.ts";
+import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-function oneLine(stderr: string): void {
-  assert.equal(stderr.trim().split("\n").length, 1, stderr);
-  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("bench --out refuses /dev, /proc, a FIFO, a directory and a symlink before the run", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const sh = await new Deno.Command("sh", {
       args: ["-c", `mkfifo ${dir}/fifo.csv && ln -s target.csv ${dir}/link.csv`],
     }).output();
@@ -62,7 +49,7 @@ Deno.test("bench --out refuses /dev, /proc, a FIFO, a directory and a symlink be
 
 Deno.test("two bench runs on one --out leave one run's whole CSV and its own sidecar", async () => {
   const server = serveMock(QUICK_MOCK);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const out = `${dir}/x.csv`;
     const spawn = (runId: string) =>
       new Deno.Command(Deno.execPath(), {
@@ -116,7 +103,7 @@ Deno.test("two bench runs on one --out leave one run's whole CSV and its own sid
 });
 
 Deno.test("under deno task bench, no write permission for --out names what works", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "-q", "bench", "http://127.0.0.1:9/api", "-n", "1", "--out", `${dir}/x.csv`],
       cwd: ROOT,

@@ -5,17 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { serveMock } from "../../mock/server.ts";
-import { runCli } from "../_cli.ts";
+import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Nothing listens on port 9 (discard): a request there fails, but flags are checked first. */
 const CLOSED = "http://127.0.0.1:9/api";
-
-function oneLine(stderr: string): void {
-  assert.equal(stderr.trim().split("\n").length, 1, stderr);
-  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
-}
 
 /**
  * Runs the CLI under an RSS watchdog: killed when its peak resident memory

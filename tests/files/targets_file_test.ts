@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
 import { MAX_TARGETS_BYTES, readBounded, targetsFromFlags } from "../../lib/cli/_targets.ts";
 import { UsageError } from "../../lib/cli/_usage_error.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
-async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "targets_file_test_" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) =>
+  withTempDir(fn, { dir: "/tmp", prefix: "targets_file_test_" });
 
 Deno.test("readBounded() refuses a file over the limit from its size, before reading it", async () => {
   await withDir(async (dir) => {
