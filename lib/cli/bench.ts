@@ -23,12 +23,12 @@ import { benchClient, outputPaths, type Plan, planRun, runConfig } from "./_benc
 import { benchReport } from "./_bench_text.ts";
 import {
   checkRegularOutput,
+  checkTempBeside,
   checkWritable,
   reason,
   refuseSidecarOverwrite,
   writeOutput,
 } from "./_files.ts";
-import { tempBeside } from "../records/atomic_file.ts";
 import { requestFromFlags } from "./_request.ts";
 import { mixOption, type Targets, targetsRun, targetsWorkload } from "./_targets.ts";
 import { checkRuleScopes } from "./_verdicts.ts";
@@ -113,19 +113,16 @@ export async function bench(args: string[]): Promise<number> {
   // Every host of a targets file, before any request.
   const urls = targets ? targets.requests.map((r) => r.url) : [request.url];
   await checkPermissions({ net: urls, write }, TASK_HINT);
-  if (jsonPath !== null && jsonPath !== "-") await checkWritable(jsonPath, "--json");
+  if (jsonPath !== null && jsonPath !== "-") {
+    await checkWritable(jsonPath, "--json");
+    await checkTempBeside(jsonPath, "--json");
+  }
   if (outPath !== null) {
     await checkRegularOutput(outPath, "--out");
     await checkRegularOutput(metaPath(outPath), "--out's sidecar");
     await checkWritable(outPath, "--out");
     await checkPermissions({ write: [[metaPath(outPath), "the sidecar of --out"]] }, TASK_HINT);
-    const temp = tempBeside(outPath);
-    if ((await Deno.permissions.query({ name: "write", path: temp })).state !== "granted") {
-      const dir = temp.slice(0, temp.lastIndexOf("/") + 1) || "./";
-      throw new UsageError(
-        `No write permission in ${dir}: --out ${outPath} is written to a temporary file there and renamed into place; add --allow-write=${dir}`,
-      );
-    }
+    await checkTempBeside(outPath, "--out");
   }
   // 3. The protocol, decided once by a probe that sends no request.
   const probe = await probeProtocol(request.url, {

@@ -5,6 +5,7 @@
  * names what works.
  */
 import assert from "node:assert/strict";
+import { CSV_HEADER } from "../../lib/record.ts";
 import { serveMock } from "../../mock/server.ts";
 import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
@@ -118,5 +119,55 @@ Deno.test("under deno task bench, no write permission for --out names what works
     assert.match(stderr, new RegExp(`deno run with --allow-write=${dir}`));
     oneLine(stderr);
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("bench --json and report --html granted the file alone are refused before anything runs", async () => {
+  await withTempDir(async (dir) => {
+    // The file exists, so only the temporary file written beside it lacks a grant.
+    const json = `${dir}/run.json`;
+    const html = `${dir}/r.html`;
+    await Deno.writeTextFile(json, "old");
+    const csv = `${dir}/in.csv`;
+    const row = "0,1795735820016.75,208.718,200,207.819,459,,1795735820016.5,0,0,,,,,";
+    await Deno.writeTextFile(csv, `${CSV_HEADER}\n${row}\n`);
+    const run = (args: string[], file: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-q",
+          "--allow-read",
+          "--allow-net=127.0.0.1",
+          `--allow-write=${file}`,
+          MAIN,
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+    for (
+      const [args, file, flag] of [
+        [
+          ["bench", "http://127.0.0.1:9/api", "-n", "3", "--no-csv", "--json", json],
+          json,
+          "--json",
+        ],
+        [["report", csv, "--html", html], html, "--html"],
+      ] as const
+    ) {
+      const out = await run([...args], file);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 2, stderr);
+      assert.equal(new TextDecoder().decode(out.stdout), "", `${flag}: refused before the run`);
+      assert.match(
+        stderr,
+        new RegExp(
+          `No write permission in ${dir}/: ${flag} .* is written to a temporary file there`,
+        ),
+      );
+      oneLine(stderr);
+    }
+    assert.equal(await Deno.readTextFile(json), "old");
   });
 });
