@@ -9,7 +9,6 @@
  * @module
  */
 import type { Client } from "../client/mod.ts";
-import { formatDuration } from "../duration.ts";
 import { type BenchRunResult, runBench } from "../load/bench_run.ts";
 import { rateProfile } from "../load/arrivals.ts";
 import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
@@ -34,7 +33,7 @@ import { mixOption, type Targets, targetsRun, targetsWorkload } from "./_targets
 import { checkRuleScopes } from "./_verdicts.ts";
 import type { HttpRequest } from "../client/types.ts";
 import { stderrStream, useColor } from "./_output.ts";
-import { installStopSignals } from "./_signals.ts";
+import { announcedStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
 import { translateHabits } from "./_habits.ts";
 import { checkPermissions } from "./_permissions.ts";
@@ -46,8 +45,6 @@ import type { RequestRecord } from "../record.ts";
 export { HELP };
 
 const TASK_HINT = { task: "deno task bench" };
-
-const STOP_MARGIN_MS = 1000;
 
 /** Runs the command; returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
@@ -240,18 +237,9 @@ async function execute(
     durationMs: plan.durationMs === undefined ? null : plan.durationMs + warmupMs,
     ...(plan.arrivals?.stages.length ? { targetRate: rampTarget(plan, () => loadStart) } : {}),
   });
-  const signals = installStopSignals({
-    graceMs: plan.timeoutMs + STOP_MARGIN_MS,
-    onStop: (sig) => {
-      if (progress.enabled) progress.stopping();
-      else if (!plan.quiet) {
-        console.error(
-          `tailgate bench: ${sig}: stopping; waiting up to ${
-            formatDuration(plan.timeoutMs)
-          } for requests in flight (again to abort them)`,
-        );
-      }
-    },
+  const signals = announcedStopSignals("bench", plan.timeoutMs, (line) => {
+    if (progress.enabled) progress.stopping();
+    else if (!plan.quiet) console.error(line);
   });
   const outPath = plan.outPath;
   const common = {
