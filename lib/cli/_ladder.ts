@@ -7,7 +7,7 @@
  */
 import { DEFAULT_LADDER_POOL, ladderHttp2Profile, runLadder } from "../load/ladder_run.ts";
 import { probeProtocol, type ProbeResult } from "../client/probe.ts";
-import { MAX_PROBED_ORIGINS } from "./_origin_protocols.ts";
+import { MAX_PROBED_ORIGINS, urlPerOrigin } from "./_origin_protocols.ts";
 import { suiteRequest } from "../load/suite_run.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
@@ -99,12 +99,7 @@ async function probeOrigins(target: LadderTarget, timeoutMs: number): Promise<Pr
     timeoutMs: Math.min(timeoutMs, 2000),
     ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
   };
-  const byOrigin = new Map<string, string>();
-  for (const u of [target.request.url, ...(target.urls ?? [])]) {
-    if (byOrigin.size >= MAX_PROBED_ORIGINS) break;
-    const origin = new URL(u).origin;
-    if (!byOrigin.has(origin)) byOrigin.set(origin, u);
-  }
+  const byOrigin = urlPerOrigin([target.request.url, ...(target.urls ?? [])], MAX_PROBED_ORIGINS);
   const probes = await Promise.all([...byOrigin.values()].map((u) => probeProtocol(u, options)));
   const origins = [...byOrigin.keys()];
   // An origin that refuses HTTP/1.1 decides first: no HTTP/1.1 rung could run.
