@@ -12,7 +12,7 @@ import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import { durationOption, parseCommandArgs, positiveInt, str, strs, type Values } from "./_args.ts";
 import { translateHabits } from "./_habits.ts";
 import { ladderPoolSize, ladderSuite } from "./_ladder.ts";
-import { HELP, OPTIONS } from "./_suite_options.ts";
+import { HELP, OPTIONS, URL_REQUEST_OPTIONS } from "./_suite_options.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { requestFromFlags } from "./_request.ts";
@@ -26,15 +26,8 @@ import { seedOption } from "./_arrival_flags.ts";
 
 export { HELP };
 
-const REQUEST_FLAGS = [
-  "method",
-  "header",
-  "secret-header",
-  "body",
-  "max-body",
-  "content-type",
-  "ca-cert",
-];
+/** The flags that describe the user's requests, refused against the mock. */
+const REQUEST_FLAGS = Object.keys(URL_REQUEST_OPTIONS);
 
 function profileOption(values: Values, flag: "baseline" | "candidate"): string {
   const p = str(values, flag)!;
