@@ -122,26 +122,24 @@ export async function bench(args: string[]): Promise<number> {
     await checkTempBeside(outPath, "--out");
   }
   // 3. The protocol, decided once by a probe that sends no request.
-  const probe = await probeProtocol(request.url, {
+  const probeOptions = {
     timeoutMs: Math.min(plan0.timeoutMs, 2000),
     ...(caCerts.length ? { caCerts } : {}),
-  });
+  };
+  const inFlight = plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency;
   const decision = decideProtocol(
     plan0.profile,
     explicitClient,
     new URL(request.url).protocol === "https:" ? "https:" : "http:",
-    probe,
-    plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency,
+    await probeProtocol(request.url, probeOptions),
+    inFlight,
   );
   if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
   const queued = streamsShortfall(plan0, decision.client, workers);
   if (queued) console.error(`tailgate bench: ${queued}`);
   if (targets) {
     // A targets file may span several servers: each origin is probed, optimized speaks each one's.
-    const other = await originProtocols(urls, decision, {
-      timeoutMs: Math.min(plan0.timeoutMs, 2000),
-      ...(caCerts.length ? { caCerts } : {}),
-    }, plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency);
+    const other = await originProtocols(urls, decision, probeOptions, inFlight);
     for (const w of other.warnings) console.error(`tailgate bench: ${redactor.text(w)}`);
     if (other.origins) decision.origins = decision.record.origins = other.origins;
     if (other.lines.length) decision.line += "\n" + other.lines.join("\n");
