@@ -32,7 +32,7 @@ export type { LadderCommand, LadderTarget } from "./_ladder_report.ts";
 import { serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { slaRows } from "./_verdicts.ts";
+import { slaLines, slaRows } from "./_verdicts.ts";
 
 /** The ladder's flags, part of `suite`'s options. */
 export const LADDER_OPTIONS: OptionSpecs = {
@@ -204,10 +204,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
     breakdown: runs.map((r) => ({ name: r.spec.name, breakdown: timeBreakdown(r.records) })),
-    slaLines: cmd.rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
-      label: r.text,
-      limitMs: r.limit,
-    })),
+    slaLines: slaLines(cmd.rules),
     sla: ladder.rungs.flatMap((r) => slaRows(r.sla, r.name, r.successes)),
     ladder: htmlLadder(outcome, connections, cmd),
     notes: [
