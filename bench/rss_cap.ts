@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { watchPeakRss } from "../tests/_rss_watch.ts";
 
 const [capText, dashes, cmd, ...args] = Deno.args;
 const capMb = Number(capText);
@@ -27,27 +28,7 @@ if (!(capMb > 0) || dashes !== "--" || cmd === undefined) {
 const started = performance.now();
 const child = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped", stdin: "null" })
   .spawn();
-let done = false;
-const output = child.output().finally(() => done = true);
-let peakKb = 0;
-let killed = false;
-// Bounded: the child exits, or is killed at the cap or after 60 s.
-while (!done) {
-  // Deno reads /proc only with --allow-all; a `cat` child reads it instead.
-  const cat = await new Deno.Command("cat", {
-    args: [`/proc/${child.pid}/status`],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(new TextDecoder().decode(cat.stdout))?.[1] ?? 0);
-  peakKb = Math.max(peakKb, kb);
-  if (!done && !killed && (peakKb > capMb * 1024 || performance.now() - started > 60_000)) {
-    killed = true;
-    child.kill("SIGKILL");
-  }
-  await new Promise((r) => setTimeout(r, 10));
-}
-const out = await output;
+const { output: out, peakKb, killed } = await watchPeakRss(child, capMb, 60_000);
 const seconds = (performance.now() - started) / 1000;
 const firstLine = new TextDecoder().decode(out.stderr).trim().split("\n")[0] ?? "";
 console.log(

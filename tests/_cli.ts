@@ -1,4 +1,5 @@
 /** Test helper: run main.ts in a subprocess with scoped permissions. */
+import assert from "node:assert/strict";
 
 /** What a CLI run produced. */
 export interface CliResult {
@@ -88,4 +89,10 @@ export async function readServeUrl(
   }
   reader.releaseLock();
   return { url: /http:\/\/\S+/.exec(text)?.[0] ?? null, text };
+}
+
+/** Asserts that a refusal is what bad input gets: one line on stderr, no stack trace. */
+export function oneLine(stderr: string): void {
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import type { ClientOptions, HttpRequest } from "../client/types.ts";
-import type { BenchRunResult } from "../load/bench_run.ts";
+import { type BenchRunResult, dropStaleSidecar } from "../load/bench_run.ts";
 import { newOpenLoopCounters } from "../load/runner.ts";
 import type { RequestRecord } from "../record.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
@@ -101,82 +101,89 @@ export async function runBenchWorkers(o: BenchWorkersOptions): Promise<BenchRunR
     }
   };
   let done: Done[] = [];
+  // As runBench: on any failure the CSV (closed, so renamed into place) holds this run's rows,
+  // and no sidecar of an earlier run may stay to describe it.
   try {
-    if (o.openCsv !== null) csv = await o.openCsv();
-    let ready = 0;
-    const finished = Array.from(
-      { length: o.workers },
-      (_, index) =>
-        new Promise<Done>((resolve, reject) => {
-          const w = new Worker(new URL("./_bench_worker.ts", import.meta.url).href, {
-            type: "module",
-          });
-          threads.push(w);
-          w.onmessage = (e: MessageEvent) => {
-            const m = e.data;
-            if (m.type === "batch") {
-              if (failure !== null) return;
-              try {
-                unpackRecords(m.data as Float64Array, take, names);
-              } catch (err) {
-                // The CSV failed (a full disk): stop every worker, report it.
-                failure = err;
+    try {
+      if (o.openCsv !== null) csv = await o.openCsv();
+      let ready = 0;
+      const finished = Array.from(
+        { length: o.workers },
+        (_, index) =>
+          new Promise<Done>((resolve, reject) => {
+            const w = new Worker(new URL("./_bench_worker.ts", import.meta.url).href, {
+              type: "module",
+            });
+            threads.push(w);
+            w.onmessage = (e: MessageEvent) => {
+              const m = e.data;
+              if (m.type === "batch") {
+                if (failure !== null) return;
+                try {
+                  unpackRecords(m.data as Float64Array, take, names);
+                } catch (err) {
+                  // The CSV failed (a full disk): stop every worker, report it.
+                  failure = err;
+                  onHard();
+                }
+              } else if (m.type === "ready") {
+                if (++ready === o.workers) {
+                  broadcast("go");
+                  o.onStart?.();
+                }
+              } else if (m.type === "done") resolve(m as Done);
+              else if (m.type === "error") {
                 onHard();
+                reject(m.usage ? new UsageError(m.message) : new Error(m.message));
               }
-            } else if (m.type === "ready") {
-              if (++ready === o.workers) {
-                broadcast("go");
-                o.onStart?.();
-              }
-            } else if (m.type === "done") resolve(m as Done);
-            else if (m.type === "error") {
+            };
+            w.onerror = (e: ErrorEvent) => {
+              e.preventDefault();
               onHard();
-              reject(m.usage ? new UsageError(m.message) : new Error(m.message));
-            }
-          };
-          w.onerror = (e: ErrorEvent) => {
-            e.preventDefault();
-            onHard();
-            reject(new Error(`bench worker ${index} failed: ${e.message}`));
-          };
-          const start: WorkerStart = {
-            type: "start",
-            args: o.args,
-            index,
-            count: o.workers,
-            profile: plan.profile,
-            protocol: o.protocol,
-            ...(o.origins ? { origins: o.origins } : {}),
-            caCerts: plan.caCerts,
-            request: o.request,
-          };
-          w.postMessage(start);
-        }),
-    );
-    o.signal.addEventListener("abort", onStop, { once: true });
-    o.hardStop.addEventListener("abort", onHard, { once: true });
-    if (o.signal.aborted) onStop();
-    const settled = await Promise.allSettled(finished);
-    const rejected = settled.find((s) => s.status === "rejected");
-    if (failure !== null) throw failure;
-    if (rejected) throw (rejected as PromiseRejectedResult).reason;
-    done = settled.map((s) => (s as PromiseFulfilledResult<Done>).value);
-  } finally {
-    o.signal.removeEventListener("abort", onStop);
-    o.hardStop.removeEventListener("abort", onHard);
-    for (const w of threads) w.terminate();
-    o.onEnd?.();
-    await csv?.close();
-  }
-  if (csv !== null && o.meta !== null) {
-    const all = Array.from({ length: o.workers }, (_, i) => i);
-    await writeRunMeta(csv.path, {
-      ...o.meta,
-      merged: {
-        workers: all,
-        files: [{ path: csv.path, workers: all, started_at: o.meta.started_at, rows: csv.rows }],
-      },
-    });
+              reject(new Error(`bench worker ${index} failed: ${e.message}`));
+            };
+            const start: WorkerStart = {
+              type: "start",
+              args: o.args,
+              index,
+              count: o.workers,
+              profile: plan.profile,
+              protocol: o.protocol,
+              ...(o.origins ? { origins: o.origins } : {}),
+              caCerts: plan.caCerts,
+              request: o.request,
+            };
+            w.postMessage(start);
+          }),
+      );
+      o.signal.addEventListener("abort", onStop, { once: true });
+      o.hardStop.addEventListener("abort", onHard, { once: true });
+      if (o.signal.aborted) onStop();
+      const settled = await Promise.allSettled(finished);
+      const rejected = settled.find((s) => s.status === "rejected");
+      if (failure !== null) throw failure;
+      if (rejected) throw (rejected as PromiseRejectedResult).reason;
+      done = settled.map((s) => (s as PromiseFulfilledResult<Done>).value);
+    } finally {
+      o.signal.removeEventListener("abort", onStop);
+      o.hardStop.removeEventListener("abort", onHard);
+      for (const w of threads) w.terminate();
+      o.onEnd?.();
+      await csv?.close();
+    }
+    if (csv !== null && o.meta !== null) {
+      const all = Array.from({ length: o.workers }, (_, i) => i);
+      await writeRunMeta(csv.path, {
+        ...o.meta,
+        merged: {
+          workers: all,
+          files: [{ path: csv.path, workers: all, started_at: o.meta.started_at, rows: csv.rows }],
+        },
+      });
+    }
+  } catch (err) {
+    await dropStaleSidecar(csv);
+    throw err;
   }
   for (const d of done) {
     counters.late += d.late;

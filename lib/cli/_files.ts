@@ -10,7 +10,7 @@ import { dirname } from "../path.ts";
 import { metaPath } from "../records/run_meta.ts";
 import { sameFile } from "../records/same_file.ts";
 import { WriteError } from "../records/write_error.ts";
-import { writeFileAtomic } from "../records/atomic_file.ts";
+import { tempBeside, writeFileAtomic } from "../records/atomic_file.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Why a file operation failed, in a few words (permissions named with the fix). */
@@ -93,10 +93,26 @@ export async function checkRegularOutput(path: string, flag: string): Promise<vo
 }
 
 /**
+ * Refuses an output written whole ({@linkcode writeOutput}, `--out`'s CSV)
+ * when the temporary file beside it may not be written: a grant of the file
+ * alone (`--allow-write=out.json`) is not enough, and without this check the
+ * run would end in that error.
+ */
+export async function checkTempBeside(path: string, flag: string): Promise<void> {
+  const temp = tempBeside(path);
+  if ((await Deno.permissions.query({ name: "write", path: temp })).state === "granted") return;
+  const dir = temp.slice(0, temp.lastIndexOf("/") + 1) || "./";
+  throw new UsageError(
+    `No write permission in ${dir}: ${flag} ${path} is written to a temporary file there and renamed into place; add --allow-write=${dir}`,
+  );
+}
+
+/**
  * Checks early that a report file can be written, so a long run does not
  * end in a write error. An existing file is left as it is (never truncated:
  * an interrupted run must not leave it empty); the report replaces it whole
- * at the end ({@linkcode writeOutput}).
+ * at the end ({@linkcode writeOutput}), through a temporary file beside it
+ * that must be writable too ({@linkcode checkTempBeside}).
  */
 export async function claimOutput(path: string, flag: string): Promise<void> {
   try {
@@ -111,6 +127,7 @@ export async function claimOutput(path: string, flag: string): Promise<void> {
   } catch (err) {
     throw new UsageError(`Cannot write ${flag} ${path}: ${reason(err)}; choose another path`);
   }
+  await checkTempBeside(path, flag);
 }
 
 /**

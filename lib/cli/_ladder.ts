@@ -7,7 +7,7 @@
  */
 import { DEFAULT_LADDER_POOL, ladderHttp2Profile, runLadder } from "../load/ladder_run.ts";
 import { probeProtocol, type ProbeResult } from "../client/probe.ts";
-import { MAX_PROBED_ORIGINS } from "./_origin_protocols.ts";
+import { MAX_PROBED_ORIGINS, urlPerOrigin } from "./_origin_protocols.ts";
 import { suiteRequest } from "../load/suite_run.ts";
 import { htmlRunSummary, renderHtmlReport } from "../report/html.ts";
 import { renderJunitReport } from "../report/junit.ts";
@@ -32,7 +32,7 @@ export type { LadderCommand, LadderTarget } from "./_ladder_report.ts";
 import { serveMock } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
-import { slaRows } from "./_verdicts.ts";
+import { slaLines, slaRows } from "./_verdicts.ts";
 
 /** The ladder's flags, part of `suite`'s options. */
 export const LADDER_OPTIONS: OptionSpecs = {
@@ -99,12 +99,7 @@ async function probeOrigins(target: LadderTarget, timeoutMs: number): Promise<Pr
     timeoutMs: Math.min(timeoutMs, 2000),
     ...(target.caCerts.length ? { caCerts: target.caCerts } : {}),
   };
-  const byOrigin = new Map<string, string>();
-  for (const u of [target.request.url, ...(target.urls ?? [])]) {
-    if (byOrigin.size >= MAX_PROBED_ORIGINS) break;
-    const origin = new URL(u).origin;
-    if (!byOrigin.has(origin)) byOrigin.set(origin, u);
-  }
+  const byOrigin = urlPerOrigin([target.request.url, ...(target.urls ?? [])], MAX_PROBED_ORIGINS);
   const probes = await Promise.all([...byOrigin.values()].map((u) => probeProtocol(u, options)));
   const origins = [...byOrigin.keys()];
   // An origin that refuses HTTP/1.1 decides first: no HTTP/1.1 rung could run.
@@ -209,10 +204,7 @@ export async function ladderSuite(cmd: LadderCommand): Promise<number> {
     runs: runs.map((r, k) => htmlRunSummary(r.spec.name, r.csvPath, ladder.rungs[k]!.summary)),
     charts: buildChartData(runs.map((r) => ({ name: r.spec.name, records: r.records }))),
     breakdown: runs.map((r) => ({ name: r.spec.name, breakdown: timeBreakdown(r.records) })),
-    slaLines: cmd.rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
-      label: r.text,
-      limitMs: r.limit,
-    })),
+    slaLines: slaLines(cmd.rules),
     sla: ladder.rungs.flatMap((r) => slaRows(r.sla, r.name, r.successes)),
     ladder: htmlLadder(outcome, connections, cmd),
     notes: [

@@ -23,6 +23,25 @@ export interface OriginProtocols {
 }
 
 /**
+ * The first URL of each origin in `urls`, in order, for at most `max` origins.
+ *
+ * @example
+ * ```ts
+ * import { urlPerOrigin } from "./_origin_protocols.ts";
+ * urlPerOrigin(["http://a/1", "http://a/2", "http://b/"], 32); // Map { "http://a" => "http://a/1", "http://b" => "http://b/" }
+ * ```
+ */
+export function urlPerOrigin(urls: readonly string[], max: number): Map<string, string> {
+  const byOrigin = new Map<string, string>();
+  for (const u of urls) {
+    if (byOrigin.size >= max) break;
+    const origin = new URL(u).origin;
+    if (!byOrigin.has(origin)) byOrigin.set(origin, u);
+  }
+  return byOrigin;
+}
+
+/**
  * Probes every origin of `urls` but the first (already probed, its decision
  * given) and decides each one's protocol for the same client.
  *
@@ -40,12 +59,8 @@ export async function originProtocols(
   concurrency: number,
   probe: (url: string) => Promise<ProbeResult> = (u) => probeProtocol(u, probeOptions),
 ): Promise<OriginProtocols> {
-  const byOrigin = new Map<string, string>();
-  for (const u of urls) {
-    const origin = new URL(u).origin;
-    if (!byOrigin.has(origin)) byOrigin.set(origin, u);
-    if (byOrigin.size > MAX_PROBED_ORIGINS) break;
-  }
+  // The first origin, already probed, and at most MAX_PROBED_ORIGINS others.
+  const byOrigin = urlPerOrigin(urls, MAX_PROBED_ORIGINS + 1);
   const [firstOrigin, ...rest] = [...byOrigin.keys()];
   const out: OriginProtocols = { origins: null, lines: [], warnings: [] };
   if (firstOrigin === undefined || rest.length === 0) return out;

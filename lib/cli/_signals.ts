@@ -90,8 +90,10 @@ export function installStopSignals(options: StopSignalOptions): StopSignals {
 }
 
 /**
- * {@linkcode installStopSignals} for a run that shows no progress line: the
- * first signal is announced on stderr with the wait it starts.
+ * {@linkcode installStopSignals} for a run whose requests may take up to
+ * `timeoutMs` (the grace is that and a second): the first signal is
+ * announced with the wait it starts, on stderr unless `announce` shows it
+ * otherwise (a progress line, or nothing when quiet).
  *
  * @example
  * ```ts ignore
@@ -99,11 +101,15 @@ export function installStopSignals(options: StopSignalOptions): StopSignals {
  * const signals = announcedStopSignals("suite", 10_000);
  * ```
  */
-export function announcedStopSignals(command: string, timeoutMs: number): StopSignals {
+export function announcedStopSignals(
+  command: string,
+  timeoutMs: number,
+  announce: (line: string) => void = (line) => console.error(line),
+): StopSignals {
   return installStopSignals({
     graceMs: timeoutMs + 1000,
     onStop: (sig) =>
-      console.error(
+      announce(
         `tailgate ${command}: ${sig}: stopping; waiting up to ${
           formatDuration(timeoutMs)
         } for requests in flight (again to abort them)`,

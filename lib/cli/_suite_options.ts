@@ -10,7 +10,9 @@ import { MOCK_OPTIONS } from "./_mock_flags.ts";
 import { REQUEST_OPTIONS } from "./_request.ts";
 import { TARGETS_OPTIONS } from "./_targets.ts";
 
-const { timeout: _timeout, ...URL_REQUEST_OPTIONS } = REQUEST_OPTIONS;
+const { timeout: _timeout, ...requestOptions } = REQUEST_OPTIONS;
+/** bench's request flags but --timeout (suite's own default differs): they need a URL or --targets. */
+export const URL_REQUEST_OPTIONS: OptionSpecs = requestOptions;
 
 /** The flags of `suite`. */
 export const OPTIONS: OptionSpecs = {

@@ -32,7 +32,7 @@ import type { mockConfigFromValues } from "./_mock_flags.ts";
 import { useColor, writeJson } from "./_output.ts";
 import type { ProtocolDecision } from "./_protocol.ts";
 import type { SuiteFiles } from "./_suite_files.ts";
-import { meanVerdict, slaRows } from "./_verdicts.ts";
+import { meanVerdict, slaLines, slaRows } from "./_verdicts.ts";
 import { type Targets, targetsConfig } from "./_targets.ts";
 import { formatTargetDeltas } from "../report/targets.ts";
 import {
@@ -209,10 +209,7 @@ export async function suiteOutput(outcome: SuiteOutcome, ctx: SuiteOutputContext
       name: names[k]!,
       breakdown: timeBreakdown(r.keeper.records!),
     })),
-    slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
-      label: r.text,
-      limitMs: r.limit,
-    })),
+    slaLines: slaLines(rules),
     sla: slaCases,
     comparison: comparisonCase,
     notes: [

@@ -16,7 +16,7 @@ import {
   type TargetsPick,
 } from "../load/targets.ts";
 import { Redactor } from "../redact.ts";
-import { BoundedReadError, readBounded as readFileBounded } from "../read_bounded.ts";
+import { BoundedReadError, readBounded } from "../read_bounded.ts";
 import { type OptionSpecs, str, strs, type Values } from "./_args.ts";
 import { reason } from "./_files.ts";
 import { checkPermissions, type PermissionHints } from "./_permissions.ts";
@@ -80,16 +80,16 @@ function cwdText(): string {
  *
  * @example
  * ```ts ignore
- * const bytes = await readBounded("targets.jsonl", MAX_TARGETS_BYTES, "--targets");
+ * const bytes = await readInputFile("targets.jsonl", MAX_TARGETS_BYTES, "--targets");
  * ```
  */
-export async function readBounded(
+export async function readInputFile(
   path: string,
   limit: number,
   what: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
   try {
-    return await readFileBounded(path, limit);
+    return await readBounded(path, limit);
   } catch (err) {
     if (err instanceof BoundedReadError) {
       throw new UsageError(`Cannot read ${what} ${path}: ${err.message}`);
@@ -155,7 +155,7 @@ export async function targetsFromFlags(
   }
   const mix = mixOption(values);
   await checkPermissions({ read: [[file, "--targets"]] }, hints);
-  const bytes = await readBounded(file, MAX_TARGETS_BYTES, "--targets");
+  const bytes = await readInputFile(file, MAX_TARGETS_BYTES, "--targets");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -187,7 +187,7 @@ export async function targetsFromFlags(
       let b = cache.get(path);
       if (b === undefined) {
         try {
-          b = await readBounded(path, MAX_TARGETS_BYTES, "body file");
+          b = await readInputFile(path, MAX_TARGETS_BYTES, "body file");
         } catch (err) {
           throw new UsageError(
             `Invalid targets file ${file}, line ${e.line}: ${(err as Error).message}`,

@@ -4,10 +4,11 @@
  * run as a usage error on bad input, and SLA verdicts as report rows.
  */
 import { type LoadedRun, loadRun, type LoadWants } from "../records/load_run.ts";
+import type { HtmlSlaLine } from "../report/html.ts";
 import type { JunitSlaCase } from "../report/junit.ts";
 import { fmtValue } from "../report/text.ts";
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
-import type { SlaResult } from "../stats/sla.ts";
+import type { SlaResult, SlaRule } from "../stats/sla.ts";
 import { checkScopes, parseScopedRule, type ScopedRule } from "../stats/scoped_sla.ts";
 import { positiveInt, str, type Values } from "./_args.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -141,4 +142,20 @@ export function checkRuleScopes(rules: readonly ScopedRule[], names: readonly st
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * The HTML report's limit lines: the latency rules on whole requests (a
+ * phase rule judges another quantity than the chart shows).
+ *
+ * @example
+ * ```ts ignore
+ * slaLines(parseRules(["p95<=800ms", "ttfb.p95<=300ms"])); // [{ label: "p95<=800ms", limitMs: 800 }]
+ * ```
+ */
+export function slaLines(rules: readonly SlaRule[]): HtmlSlaLine[] {
+  return rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
+    label: r.text,
+    limitMs: r.limit,
+  }));
 }

@@ -9,7 +9,6 @@
  * @module
  */
 import type { Client } from "../client/mod.ts";
-import { formatDuration } from "../duration.ts";
 import { type BenchRunResult, runBench } from "../load/bench_run.ts";
 import { rateProfile } from "../load/arrivals.ts";
 import { CsvWriteError, CsvWriter } from "../records/csv_writer.ts";
@@ -23,18 +22,18 @@ import { benchClient, outputPaths, type Plan, planRun, runConfig } from "./_benc
 import { benchReport } from "./_bench_text.ts";
 import {
   checkRegularOutput,
+  checkTempBeside,
   checkWritable,
   reason,
   refuseSidecarOverwrite,
   writeOutput,
 } from "./_files.ts";
-import { tempBeside } from "../records/atomic_file.ts";
 import { requestFromFlags } from "./_request.ts";
 import { mixOption, type Targets, targetsRun, targetsWorkload } from "./_targets.ts";
 import { checkRuleScopes } from "./_verdicts.ts";
 import type { HttpRequest } from "../client/types.ts";
 import { stderrStream, useColor } from "./_output.ts";
-import { installStopSignals } from "./_signals.ts";
+import { announcedStopSignals } from "./_signals.ts";
 import { UsageError } from "./_usage_error.ts";
 import { translateHabits } from "./_habits.ts";
 import { checkPermissions } from "./_permissions.ts";
@@ -46,8 +45,6 @@ import type { RequestRecord } from "../record.ts";
 export { HELP };
 
 const TASK_HINT = { task: "deno task bench" };
-
-const STOP_MARGIN_MS = 1000;
 
 /** Runs the command; returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
@@ -113,41 +110,36 @@ export async function bench(args: string[]): Promise<number> {
   // Every host of a targets file, before any request.
   const urls = targets ? targets.requests.map((r) => r.url) : [request.url];
   await checkPermissions({ net: urls, write }, TASK_HINT);
-  if (jsonPath !== null && jsonPath !== "-") await checkWritable(jsonPath, "--json");
+  if (jsonPath !== null && jsonPath !== "-") {
+    await checkWritable(jsonPath, "--json");
+    await checkTempBeside(jsonPath, "--json");
+  }
   if (outPath !== null) {
     await checkRegularOutput(outPath, "--out");
     await checkRegularOutput(metaPath(outPath), "--out's sidecar");
     await checkWritable(outPath, "--out");
     await checkPermissions({ write: [[metaPath(outPath), "the sidecar of --out"]] }, TASK_HINT);
-    const temp = tempBeside(outPath);
-    if ((await Deno.permissions.query({ name: "write", path: temp })).state !== "granted") {
-      const dir = temp.slice(0, temp.lastIndexOf("/") + 1) || "./";
-      throw new UsageError(
-        `No write permission in ${dir}: --out ${outPath} is written to a temporary file there and renamed into place; add --allow-write=${dir}`,
-      );
-    }
+    await checkTempBeside(outPath, "--out");
   }
   // 3. The protocol, decided once by a probe that sends no request.
-  const probe = await probeProtocol(request.url, {
+  const probeOptions = {
     timeoutMs: Math.min(plan0.timeoutMs, 2000),
     ...(caCerts.length ? { caCerts } : {}),
-  });
+  };
+  const inFlight = plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency;
   const decision = decideProtocol(
     plan0.profile,
     explicitClient,
     new URL(request.url).protocol === "https:" ? "https:" : "http:",
-    probe,
-    plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency,
+    await probeProtocol(request.url, probeOptions),
+    inFlight,
   );
   if (decision.warning) console.error(`tailgate bench: ${redactor.text(decision.warning)}`);
   const queued = streamsShortfall(plan0, decision.client, workers);
   if (queued) console.error(`tailgate bench: ${queued}`);
   if (targets) {
     // A targets file may span several servers: each origin is probed, optimized speaks each one's.
-    const other = await originProtocols(urls, decision, {
-      timeoutMs: Math.min(plan0.timeoutMs, 2000),
-      ...(caCerts.length ? { caCerts } : {}),
-    }, plan0.model === "open" ? plan0.maxInFlight : plan0.concurrency);
+    const other = await originProtocols(urls, decision, probeOptions, inFlight);
     for (const w of other.warnings) console.error(`tailgate bench: ${redactor.text(w)}`);
     if (other.origins) decision.origins = decision.record.origins = other.origins;
     if (other.lines.length) decision.line += "\n" + other.lines.join("\n");
@@ -243,18 +235,9 @@ async function execute(
     durationMs: plan.durationMs === undefined ? null : plan.durationMs + warmupMs,
     ...(plan.arrivals?.stages.length ? { targetRate: rampTarget(plan, () => loadStart) } : {}),
   });
-  const signals = installStopSignals({
-    graceMs: plan.timeoutMs + STOP_MARGIN_MS,
-    onStop: (sig) => {
-      if (progress.enabled) progress.stopping();
-      else if (!plan.quiet) {
-        console.error(
-          `tailgate bench: ${sig}: stopping; waiting up to ${
-            formatDuration(plan.timeoutMs)
-          } for requests in flight (again to abort them)`,
-        );
-      }
-    },
+  const signals = announcedStopSignals("bench", plan.timeoutMs, (line) => {
+    if (progress.enabled) progress.stopping();
+    else if (!plan.quiet) console.error(line);
   });
   const outPath = plan.outPath;
   const common = {

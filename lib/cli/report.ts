@@ -19,6 +19,7 @@ import {
   noDataLine,
   parseRules,
   readRun,
+  slaLines,
   slaRows,
 } from "./_verdicts.ts";
 
@@ -136,10 +137,7 @@ export async function report(args: string[]): Promise<number> {
       ],
       charts: buildChartData([{ name: "run", records: run.records ?? [] }]),
       breakdown: [{ name: "run", breakdown: timeBreakdown(run.records ?? []) }],
-      slaLines: rules.filter((r) => r.kind === "latency" && r.phase === null).map((r) => ({
-        label: r.text,
-        limitMs: r.limit,
-      })),
+      slaLines: slaLines(rules),
       sla: rows,
       headline: htmlHeadline(results, "run"),
       notes: [`${path}: ${run.format} CSV`, ...run.notes],

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { probeProtocol } from "../client/probe.ts";
+import { probeProtocol, type ProbeResult } from "../client/probe.ts";
 import { originProtocols } from "./_origin_protocols.ts";
 import { PROFILES } from "../client/types.ts";
 import { runSuite, type SuiteClient } from "../load/suite_run.ts";
 import { durationOption, parseCommandArgs, positiveInt, str, strs, type Values } from "./_args.ts";
 import { translateHabits } from "./_habits.ts";
 import { ladderPoolSize, ladderSuite } from "./_ladder.ts";
-import { HELP, OPTIONS } from "./_suite_options.ts";
+import { HELP, OPTIONS, URL_REQUEST_OPTIONS } from "./_suite_options.ts";
 import { MOCK_OPTIONS, mockConfigFromValues, serveMock } from "./_mock_flags.ts";
 import { decideProtocol, type ProtocolDecision } from "./_protocol.ts";
 import { requestFromFlags } from "./_request.ts";
@@ -26,15 +26,8 @@ import { seedOption } from "./_arrival_flags.ts";
 
 export { HELP };
 
-const REQUEST_FLAGS = [
-  "method",
-  "header",
-  "secret-header",
-  "body",
-  "max-body",
-  "content-type",
-  "ca-cert",
-];
+/** The flags that describe the user's requests, refused against the mock. */
+const REQUEST_FLAGS = Object.keys(URL_REQUEST_OPTIONS);
 
 function profileOption(values: Values, flag: "baseline" | "candidate"): string {
   const p = str(values, flag)!;
@@ -203,10 +196,17 @@ export async function suite(args: string[]): Promise<number> {
           },
         }),
       chooseClients: async (apiUrl) => {
-        const probe = await probeProtocol(apiUrl, {
+        const probeOptions = {
           timeoutMs: Math.min(timeoutMs, 2000),
           ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
-        });
+        };
+        const probe = await probeProtocol(apiUrl, probeOptions);
+        // The other origins are probed once, whichever role asks first; each decides from it.
+        const probed = new Map<string, Promise<ProbeResult>>();
+        const probeOnce = (u: string) => {
+          if (!probed.has(u)) probed.set(u, probeProtocol(u, probeOptions));
+          return probed.get(u)!;
+        };
         const scheme = new URL(apiUrl).protocol === "https:" ? "https:" : "http:";
         const out = {} as Record<"baseline" | "optimized", SuiteClient>;
         for (const role of ["baseline", "optimized"] as const) {
@@ -216,10 +216,7 @@ export async function suite(args: string[]): Promise<number> {
           out[role] = { profile: d.client, protocol: d.protocol };
           if (!urls || urls.length < 2) continue;
           // Targets on several servers: each origin probed, optimized speaks each one's.
-          const other = await originProtocols(urls, d, {
-            timeoutMs: Math.min(timeoutMs, 2000),
-            ...(target?.caCerts.length ? { caCerts: target.caCerts } : {}),
-          }, concurrency);
+          const other = await originProtocols(urls, d, probeOptions, concurrency, probeOnce);
           for (const w of other.warnings) console.error(`tailgate suite: ${w}`);
           if (other.origins) out[role].origins = d.record.origins = other.origins;
         }

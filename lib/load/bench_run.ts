@@ -117,8 +117,14 @@ export interface BenchRunResult {
 /**
  * After a failure, the CSV (renamed into place on close) holds this run's whole rows: a sidecar
  * left from an earlier run must not describe it.
+ *
+ * @example
+ * ```ts ignore
+ * import { dropStaleSidecar } from "./bench_run.ts";
+ * await dropStaleSidecar(csv); // removes <csv.path>.meta.json, if any
+ * ```
  */
-async function dropStaleSidecar(csv: CsvWriter | null): Promise<void> {
+export async function dropStaleSidecar(csv: CsvWriter | null): Promise<void> {
   if (csv !== null) await Deno.remove(metaPath(csv.path)).catch(() => {});
 }
 

@@ -5,29 +5,17 @@
  * names what works.
  */
 import assert from "node:assert/strict";
+import { CSV_HEADER } from "../../lib/record.ts";
 import { serveMock } from "../../mock/server.ts";
-import { runCli } from "../_cli.ts";
+import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-function oneLine(stderr: string): void {
-  assert.equal(stderr.trim().split("\n").length, 1, stderr);
-  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("bench --out refuses /dev, /proc, a FIFO, a directory and a symlink before the run", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const sh = await new Deno.Command("sh", {
       args: ["-c", `mkfifo ${dir}/fifo.csv && ln -s target.csv ${dir}/link.csv`],
     }).output();
@@ -62,7 +50,7 @@ Deno.test("bench --out refuses /dev, /proc, a FIFO, a directory and a symlink be
 
 Deno.test("two bench runs on one --out leave one run's whole CSV and its own sidecar", async () => {
   const server = serveMock(QUICK_MOCK);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const out = `${dir}/x.csv`;
     const spawn = (runId: string) =>
       new Deno.Command(Deno.execPath(), {
@@ -116,7 +104,7 @@ Deno.test("two bench runs on one --out leave one run's whole CSV and its own sid
 });
 
 Deno.test("under deno task bench, no write permission for --out names what works", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "-q", "bench", "http://127.0.0.1:9/api", "-n", "1", "--out", `${dir}/x.csv`],
       cwd: ROOT,
@@ -131,5 +119,55 @@ Deno.test("under deno task bench, no write permission for --out names what works
     assert.match(stderr, new RegExp(`deno run with --allow-write=${dir}`));
     oneLine(stderr);
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("bench --json and report --html granted the file alone are refused before anything runs", async () => {
+  await withTempDir(async (dir) => {
+    // The file exists, so only the temporary file written beside it lacks a grant.
+    const json = `${dir}/run.json`;
+    const html = `${dir}/r.html`;
+    await Deno.writeTextFile(json, "old");
+    const csv = `${dir}/in.csv`;
+    const row = "0,1795735820016.75,208.718,200,207.819,459,,1795735820016.5,0,0,,,,,";
+    await Deno.writeTextFile(csv, `${CSV_HEADER}\n${row}\n`);
+    const run = (args: string[], file: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-q",
+          "--allow-read",
+          "--allow-net=127.0.0.1",
+          `--allow-write=${file}`,
+          MAIN,
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+    for (
+      const [args, file, flag] of [
+        [
+          ["bench", "http://127.0.0.1:9/api", "-n", "3", "--no-csv", "--json", json],
+          json,
+          "--json",
+        ],
+        [["report", csv, "--html", html], html, "--html"],
+      ] as const
+    ) {
+      const out = await run([...args], file);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 2, stderr);
+      assert.equal(new TextDecoder().decode(out.stdout), "", `${flag}: refused before the run`);
+      assert.match(
+        stderr,
+        new RegExp(
+          `No write permission in ${dir}/: ${flag} .* is written to a temporary file there`,
+        ),
+      );
+      oneLine(stderr);
+    }
+    assert.equal(await Deno.readTextFile(json), "old");
   });
 });

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { PROFILES } from "../../lib/client/mod.ts";
+import { rawServer } from "../_raw_server.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const HOST = "127.0.0.2";
@@ -84,41 +85,6 @@ async function readJson(run: Run): Promise<Record<string, unknown>> {
 async function csvErrors(run: Run): Promise<string[]> {
   const lines = (await Deno.readTextFile(`${run.dir}/run.csv`)).trim().split("\n").slice(1);
   return lines.map((l) => l.split(",")[6]!);
-}
-
-/** A server on 127.0.0.2 that answers every request with `raw` (keep-alive). */
-function rawServer(raw: string): { url: string; close: () => void } {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const bytes = new TextEncoder().encode(raw);
-  const conns = new Set<Deno.Conn>();
-  (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      (async () => {
-        const buf = new Uint8Array(16 * 1024);
-        try {
-          for (let i = 0; i < 100; i++) {
-            if (await conn.read(buf) === null) break;
-            await conn.write(bytes);
-          }
-        } catch {
-          // the client gave up on the connection
-        } finally {
-          conns.delete(conn);
-          try {
-            conn.close();
-          } catch { /* already closed */ }
-        }
-      })();
-    }
-  })().catch(() => {});
-  return {
-    url: `http://${HOST}:${(listener.addr as Deno.NetAddr).port}/`,
-    close: () => {
-      listener.close();
-      for (const c of conns) c.close();
-    },
-  };
 }
 
 /** Makes the broken certificates in a temporary directory. */

@@ -123,6 +123,12 @@ Deno.test("the CLI answers bad input with one line and exit code 2", async (t) =
     ["report no file", ["report"], /exactly one CSV/],
     ["compare one file", ["compare", "a.csv"], /two CSV files/],
     ["bad mock flag", ["suite", "--slow-rate", "2"], /--slow-rate/],
+    [
+      "request flag without a URL",
+      ["suite", "--max-body", "1MiB"],
+      /--max-body applies to suite <url> only \(the mock's requests are fixed\)/,
+    ],
+    ["header without a URL", ["suite", "-H", "A: b"], /--header applies to suite <url> only/],
   ];
   for (const [name, args, re] of cases) {
     await t.step(name, async () => {

@@ -8,6 +8,7 @@ import { runCli, SUMMARY_KEYS } from "../_cli.ts";
 import { CSV_HEADER, recordToCsvLine, type RequestRecord } from "../../lib/record.ts";
 import { createRng } from "../../lib/rng.ts";
 import { assertWellFormed as assertXmlWellFormed } from "../_xml.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 
@@ -40,14 +41,8 @@ function runCsv(seed: number, n: number, medianMs: number): string {
   return lines.join("\n") + "\n";
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tailgate_verdicts_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) =>
+  withTempDir(fn, { prefix: "tailgate_verdicts_" });
 
 /** The XML declaration, then the shared well-formedness check. */
 function assertWellFormed(xml: string): void {

@@ -5,17 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { serveMock } from "../../mock/server.ts";
-import { runCli } from "../_cli.ts";
+import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
+import { watchPeakRss } from "../_rss_watch.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Nothing listens on port 9 (discard): a request there fails, but flags are checked first. */
 const CLOSED = "http://127.0.0.1:9/api";
-
-function oneLine(stderr: string): void {
-  assert.equal(stderr.trim().split("\n").length, 1, stderr);
-  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
-}
 
 /**
  * Runs the CLI under an RSS watchdog: killed when its peak resident memory
@@ -41,28 +37,7 @@ async function runCapped(
     stdin: "null",
     env: { NO_COLOR: "1" },
   }).spawn();
-  let peakKb = 0;
-  let killed = false;
-  let done = false;
-  const started = Date.now();
-  const status = child.output();
-  status.finally(() => done = true);
-  // Deno reads /proc only with --allow-all: a `cat` child reads the peak RSS (VmHWM) for us.
-  while (!done) {
-    const cat = await new Deno.Command("cat", {
-      args: [`/proc/${child.pid}/status`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(new TextDecoder().decode(cat.stdout))?.[1] ?? 0);
-    peakKb = Math.max(peakKb, kb);
-    if (!done && !killed && (peakKb > capMb * 1024 || Date.now() - started > 20_000)) {
-      killed = true;
-      child.kill("SIGKILL");
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const out = await status;
+  const { output: out, peakKb, killed } = await watchPeakRss(child, capMb, 20_000);
   return {
     code: out.code,
     stderr: new TextDecoder().decode(out.stderr),

@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { serveMock } from "../../mock/server.ts";
-import { runCli } from "../_cli.ts";
+import { oneLine, runCli } from "../_cli.ts";
 import { QUICK_MOCK } from "../_fault_matrix.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const CSV = "request_id,timestamp_ms,latency_ms,status_code\n0,1000,5,200\n1,1001,6,200\n";
 
 async function sh(cmd: string): Promise<void> {
   const out = await new Deno.Command("sh", { args: ["-c", cmd] }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-}
-
-function oneLine(stderr: string): void {
-  assert.equal(stderr.trim().split("\n").length, 1, stderr);
-  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
 }
 
 Deno.test("merge -o refuses a device, a FIFO, a symlink and an input under another name", async () => {
@@ -71,17 +67,8 @@ async function shCli(script: string, dir: string): Promise<{ code: number; stder
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("report and compare refuse to write over one of their inputs", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const input = `${dir}/in.csv`;
     await Deno.writeTextFile(input, GOOD);
     await sh(`ln ${input} ${dir}/alias.csv`);
@@ -102,7 +89,7 @@ Deno.test("report and compare refuse to write over one of their inputs", async (
 });
 
 Deno.test("no data is no verdict: an empty run exits 3 with one line, never PASS", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const files: Record<string, string> = {
       "header.csv": "request_id,timestamp_ms,latency_ms,status_code\n",
       "k6.csv": "metric_name,timestamp,metric_value,status,extra_tags,metadata\n" +
@@ -139,7 +126,7 @@ Deno.test("no data is no verdict: an empty run exits 3 with one line, never PASS
 });
 
 Deno.test("report reads FIFOs, pipes and process substitution once, and ends an endless line", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/good.csv`, GOOD);
     const fifo = await shCli(
       `mkfifo ${dir}/f && (cat ${dir}/good.csv > ${dir}/f &) && TAILGATE report ${dir}/f`,
@@ -159,7 +146,7 @@ Deno.test("report reads FIFOs, pipes and process substitution once, and ends an 
 });
 
 Deno.test("hostile rows get one line and exit 2, with control bytes escaped", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const hey = "response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read," +
       "status-code,offset\n";
     const t = 1764150000000;
@@ -207,7 +194,7 @@ async function unmount(mnt: string | null): Promise<void> {
 
 Deno.test("a failed write is one line naming the file, exit 4; a sidecar is never overwritten", async () => {
   const server = serveMock(QUICK_MOCK);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const url = `${server.url}/api`;
     const bench = ["bench", url, "-n", "20", "-c", "2", "-q"];
     // --json at the CSV's sidecar: refused before anything is written.

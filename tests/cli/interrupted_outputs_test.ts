@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { claimOutput } from "../../lib/cli/_files.ts";
 import { CSV_HEADER } from "../../lib/record.ts";
 import { FAST_MOCK, serveStallMock } from "../_stall_mock.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -39,14 +40,8 @@ async function finish(child: Deno.ChildProcess, limitMs = 60_000) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "interrupted_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) =>
+  withTempDir(fn, { dir: "/tmp", prefix: "interrupted_" });
 
 function rows(n: number, offset: number): string {
   const lines = [CSV_HEADER.split(",").slice(0, 4).join(",")];

@@ -8,20 +8,12 @@ import { tempBeside, writeFileAtomic } from "../../lib/records/atomic_file.ts";
 import { CsvWriter } from "../../lib/records/csv_writer.ts";
 import { readRecordsFile } from "../../lib/records/read_records.ts";
 import { BoundedReadError, readBounded } from "../../lib/read_bounded.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const ROW: RequestRecord = recordFromCsvFields(
   "0,1795735820016.75,208.718,200,207.819,459,,1795735820016.5,0,0".split(","),
   2,
 );
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function readAll(path: string): Promise<RequestRecord[]> {
   const rows: RequestRecord[] = [];
@@ -40,7 +32,7 @@ Deno.test("tempBeside() names a hidden file in the target's own directory", () =
 });
 
 Deno.test("writeFileAtomic() replaces a file whole and leaves no temporary file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/m.json`, "old\n");
     await writeFileAtomic(`${dir}/m.json`, "new\n");
     assert.equal(await Deno.readTextFile(`${dir}/m.json`), "new\n");
@@ -54,7 +46,7 @@ Deno.test("writeFileAtomic() replaces a file whole and leaves no temporary file"
 });
 
 Deno.test("CsvWriter atomic: the old file stays whole until close, then the new one replaces it", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/run.csv`;
     await Deno.writeTextFile(path, "old file\n");
     const w = await CsvWriter.create(path, { atomic: true });
@@ -68,7 +60,7 @@ Deno.test("CsvWriter atomic: the old file stays whole until close, then the new 
 });
 
 Deno.test("CsvWriter atomic: two writers on one path leave one whole file, never a mix", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/run.csv`;
     const a = await CsvWriter.create(path, { atomic: true });
     const b = await CsvWriter.create(path, { atomic: true });
@@ -87,7 +79,7 @@ Deno.test("CsvWriter atomic: two writers on one path leave one whole file, never
 });
 
 Deno.test("readBounded() reads a file within its limit", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeFile(`${dir}/b.bin`, new Uint8Array(1000).fill(7));
     const bytes = await readBounded(`${dir}/b.bin`, 1000);
     assert.equal(bytes.length, 1000);
@@ -97,7 +89,7 @@ Deno.test("readBounded() reads a file within its limit", async () => {
 });
 
 Deno.test("readBounded() refuses a larger file and a directory before reading", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     // A sparse 2 GiB file: refused from its size alone (reading it would take 2 GiB).
     using f = await Deno.open(`${dir}/big.bin`, { write: true, create: true });
     await f.truncate(2 ** 31);

@@ -9,6 +9,7 @@ import {
   type RunMeta,
   writeRunMeta,
 } from "../../lib/records/run_meta.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const CONFIG = {
   url: "http://127.0.0.1:8080/api",
@@ -17,14 +18,8 @@ const CONFIG = {
   client: "optimized",
 };
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "run_meta_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) =>
+  withTempDir(fn, { dir: "/tmp", prefix: "run_meta_test_" });
 
 Deno.test("canonicalJson() sorts keys at every level", () => {
   assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');

@@ -1,35 +1,30 @@
 import assert from "node:assert/strict";
-import { MAX_TARGETS_BYTES, readBounded, targetsFromFlags } from "../../lib/cli/_targets.ts";
+import { MAX_TARGETS_BYTES, readInputFile, targetsFromFlags } from "../../lib/cli/_targets.ts";
 import { UsageError } from "../../lib/cli/_usage_error.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
-async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "targets_file_test_" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) =>
+  withTempDir(fn, { dir: "/tmp", prefix: "targets_file_test_" });
 
-Deno.test("readBounded() refuses a file over the limit from its size, before reading it", async () => {
+Deno.test("readInputFile() refuses a file over the limit from its size, before reading it", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/big.jsonl`;
     await Deno.writeFile(path, new Uint8Array(1025));
     await assert.rejects(
-      () => readBounded(path, 1024, "--targets"),
+      () => readInputFile(path, 1024, "--targets"),
       (e) => e instanceof UsageError && /it is larger than 1 KiB/.test(e.message),
     );
-    assert.equal((await readBounded(path, 2048, "--targets")).byteLength, 1025);
+    assert.equal((await readInputFile(path, 2048, "--targets")).byteLength, 1025);
     assert.equal(MAX_TARGETS_BYTES, 64 * 1024 * 1024);
   });
 });
 
-Deno.test("readBounded() names a missing file and a directory in one line", async () => {
+Deno.test("readInputFile() names a missing file and a directory in one line", async () => {
   await withDir(async (dir) => {
-    await assert.rejects(() => readBounded(`${dir}/none`, 10, "--targets"), /no such file/);
-    await assert.rejects(() => readBounded(dir, 10, "--targets"), /it is a directory/);
+    await assert.rejects(() => readInputFile(`${dir}/none`, 10, "--targets"), /no such file/);
+    await assert.rejects(() => readInputFile(dir, 10, "--targets"), /it is a directory/);
     await assert.rejects(
-      () => readBounded("no_such_body.json", 10, "body file"),
+      () => readInputFile("no_such_body.json", 10, "body file"),
       /no_such_body\.json: .*a relative path is read from the working directory/,
     );
   });

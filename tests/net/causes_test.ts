@@ -11,43 +11,9 @@ import { buildRequest } from "../../lib/cli/_request.ts";
 import { runClosed } from "../../lib/load/runner.ts";
 import { collect } from "../../lib/records/collect.ts";
 import { ErrorCauses } from "../../lib/stats/error_causes.ts";
+import { rawServer } from "../_raw_server.ts";
 
 const HOST = "127.0.0.2";
-
-/** A server on 127.0.0.2 that answers every request with `raw`, then keeps reading. */
-function rawServer(raw: string): { port: number; close: () => void } {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const bytes = new TextEncoder().encode(raw);
-  const conns = new Set<Deno.Conn>();
-  (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      (async () => {
-        const buf = new Uint8Array(16 * 1024);
-        try {
-          for (let i = 0; i < 100; i++) {
-            if (await conn.read(buf) === null) break;
-            await conn.write(bytes);
-          }
-        } catch {
-          // the client gave up on the connection
-        } finally {
-          conns.delete(conn);
-          try {
-            conn.close();
-          } catch { /* already closed */ }
-        }
-      })();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    close: () => {
-      listener.close();
-      for (const c of conns) c.close();
-    },
-  };
-}
 
 /** One request with `profile` (an HTTP/1.1 server: `optimized` is told so, as the probe would). */
 async function sendOnce(profile: string, url: string, headers: string[] = []): Promise<Outcome> {

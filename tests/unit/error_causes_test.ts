@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CAUSES_PER_KIND, ErrorCauses } from "../../lib/stats/error_causes.ts";
 import { adviceFor, causeAdvice, fdWarning, formatCauses } from "../../lib/report/causes.ts";
 import { summarize } from "../../lib/stats/summary.ts";
+import { okRecord } from "../_record.ts";
 
 Deno.test("ErrorCauses keeps the first 3 distinct messages of each kind, in report order", () => {
   const causes = new ErrorCauses();
@@ -118,22 +119,7 @@ Deno.test("formatCauses() lists causes under one heading, then one advice line p
 });
 
 Deno.test("summarize() counts a failed row with no kind by its status: 101 and 600 are protocol", () => {
-  const row = (status: number) => ({
-    id: 0,
-    scheduledMs: 0,
-    startedMs: 0,
-    latencyMs: 1,
-    ttfbMs: 1,
-    status,
-    bytes: 0,
-    error: "" as const,
-    warmup: false,
-    worker: 0,
-    connectMs: null,
-    tlsMs: null,
-    firstBodyMs: null,
-    conn: null,
-    target: "",
-  });
+  // A row of that status without an error kind (the record of an older CSV).
+  const row = (status: number) => okRecord(0, 0, 1, { ttfbMs: 1, status });
   assert.deepEqual(summarize([row(101), row(600), row(0)]).error_kinds, { protocol: 2, other: 1 });
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { originProtocols } from "../../lib/cli/_origin_protocols.ts";
+import {
+  MAX_PROBED_ORIGINS,
+  originProtocols,
+  urlPerOrigin,
+} from "../../lib/cli/_origin_protocols.ts";
 import { decideProtocol } from "../../lib/cli/_protocol.ts";
 import type { ProbeResult } from "../../lib/client/probe.ts";
 
@@ -66,4 +70,29 @@ Deno.test("originProtocols() probes nothing for one origin", async () => {
     () => Promise.reject(new Error("must not probe")),
   );
   assert.deepEqual(o, { origins: null, lines: [], warnings: [] });
+});
+
+Deno.test("originProtocols() probes at most MAX_PROBED_ORIGINS origins besides the first", async () => {
+  const many = Array.from({ length: 40 }, (_, i) => `http://o${i}.test:1/`);
+  const probed: string[] = [];
+  const first = decideProtocol("optimized", true, "http:", H2C, 4);
+  const o = await originProtocols(many, first, { timeoutMs: 10 }, 4, (u) => {
+    probed.push(u);
+    return Promise.resolve(H2C);
+  });
+  assert.equal(probed.length, MAX_PROBED_ORIGINS);
+  assert.deepEqual(
+    probed,
+    many.slice(1, 1 + MAX_PROBED_ORIGINS),
+    "the first URL of each, in order",
+  );
+  assert.equal(Object.keys(o.origins!).length, MAX_PROBED_ORIGINS + 1);
+});
+
+Deno.test("urlPerOrigin() keeps each origin's first URL, for at most max origins", () => {
+  assert.deepEqual(
+    [...urlPerOrigin(urls, 2)],
+    [["http://a.test:1", "http://a.test:1/x"], ["http://b.test:2", "http://b.test:2/y"]],
+  );
+  assert.equal(urlPerOrigin(urls, 32).size, 3);
 });

@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
 import type { RequestRecord } from "../../lib/record.ts";
+import { okRecord } from "../_record.ts";
 import { TargetBuilders } from "../../lib/stats/by_target.ts";
 import { checkScopes, evaluateScoped, parseScopedRule } from "../../lib/stats/scoped_sla.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { SummaryBuilder } from "../../lib/stats/summary.ts";
 
+/** A successful record of `target`, started at 1000 + id. */
 function rec(id: number, target: string, latencyMs: number): RequestRecord {
-  return {
-    id,
-    scheduledMs: 1000 + id,
-    startedMs: 1000 + id,
-    latencyMs,
-    ttfbMs: null,
-    status: 200,
-    bytes: 2,
-    error: "",
-    warmup: false,
-    worker: 0,
-    connectMs: null,
-    tlsMs: null,
-    firstBodyMs: null,
-    conn: null,
-    target,
-  };
+  return okRecord(id, 1000 + id, latencyMs, { bytes: 2, target });
 }
 
 Deno.test("parseScopedRule() splits the scope off and hands the rest to the rule parser", () => {

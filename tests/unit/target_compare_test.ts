@@ -1,30 +1,14 @@
 import assert from "node:assert/strict";
 import type { RequestRecord } from "../../lib/record.ts";
+import { okRecord } from "../_record.ts";
 import { summarizeByTarget, TargetBuilders } from "../../lib/stats/by_target.ts";
 import { compareTargets } from "../../lib/stats/target_compare.ts";
 import { summarize } from "../../lib/stats/summary.ts";
 import { formatTargetDeltas, formatTargetTable } from "../../lib/report/targets.ts";
 
+/** A successful record of `target`, started at 1000 + id (`over` replaces any field). */
 function rec(id: number, target: string, latencyMs: number, over: Partial<RequestRecord> = {}) {
-  const r: RequestRecord = {
-    id,
-    scheduledMs: 1000 + id,
-    startedMs: 1000 + id,
-    latencyMs,
-    ttfbMs: null,
-    status: 200,
-    bytes: 2,
-    error: "",
-    warmup: false,
-    worker: 0,
-    connectMs: null,
-    tlsMs: null,
-    firstBodyMs: null,
-    conn: null,
-    target,
-    ...over,
-  };
-  return r;
+  return okRecord(id, 1000 + id, latencyMs, { bytes: 2, target, ...over });
 }
 
 /** 300 requests: a 1..30 ms, b 100..130 ms, every fifth to a; `shiftB` added to b. */
