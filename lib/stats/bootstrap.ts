@@ -48,12 +48,32 @@ export function timeOrdered(
   values: ArrayLike<number>,
   ties?: ArrayLike<number>,
 ): Float64Array {
-  const order = Array.from({ length: Math.min(starts.length, values.length) }, (_, i) => i);
+  const order = timeOrder(starts, ties, Math.min(starts.length, values.length));
+  return Float64Array.from(order, (i) => values[i] as number);
+}
+
+/**
+ * The positions of `starts` in start-time order (ties by `ties`, else by
+ * position), for picking several series of the same requests with one sort
+ * (`timeOrdered` picks one).
+ *
+ * @example
+ * ```ts
+ * import { timeOrder } from "./bootstrap.ts";
+ * timeOrder([5, 2, 2], [9, 4, 3]); // [2, 1, 0]
+ * ```
+ */
+export function timeOrder(
+  starts: ArrayLike<number>,
+  ties?: ArrayLike<number>,
+  length: number = starts.length,
+): number[] {
+  const order = Array.from({ length }, (_, i) => i);
   const tie = ties === undefined
     ? (i: number, j: number) => i - j
     : (i: number, j: number) => (ties[i] as number) - (ties[j] as number);
   order.sort((i, j) => (starts[i] as number) - (starts[j] as number) || tie(i, j));
-  return Float64Array.from(order, (i) => values[i] as number);
+  return order;
 }
 
 /** Statistics the comparison reports. */
