@@ -163,11 +163,17 @@ export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64
   return timeOrdered(ok.map((r) => r.startedMs), ok.map((r) => r.latencyMs), ok.map((r) => r.id));
 }
 
-function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
+/** One rung's figures; `series` is its {@linkcode timeOrderedSuccesses}, made once for the steps too. */
+function rungOf(
+  input: LadderRungInput,
+  series: Float64Array,
+  options: LadderOptions,
+  level: number,
+): LadderRung {
   const builder = new SummaryBuilder();
   for (const r of input.records) builder.add(r);
   const summary = builder.summary();
-  const sorted = timeOrderedSuccesses(input.records).sort();
+  const sorted = series.slice().sort();
   // A rule scoped to a target (suite --targets --ladder) judges that target's requests alone.
   const sla = evaluateScoped(options.rules, { summary, sorted, phases: builder.phases }, (name) => {
     const mine = new SummaryBuilder();
@@ -298,8 +304,8 @@ export function computeLadder(
   const level = boot.confidence ?? 0.95;
   const primary = boot.primary ?? "p95";
   const seed = boot.seed ?? 1;
-  const stats = rungs.map((r) => rungOf(r, options, level));
   const series = rungs.map((r) => timeOrderedSuccesses(r.records));
+  const stats = rungs.map((r, k) => rungOf(r, series[k]!, options, level));
   const steps: LadderStep[] = [];
   for (let k = 0; k + 1 < rungs.length; k++) {
     const a = series[k] as Float64Array;
