@@ -219,6 +219,49 @@ function ranksOf(series: ArrayLike<number>): Ranked {
 }
 
 /**
+ * The block length a resampling of `series` uses: {@linkcode chooseBlockLength}
+ * for `"auto"` (the default), else `choice`, at most the series' length.
+ *
+ * @param context The start of the error message, e.g. `"Cannot compare runs"`.
+ * @throws {RangeError} when `choice` is not an integer ≥ 1.
+ *
+ * @example
+ * ```ts
+ * import { blockLengthOf } from "./bootstrap.ts";
+ * blockLengthOf([1, 2, 3], 8, "Cannot compare runs"); // 3
+ * ```
+ */
+export function blockLengthOf(
+  series: ArrayLike<number>,
+  choice: number | "auto" = "auto",
+  context: string,
+): number {
+  if (choice === "auto") return chooseBlockLength(series);
+  if (!Number.isInteger(choice) || choice < 1) {
+    throw new RangeError(`${context}: block length must be an integer ≥ 1, got ${choice}`);
+  }
+  return Math.min(choice, series.length);
+}
+
+/**
+ * The 0-based ranks, among `resamples` sorted bootstrap values, of the
+ * bounds of the two-sided percentile interval at `confidence`.
+ *
+ * @example
+ * ```ts
+ * import { intervalRanks } from "./bootstrap.ts";
+ * intervalRanks(0.95, 2000); // [50, 1949]
+ * ```
+ */
+export function intervalRanks(confidence: number, resamples: number): [number, number] {
+  const alpha = 1 - confidence;
+  return [
+    Math.max(0, Math.floor((alpha / 2) * resamples)),
+    Math.min(resamples - 1, Math.ceil((1 - alpha / 2) * resamples) - 1),
+  ];
+}
+
+/**
  * The start positions of one circular block resample of `n` values in
  * blocks of `block`: ⌈n / block⌉ uniform draws. Two series of the same
  * requests resampled at the same starts stay paired.
@@ -386,19 +429,9 @@ export function* blockBootstrapSteps(
       `Cannot compare runs: confidence must be between 0 and 1 (exclusive), got ${confidence}`,
     );
   }
-  const blockFor = (xs: ArrayLike<number>): number => {
-    const choice = options.blockLength ?? "auto";
-    if (choice === "auto") return chooseBlockLength(xs);
-    if (!Number.isInteger(choice) || choice < 1) {
-      throw new RangeError(
-        `Cannot compare runs: block length must be an integer ≥ 1, got ${choice}`,
-      );
-    }
-    return Math.min(choice, xs.length);
-  };
-  const blockA = blockFor(a);
+  const blockA = blockLengthOf(a, options.blockLength, "Cannot compare runs");
   yield 0;
-  const blockB = blockFor(b);
+  const blockB = blockLengthOf(b, options.blockLength, "Cannot compare runs");
   yield 0;
   const ra = new RunResampler(a);
   const rb = new RunResampler(b);
@@ -416,9 +449,7 @@ export function* blockBootstrapSteps(
   }
   const oa = ra.original();
   const ob = rb.original();
-  const alpha = 1 - confidence;
-  const lo = Math.max(0, Math.floor((alpha / 2) * resamples));
-  const hi = Math.min(resamples - 1, Math.ceil((1 - alpha / 2) * resamples) - 1);
+  const [lo, hi] = intervalRanks(confidence, resamples);
   const metrics = BOOTSTRAP_METRICS.map((metric, m): MetricComparison => {
     const d = (deltas[m] as Float64Array).sort();
     const va = oa[m] as number;
