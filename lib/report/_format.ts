@@ -58,6 +58,19 @@ export function fmtDelta(v: number): string {
 }
 
 /**
+ * A bootstrap interval of a delta, both bounds signed.
+ *
+ * @example
+ * ```ts
+ * import { fmtDeltaCi } from "./_format.ts";
+ * fmtDeltaCi(-1.5, 2); // "[-1.5ms, +2.0ms]"
+ * ```
+ */
+export function fmtDeltaCi(lower: number, upper: number): string {
+  return `[${fmtDelta(lower)}, ${fmtDelta(upper)}]`;
+}
+
+/**
  * A value in its SLA unit; `-` for `null` (or `none` as given).
  *
  * @example
