@@ -14,7 +14,7 @@ import {
   type SlaResult,
   type SlaRule,
 } from "./sla.ts";
-import { summarize, type Summary } from "./summary.ts";
+import { summarize, type Summary, type SummaryBuilder } from "./summary.ts";
 
 /** A rule and the target it judges (`null`: every request, pooled). */
 export interface ScopedRule extends SlaRule {
@@ -81,6 +81,21 @@ export interface Judged {
   sorted?: ArrayLike<number>;
   /** The judged requests' phases, for phase rules (`infer:first_body.p95<=500ms`). */
   phases?: PhaseSource;
+}
+
+/**
+ * What a rule is judged on, from the builder that collected the requests:
+ * its summary, sorted latencies and phases.
+ *
+ * @example
+ * ```ts
+ * import { judgedOf } from "./scoped_sla.ts";
+ * import { SummaryBuilder } from "./summary.ts";
+ * judgedOf(new SummaryBuilder()).summary.count; // 0
+ * ```
+ */
+export function judgedOf(b: SummaryBuilder): Judged {
+  return { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
 }
 
 /**
