@@ -32,7 +32,8 @@ import {
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
 import { overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
-import { evaluateScoped } from "./scoped_sla.ts";
+import { evaluateScoped, judgedOf } from "./scoped_sla.ts";
+import { TargetBuilders } from "./by_target.ts";
 import { type SetupSplit, splitSetup } from "./setup_split.ts";
 import { type Summary, SummaryBuilder } from "./summary.ts";
 
@@ -175,10 +176,14 @@ function rungOf(
   const summary = builder.summary();
   const sorted = series.slice().sort();
   // A rule scoped to a target (suite --targets --ladder) judges that target's requests alone.
+  // Split by target once, at the first scoped rule, whatever the number of scoped rules.
+  let byTarget: TargetBuilders | undefined;
   const sla = evaluateScoped(options.rules, { summary, sorted, phases: builder.phases }, (name) => {
-    const mine = new SummaryBuilder();
-    for (const r of input.records) if (r.target === name) mine.add(r);
-    return { summary: mine.summary(), sorted: mine.sortedLatencies(), phases: mine.phases };
+    if (byTarget === undefined) {
+      byTarget = new TargetBuilders();
+      for (const r of input.records) byTarget.add(r);
+    }
+    return judgedOf(byTarget.builder(name) ?? new SummaryBuilder());
   }, options.confidence);
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);
