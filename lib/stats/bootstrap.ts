@@ -31,7 +31,7 @@
  * @module
  */
 import { createRng, deriveSeed, type Rng } from "../rng.ts";
-import { nearestRank } from "./summary.ts";
+import { nearestRank } from "./percentile.ts";
 
 /**
  * Values in start-time order: the series the block bootstrap resamples.
