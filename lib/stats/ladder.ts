@@ -183,7 +183,8 @@ function rungOf(
       byTarget = new TargetBuilders();
       for (const r of input.records) byTarget.add(r);
     }
-    return judgedOf(byTarget.builder(name) ?? new SummaryBuilder());
+    const b = byTarget.builder(name);
+    return b && judgedOf(b);
   }, options.confidence);
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);

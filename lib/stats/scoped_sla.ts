@@ -14,7 +14,7 @@ import {
   type SlaResult,
   type SlaRule,
 } from "./sla.ts";
-import { summarize, type Summary, type SummaryBuilder } from "./summary.ts";
+import { type Summary, SummaryBuilder } from "./summary.ts";
 
 /** A rule and the target it judges (`null`: every request, pooled). */
 export interface ScopedRule extends SlaRule {
@@ -119,7 +119,7 @@ export function evaluateScoped(
 ): ScopedSlaResult[] {
   return rules.map((r) => {
     const scope = r.scope ?? null;
-    const on = scope === null ? pooled : target(scope) ?? { summary: summarize([]) };
+    const on = scope === null ? pooled : target(scope) ?? judgedOf(new SummaryBuilder());
     return { ...evaluateSla(r, on.summary, on.sorted, confidence, on.phases), target: scope };
   });
 }
