@@ -3,7 +3,7 @@ import type { BenchRunResult } from "../load/bench_run.ts";
 import type { RunMeta } from "../records/run_meta.ts";
 import { formatOpenLine, formatRuleTable, formatSummary, type TextStyle } from "../report/text.ts";
 import { slaExitCode } from "../stats/sla.ts";
-import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { evaluateScoped, judgedOf } from "../stats/scoped_sla.ts";
 import { formatTargetTable } from "../report/targets.ts";
 import type { Summary } from "../stats/summary.ts";
 import type { Plan } from "./_bench_plan.ts";
@@ -40,7 +40,7 @@ export function benchReport(
     { summary, sorted, phases: run.builder.phases },
     (name) => {
       const b = run.byTarget.builder(name);
-      return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+      return b && judgedOf(b);
     },
     plan.confidence,
   );

@@ -4,7 +4,7 @@ import { htmlHeadline, htmlRunSummary, renderHtmlReport } from "../report/html.t
 import { renderJunitReport } from "../report/junit.ts";
 import { formatRuleTable, formatSummary } from "../report/text.ts";
 import { slaExitCode } from "../stats/sla.ts";
-import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { evaluateScoped, judgedOf } from "../stats/scoped_sla.ts";
 import { formatTargetTable } from "../report/targets.ts";
 import { timeBreakdown } from "../stats/time_breakdown.ts";
 import { formatOptions, type OptionSpecs, parseCommandArgs, str, strs } from "./_args.ts";
@@ -104,7 +104,7 @@ export async function report(args: string[]): Promise<number> {
   const targets = run.byTarget.summaries();
   const results = evaluateScoped(rules, { summary, sorted, phases: run.builder.phases }, (name) => {
     const b = run.byTarget.builder(name);
-    return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+    return b && judgedOf(b);
   }, confidence);
   // No path here: the same run under another name gives the same document.
   const source = { format: run.format, notes: run.notes };

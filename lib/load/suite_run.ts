@@ -16,7 +16,7 @@ import type { Client, HttpRequest } from "../client/types.ts";
 import { collect } from "../records/collect.ts";
 import { CsvWriter } from "../records/csv_writer.ts";
 import { RunKeeper } from "../records/load_run.ts";
-import { evaluateScoped } from "../stats/scoped_sla.ts";
+import { evaluateScoped, judgedOf } from "../stats/scoped_sla.ts";
 import type { TargetSummary } from "../stats/by_target.ts";
 import { compareTargets, type TargetDelta } from "../stats/target_compare.ts";
 import type { TargetsPick } from "./targets.ts";
@@ -434,7 +434,7 @@ export function judgeSuite(
     { summary: optSummary, sorted: sortedOpt, phases: opt.keeper.builder.phases },
     (n) => {
       const b = opt.keeper.byTarget.builder(n);
-      return b && { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+      return b && judgedOf(b);
     },
     confidence,
   );

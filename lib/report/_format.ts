@@ -58,6 +58,33 @@ export function fmtDelta(v: number): string {
 }
 
 /**
+ * A confidence level as a percentage, to 0.1 at most.
+ *
+ * @example
+ * ```ts
+ * import { fmtLevel } from "./_format.ts";
+ * fmtLevel(0.95); // "95%"
+ * fmtLevel(0.995); // "99.5%"
+ * ```
+ */
+export function fmtLevel(confidence: number): string {
+  return `${Number((confidence * 100).toFixed(1))}%`;
+}
+
+/**
+ * A bootstrap interval of a delta, both bounds signed.
+ *
+ * @example
+ * ```ts
+ * import { fmtDeltaCi } from "./_format.ts";
+ * fmtDeltaCi(-1.5, 2); // "[-1.5ms, +2.0ms]"
+ * ```
+ */
+export function fmtDeltaCi(lower: number, upper: number): string {
+  return `[${fmtDelta(lower)}, ${fmtDelta(upper)}]`;
+}
+
+/**
  * A value in its SLA unit; `-` for `null` (or `none` as given).
  *
  * @example

@@ -8,7 +8,7 @@
 import type { TargetSummary } from "../stats/by_target.ts";
 import type { TargetDelta } from "../stats/target_compare.ts";
 import type { Summary } from "../stats/summary.ts";
-import { fmtDelta, fmtMs } from "./_format.ts";
+import { fmtDelta, fmtDeltaCi, fmtMs } from "./_format.ts";
 import { formatTable } from "./text.ts";
 
 /**
@@ -54,11 +54,7 @@ export function formatTargetDeltas(deltas: readonly TargetDelta[], a: string, b:
   for (const d of deltas) {
     const cell = (metric: string) => {
       const m = d.metrics.find((x) => x.metric === metric);
-      if (!m) return "-";
-      const ci = m.lower === null || m.upper === null
-        ? ""
-        : ` [${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`;
-      return `${fmtDelta(m.delta)}${ci}`;
+      return m ? `${fmtDelta(m.delta)} ${fmtDeltaCi(m.lower, m.upper)}` : "-";
     };
     rows.push([
       d.name,

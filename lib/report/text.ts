@@ -15,7 +15,15 @@ import type { Summary } from "../stats/summary.ts";
 import { PHASES, type PhaseSummary } from "../stats/phase_summary.ts";
 import type { SetupSplit, SplitPart } from "../stats/setup_split.ts";
 import type { PhaseComparison } from "../stats/phase_compare.ts";
-import { fmtDelta, fmtMs, fmtValue, paint, type TextStyle } from "./_format.ts";
+import {
+  fmtDelta,
+  fmtDeltaCi,
+  fmtLevel,
+  fmtMs,
+  fmtValue,
+  paint,
+  type TextStyle,
+} from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
 export { fmtDelta, fmtMs, fmtValue, type TextStyle } from "./_format.ts";
@@ -297,7 +305,7 @@ export function formatBootstrap(
   cmp: BootstrapComparison,
   style: TextStyle,
 ): string {
-  const level = `${Number((cmp.confidence * 100).toFixed(1))}%`;
+  const level = fmtLevel(cmp.confidence);
   const rows: string[][] = [[
     "metric",
     names[0],
@@ -314,7 +322,7 @@ export function formatBootstrap(
       fmtMs(m.b),
       fmtDelta(m.delta),
       changeWords(m.relative === null ? null : -m.relative * 100, ["faster", "slower"]),
-      `[${fmtDelta(m.lower)}, ${fmtDelta(m.upper)}]`,
+      fmtDeltaCi(m.lower, m.upper),
       paintVerdict(style, m.verdict),
     ]);
   }
@@ -346,7 +354,7 @@ export function formatIntervals(
 ): string {
   const rows: string[][] = [["", ...runs.map(([name]) => name)]];
   rows.push([label, ...runs.map(([, ci]) => fmtMs(ci.point))]);
-  const level = runs[0] ? `${Number((runs[0][1].confidence * 100).toFixed(1))}% CI` : "CI";
+  const level = runs[0] ? `${fmtLevel(runs[0][1].confidence)} CI` : "CI";
   rows.push([
     level,
     ...runs.map(([, ci]) => `[${fmtMs(ci.lower)}, ${fmtMs(ci.upper)}]`),
@@ -445,7 +453,7 @@ export interface LadderLabels {
  * ```
  */
 export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextStyle): string {
-  const level = `${Number(((ladder.steps[0]?.confidence ?? 0.95) * 100).toFixed(1))}%`;
+  const level = fmtLevel(ladder.steps[0]?.confidence ?? 0.95);
   const rows: string[][] = [[
     "rung",
     "client",
@@ -467,9 +475,9 @@ export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextSt
     if (step) {
       stepText = step.verdict === null
         ? "no verdict (fewer than 2 successes)"
-        : `${fmtDelta(step.delta_p50_ms!)}, ${fmtDelta(step.delta_p95_ms!)} [${
-          fmtDelta(step.ci_p95_ms![0])
-        }, ${fmtDelta(step.ci_p95_ms![1])}], ${paintVerdict(style, step.verdict)}${
+        : `${fmtDelta(step.delta_p50_ms!)}, ${fmtDelta(step.delta_p95_ms!)} ${
+          fmtDeltaCi(...step.ci_p95_ms!)
+        }, ${paintVerdict(style, step.verdict)}${
           step.primary !== "p95" ? ` (${step.primary})` : ""
         }${
           step.verdict_p50 && step.verdict_p50 !== step.verdict ? `; p50 ${step.verdict_p50}` : ""
@@ -521,8 +529,8 @@ export function formatLadder(ladder: Ladder, labels: LadderLabels, style: TextSt
  * ```
  */
 export function formatSetupSplit(split: SetupSplit): string {
-  const level = `${Number((split.confidence * 100).toFixed(1))}%`;
-  const ci = (p: SplitPart) => `[${fmtDelta(p.ci_ms[0])}, ${fmtDelta(p.ci_ms[1])}]`;
+  const level = fmtLevel(split.confidence);
+  const ci = (p: SplitPart) => fmtDeltaCi(...p.ci_ms);
   return [
     `${split.from} -> ${split.to}, split by the client's connect and TLS times (${level} CI; requests that paid setup ${split.with_setup.a}/${split.n.a} -> ${split.with_setup.b}/${split.n.b}):`,
     ...split.metrics.map((m) =>
@@ -549,12 +557,11 @@ export function formatPhaseComparisons(
   style: TextStyle,
 ): string {
   if (phases.length === 0) return "";
-  const level = `${Number(((phases[0]!.comparison.confidence) * 100).toFixed(1))}%`;
+  const level = fmtLevel(phases[0]!.comparison.confidence);
   const rows = [["phase", "n A/B", "Δp50 [CI]", "Δp95 [CI]", "Δp99", "verdict"]];
   for (const { phase, comparison: c } of phases) {
     const m = (k: string) => c.metrics.find((x) => x.metric === k)!;
-    const cell = (k: string) =>
-      `${fmtDelta(m(k).delta)} [${fmtDelta(m(k).lower)}, ${fmtDelta(m(k).upper)}]`;
+    const cell = (k: string) => `${fmtDelta(m(k).delta)} ${fmtDeltaCi(m(k).lower, m(k).upper)}`;
     rows.push([
       phase,
       `${c.n.a}/${c.n.b}`,

@@ -8,7 +8,7 @@
  */
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaResult } from "../stats/sla.ts";
-import { fmtMs, fmtValue as fmtUnit } from "./_format.ts";
+import { fmtLevel, fmtMs, fmtValue as fmtUnit } from "./_format.ts";
 
 const fmtValue = (v: number | null, unit: SlaResult["unit"]) => fmtUnit(v, unit, "none");
 
@@ -68,7 +68,7 @@ export function abSentence(names: [string, string], cmp: BootstrapComparison | n
   if (cmp === null) return "no A/B verdict: a run has fewer than 2 successful requests";
   const m = cmp.metrics.find((x) => x.metric === cmp.primary);
   const at = cmp.primary.toUpperCase();
-  const level = `${Number((cmp.confidence * 100).toFixed(1))}%`;
+  const level = fmtLevel(cmp.confidence);
   if (!m) return `A/B verdict at ${at}: ${cmp.verdict}`;
   const [a, b] = names;
   // Saving = a − b (positive: b faster); cost = b − a.

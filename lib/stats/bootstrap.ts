@@ -31,7 +31,7 @@
  * @module
  */
 import { createRng, deriveSeed, type Rng } from "../rng.ts";
-import { nearestRank } from "./summary.ts";
+import { nearestRank } from "./percentile.ts";
 
 /**
  * Values in start-time order: the series the block bootstrap resamples.
@@ -48,12 +48,32 @@ export function timeOrdered(
   values: ArrayLike<number>,
   ties?: ArrayLike<number>,
 ): Float64Array {
-  const order = Array.from({ length: Math.min(starts.length, values.length) }, (_, i) => i);
+  const order = timeOrder(starts, ties, Math.min(starts.length, values.length));
+  return Float64Array.from(order, (i) => values[i] as number);
+}
+
+/**
+ * The positions of `starts` in start-time order (ties by `ties`, else by
+ * position), for picking several series of the same requests with one sort
+ * (`timeOrdered` picks one).
+ *
+ * @example
+ * ```ts
+ * import { timeOrder } from "./bootstrap.ts";
+ * timeOrder([5, 2, 2], [9, 4, 3]); // [2, 1, 0]
+ * ```
+ */
+export function timeOrder(
+  starts: ArrayLike<number>,
+  ties?: ArrayLike<number>,
+  length: number = starts.length,
+): number[] {
+  const order = Array.from({ length }, (_, i) => i);
   const tie = ties === undefined
     ? (i: number, j: number) => i - j
     : (i: number, j: number) => (ties[i] as number) - (ties[j] as number);
   order.sort((i, j) => (starts[i] as number) - (starts[j] as number) || tie(i, j));
-  return Float64Array.from(order, (i) => values[i] as number);
+  return order;
 }
 
 /** Statistics the comparison reports. */
@@ -196,6 +216,49 @@ function ranksOf(series: ArrayLike<number>): Ranked {
     rankOf[i] = k;
   }
   return { sorted, rankOf };
+}
+
+/**
+ * The block length a resampling of `series` uses: {@linkcode chooseBlockLength}
+ * for `"auto"` (the default), else `choice`, at most the series' length.
+ *
+ * @param context The start of the error message, e.g. `"Cannot compare runs"`.
+ * @throws {RangeError} when `choice` is not an integer ≥ 1.
+ *
+ * @example
+ * ```ts
+ * import { blockLengthOf } from "./bootstrap.ts";
+ * blockLengthOf([1, 2, 3], 8, "Cannot compare runs"); // 3
+ * ```
+ */
+export function blockLengthOf(
+  series: ArrayLike<number>,
+  choice: number | "auto" = "auto",
+  context: string,
+): number {
+  if (choice === "auto") return chooseBlockLength(series);
+  if (!Number.isInteger(choice) || choice < 1) {
+    throw new RangeError(`${context}: block length must be an integer ≥ 1, got ${choice}`);
+  }
+  return Math.min(choice, series.length);
+}
+
+/**
+ * The 0-based ranks, among `resamples` sorted bootstrap values, of the
+ * bounds of the two-sided percentile interval at `confidence`.
+ *
+ * @example
+ * ```ts
+ * import { intervalRanks } from "./bootstrap.ts";
+ * intervalRanks(0.95, 2000); // [50, 1949]
+ * ```
+ */
+export function intervalRanks(confidence: number, resamples: number): [number, number] {
+  const alpha = 1 - confidence;
+  return [
+    Math.max(0, Math.floor((alpha / 2) * resamples)),
+    Math.min(resamples - 1, Math.ceil((1 - alpha / 2) * resamples) - 1),
+  ];
 }
 
 /**
@@ -366,19 +429,9 @@ export function* blockBootstrapSteps(
       `Cannot compare runs: confidence must be between 0 and 1 (exclusive), got ${confidence}`,
     );
   }
-  const blockFor = (xs: ArrayLike<number>): number => {
-    const choice = options.blockLength ?? "auto";
-    if (choice === "auto") return chooseBlockLength(xs);
-    if (!Number.isInteger(choice) || choice < 1) {
-      throw new RangeError(
-        `Cannot compare runs: block length must be an integer ≥ 1, got ${choice}`,
-      );
-    }
-    return Math.min(choice, xs.length);
-  };
-  const blockA = blockFor(a);
+  const blockA = blockLengthOf(a, options.blockLength, "Cannot compare runs");
   yield 0;
-  const blockB = blockFor(b);
+  const blockB = blockLengthOf(b, options.blockLength, "Cannot compare runs");
   yield 0;
   const ra = new RunResampler(a);
   const rb = new RunResampler(b);
@@ -396,9 +449,7 @@ export function* blockBootstrapSteps(
   }
   const oa = ra.original();
   const ob = rb.original();
-  const alpha = 1 - confidence;
-  const lo = Math.max(0, Math.floor((alpha / 2) * resamples));
-  const hi = Math.min(resamples - 1, Math.ceil((1 - alpha / 2) * resamples) - 1);
+  const [lo, hi] = intervalRanks(confidence, resamples);
   const metrics = BOOTSTRAP_METRICS.map((metric, m): MetricComparison => {
     const d = (deltas[m] as Float64Array).sort();
     const va = oa[m] as number;

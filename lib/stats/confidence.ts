@@ -23,7 +23,7 @@
  */
 import { binomialCdf } from "./_binomial.ts";
 import { meetsLimit, type SlaOp } from "./_limit.ts";
-import { percentile } from "./summary.ts";
+import { percentile } from "./percentile.ts";
 
 function checkArgs(what: string, n: number, p: number, confidence: number): void {
   if (!Number.isInteger(n) || n < 0) {

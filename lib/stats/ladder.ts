@@ -32,7 +32,8 @@ import {
 import { deriveSeed } from "../rng.ts";
 import { percentileInterval } from "./confidence.ts";
 import { overallVerdict, type SlaResult, type SlaRule } from "./sla.ts";
-import { evaluateScoped } from "./scoped_sla.ts";
+import { evaluateScoped, judgedOf } from "./scoped_sla.ts";
+import { TargetBuilders } from "./by_target.ts";
 import { type SetupSplit, splitSetup } from "./setup_split.ts";
 import { type Summary, SummaryBuilder } from "./summary.ts";
 
@@ -163,16 +164,27 @@ export function timeOrderedSuccesses(records: readonly RequestRecord[]): Float64
   return timeOrdered(ok.map((r) => r.startedMs), ok.map((r) => r.latencyMs), ok.map((r) => r.id));
 }
 
-function rungOf(input: LadderRungInput, options: LadderOptions, level: number): LadderRung {
+/** One rung's figures; `series` is its {@linkcode timeOrderedSuccesses}, made once for the steps too. */
+function rungOf(
+  input: LadderRungInput,
+  series: Float64Array,
+  options: LadderOptions,
+  level: number,
+): LadderRung {
   const builder = new SummaryBuilder();
   for (const r of input.records) builder.add(r);
   const summary = builder.summary();
-  const sorted = timeOrderedSuccesses(input.records).sort();
+  const sorted = series.slice().sort();
   // A rule scoped to a target (suite --targets --ladder) judges that target's requests alone.
+  // Split by target once, at the first scoped rule, whatever the number of scoped rules.
+  let byTarget: TargetBuilders | undefined;
   const sla = evaluateScoped(options.rules, { summary, sorted, phases: builder.phases }, (name) => {
-    const mine = new SummaryBuilder();
-    for (const r of input.records) if (r.target === name) mine.add(r);
-    return { summary: mine.summary(), sorted: mine.sortedLatencies(), phases: mine.phases };
+    if (byTarget === undefined) {
+      byTarget = new TargetBuilders();
+      for (const r of input.records) byTarget.add(r);
+    }
+    const b = byTarget.builder(name);
+    return b && judgedOf(b);
   }, options.confidence);
   const ci = sorted.length > 0 ? percentileInterval(sorted, 95, level) : null;
   const verdict: LadderSlaVerdict = overallVerdict(sla);
@@ -298,8 +310,8 @@ export function computeLadder(
   const level = boot.confidence ?? 0.95;
   const primary = boot.primary ?? "p95";
   const seed = boot.seed ?? 1;
-  const stats = rungs.map((r) => rungOf(r, options, level));
   const series = rungs.map((r) => timeOrderedSuccesses(r.records));
+  const stats = rungs.map((r, k) => rungOf(r, series[k]!, options, level));
   const steps: LadderStep[] = [];
   for (let k = 0; k + 1 < rungs.length; k++) {
     const a = series[k] as Float64Array;

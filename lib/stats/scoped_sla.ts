@@ -14,7 +14,7 @@ import {
   type SlaResult,
   type SlaRule,
 } from "./sla.ts";
-import { summarize, type Summary } from "./summary.ts";
+import { type Summary, SummaryBuilder } from "./summary.ts";
 
 /** A rule and the target it judges (`null`: every request, pooled). */
 export interface ScopedRule extends SlaRule {
@@ -84,6 +84,21 @@ export interface Judged {
 }
 
 /**
+ * What a rule is judged on, from the builder that collected the requests:
+ * its summary, sorted latencies and phases.
+ *
+ * @example
+ * ```ts
+ * import { judgedOf } from "./scoped_sla.ts";
+ * import { SummaryBuilder } from "./summary.ts";
+ * judgedOf(new SummaryBuilder()).summary.count; // 0
+ * ```
+ */
+export function judgedOf(b: SummaryBuilder): Judged {
+  return { summary: b.summary(), sorted: b.sortedLatencies(), phases: b.phases };
+}
+
+/**
  * Evaluates rules: a scoped rule on its target's requests, a plain rule
  * (no `scope`, or `null`) on the pooled ones. A target that sent nothing gives an inconclusive verdict
  * (no data), as an empty run does.
@@ -104,7 +119,7 @@ export function evaluateScoped(
 ): ScopedSlaResult[] {
   return rules.map((r) => {
     const scope = r.scope ?? null;
-    const on = scope === null ? pooled : target(scope) ?? { summary: summarize([]) };
+    const on = scope === null ? pooled : target(scope) ?? judgedOf(new SummaryBuilder());
     return { ...evaluateSla(r, on.summary, on.sorted, confidence, on.phases), target: scope };
   });
 }

@@ -31,11 +31,12 @@
 import { isSuccess, type RequestRecord } from "../record.ts";
 import { createRng, deriveSeed } from "../rng.ts";
 import {
+  blockLengthOf,
   type BootstrapOptions,
-  chooseBlockLength,
   drawBlockStarts,
+  intervalRanks,
   RunResampler,
-  timeOrdered,
+  timeOrder,
 } from "./bootstrap.ts";
 
 /**
@@ -146,8 +147,6 @@ interface Series {
 
 function seriesOf(records: readonly RequestRecord[]): Series {
   const ok = records.filter((r) => !r.warmup && isSuccess(r));
-  const starts = ok.map((r) => r.startedMs);
-  const ids = ok.map((r) => r.id);
   let withSetup = 0;
   let setupSum = 0;
   const rest = ok.map((r) => {
@@ -156,9 +155,11 @@ function seriesOf(records: readonly RequestRecord[]): Series {
     setupSum += s;
     return r.latencyMs - s;
   });
+  // One sort orders both series: they are the same requests.
+  const order = timeOrder(ok.map((r) => r.startedMs), ok.map((r) => r.id));
   return {
-    latency: timeOrdered(starts, ok.map((r) => r.latencyMs), ids),
-    rest: timeOrdered(starts, rest, ids),
+    latency: Float64Array.from(order, (i) => ok[i]!.latencyMs),
+    rest: Float64Array.from(order, (i) => rest[i]!),
     withSetup,
     setupSum,
   };
@@ -196,18 +197,8 @@ export function splitSetup(
   const resamples = options.resamples ?? 2000;
   const confidence = options.confidence ?? 0.95;
   const seed = options.seed ?? 1;
-  const blockFor = (xs: Float64Array): number => {
-    const choice = options.blockLength ?? "auto";
-    if (choice === "auto") return chooseBlockLength(xs);
-    if (!Number.isInteger(choice) || choice < 1) {
-      throw new RangeError(
-        `Cannot split the difference: block length must be an integer ≥ 1, got ${choice}`,
-      );
-    }
-    return Math.min(choice, xs.length);
-  };
-  const blockA = blockFor(sa.latency);
-  const blockB = blockFor(sb.latency);
+  const blockA = blockLengthOf(sa.latency, options.blockLength, "Cannot split the difference");
+  const blockB = blockLengthOf(sb.latency, options.blockLength, "Cannot split the difference");
   const la = new RunResampler(sa.latency);
   const ra = new RunResampler(sa.rest);
   const lb = new RunResampler(sb.latency);
@@ -231,9 +222,7 @@ export function splitSetup(
       rest[m]![r] = yB - yA;
     });
   }
-  const alpha = 1 - confidence;
-  const lo = Math.max(0, Math.floor((alpha / 2) * resamples));
-  const hi = Math.min(resamples - 1, Math.ceil((1 - alpha / 2) * resamples) - 1);
+  const [lo, hi] = intervalRanks(confidence, resamples);
   const ci = (xs: Float64Array): [number, number] => {
     xs.sort();
     return [xs[lo]!, xs[hi]!];

@@ -79,7 +79,6 @@ export class SummaryBuilder {
   #wide: Float64Array | null = null;
   #n = 0;
   #sorted = true;
-  #last_us = 0;
   /** `sortedLatencies()`'s milliseconds, kept until the next `add`. */
   #msView: Float64Array | null = null;
   #count = 0;
@@ -128,12 +127,13 @@ export class SummaryBuilder {
     this.phases.addSuccess(r);
     this.#msView = null;
     const us = Math.round(latency * 1000);
-    const store = this.#us;
+    let store = this.#us;
     if (store !== null && us <= U32_MAX && us >= 0) {
-      if (this.#n === store.length) this.#us = grow(store, new Uint32Array(next(store.length)));
-      if (us < this.#last_us) this.#sorted = false;
-      this.#last_us = us;
-      (this.#us as Uint32Array)[this.#n++] = us;
+      const n = this.#n;
+      if (n === store.length) this.#us = store = grow(store, new Uint32Array(next(n)));
+      if (n > 0 && us < store[n - 1]!) this.#sorted = false;
+      store[n] = us;
+      this.#n = n + 1;
       return;
     }
     this.#widen();
@@ -169,7 +169,6 @@ export class SummaryBuilder {
     if (!this.#sorted) {
       view.sort();
       this.#sorted = true;
-      if (this.#us !== null) this.#last_us = this.#n ? this.#us[this.#n - 1]! : 0;
     }
     return view;
   }

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import type { RequestRecord } from "../../lib/record.ts";
 import { okRecord } from "../_record.ts";
 import { TargetBuilders } from "../../lib/stats/by_target.ts";
-import { checkScopes, evaluateScoped, parseScopedRule } from "../../lib/stats/scoped_sla.ts";
+import {
+  checkScopes,
+  evaluateScoped,
+  judgedOf,
+  parseScopedRule,
+} from "../../lib/stats/scoped_sla.ts";
 import { parseSlaRule } from "../../lib/stats/sla.ts";
 import { SummaryBuilder } from "../../lib/stats/summary.ts";
 
@@ -101,4 +106,17 @@ Deno.test("evaluateScoped() judges a scoped phase rule on its target's phase alo
     ["infer", "fail", 300],
     ["infer", "pass", 300],
   ]);
+});
+
+Deno.test("evaluateScoped() judges any percentile of a target that sent nothing as no data", () => {
+  const pooled = new SummaryBuilder();
+  const [r] = evaluateScoped(
+    [parseScopedRule("a:p97<=1s")],
+    judgedOf(pooled),
+    () => undefined,
+    0.95,
+  );
+  assert.equal(r?.target, "a");
+  assert.equal(r?.verdict, "inconclusive");
+  assert.equal(r?.value, null);
 });
