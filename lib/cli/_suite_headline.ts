@@ -8,7 +8,7 @@
 import type { ErrorKind } from "../record.ts";
 import type { ErrorCauseList } from "../stats/error_causes.ts";
 import type { SuiteClient, SuiteOutcome } from "../load/suite_run.ts";
-import { fmtDelta } from "../report/text.ts";
+import { fmtDelta, fmtLevel } from "../report/text.ts";
 import type { SetupSplit } from "../stats/setup_split.ts";
 import { abSentence, slaSentence } from "../report/verdict.ts";
 import { openedConnections } from "../stats/mock_stats.ts";
@@ -67,7 +67,7 @@ export function headlineLines(
     `${s.errors}/${s.count}${
       s.errors ? ` (${(100 * s.errors / Math.max(1, s.count)).toFixed(1)}%)` : ""
     }`;
-  const level = `${Math.round(p95.level * 100)}%`;
+  const level = fmtLevel(p95.level);
   const ci = (x: typeof p95.baseline) => `${fmt(x.point)} [${fmt(x.lower)}, ${fmt(x.upper)}]`;
   return [
     `tailgate suite: ${names[0]} vs ${names[1]} against ${targetText} (${
@@ -99,8 +99,8 @@ function setupLine(split: SetupSplit): string {
   return `setup  P95 ${fmtDelta(m.total.delta_ms)} = connection setup ${
     fmtDelta(m.setup.delta_ms)
   } ${ci(m.setup)} + the rest ${fmtDelta(m.rest.delta_ms)} ${ci(m.rest)} (client phases, ${
-    Math.round(split.confidence * 100)
-  }% CI)`;
+    fmtLevel(split.confidence)
+  } CI)`;
 }
 
 function protocolWords(c: SuiteClient): string {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { fmtLevel } from "./_format.ts";
 import UPLOT_CSS from "uplot/dist/uPlot.min.css" with { type: "text" };
 import UPLOT_JS from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { TargetDelta } from "../stats/target_compare.ts";
@@ -234,8 +235,8 @@ function targetDeltaTable(deltas: readonly TargetDelta[]): string {
     }</td></tr>`
   ).join("\n");
   return `<table id="targets"><caption>B − A per target, ${
-    Math.round((deltas[0]?.confidence ?? 0.95) * 100)
-  }% bootstrap interval</caption><thead><tr><th>Target</th><th>Requests A</th><th>Requests B</th><th>ΔP50</th><th>ΔP95</th><th>ΔP99</th><th>Verdict</th></tr></thead>
+    fmtLevel(deltas[0]?.confidence ?? 0.95)
+  } bootstrap interval</caption><thead><tr><th>Target</th><th>Requests A</th><th>Requests B</th><th>ΔP50</th><th>ΔP95</th><th>ΔP99</th><th>Verdict</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>`;
@@ -309,9 +310,7 @@ ${rows}
 function slaTable(rows: readonly HtmlSlaRow[]): string {
   if (rows.length === 0) return "";
   const body = rows.map((r) => {
-    const level = r.confidence === null
-      ? "point estimate"
-      : `${(r.confidence * 100).toFixed(0)}% one-sided`;
+    const level = r.confidence === null ? "point estimate" : `${fmtLevel(r.confidence)} one-sided`;
     const need = r.minSamples === undefined
       ? ""
       : r.minSamples === null
@@ -344,8 +343,8 @@ function comparisonTable(c: HtmlComparison | null | undefined): string {
 <p>Difference = ${esc(c.candidate)} − ${esc(c.baseline)} (below zero: ${
     esc(c.candidate)
   } is faster). ${
-    (c.confidence * 100).toFixed(0)
-  }% intervals from a circular block bootstrap over time (${c.resamples} resamples, seed ${c.seed}, block lengths ${c.blockLength.a} and ${c.blockLength.b} requests).</p>
+    fmtLevel(c.confidence)
+  } intervals from a circular block bootstrap over time (${c.resamples} resamples, seed ${c.seed}, block lengths ${c.blockLength.a} and ${c.blockLength.b} requests).</p>
 <table id="comparison"><thead><tr><th>Metric</th><th>${esc(c.baseline)}</th><th>${
     esc(c.candidate)
   }</th><th>Difference</th><th>Change</th><th>Interval of the difference</th><th>Verdict</th></tr></thead>
@@ -355,7 +354,7 @@ ${body}
 }
 
 function ladderTable(l: HtmlLadder): string {
-  const level = `${(l.confidence * 100).toFixed(0)}%`;
+  const level = fmtLevel(l.confidence);
   const rows = l.rungs.map((r, i) => {
     const step = i === 0 ? null : l.steps[i - 1];
     const stepText = step
@@ -466,8 +465,8 @@ function ladderChart(l: HtmlLadder): string {
   });
   return `<div class="chart" id="chart-ladder"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="P95 per rung with its confidence interval and the SLA line">
 <text x="${left}" y="18" font-size="14" font-weight="600">P95 per rung, with its ${
-    (l.confidence * 100).toFixed(0)
-  }% interval${l.slaLine ? " and the SLA" : ""}</text>
+    fmtLevel(l.confidence)
+  } interval${l.slaLine ? " and the SLA" : ""}</text>
 ${parts.join("\n")}
 </svg></div>`;
 }

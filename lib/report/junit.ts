@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { fmtLevel } from "./_format.ts";
 import type { BootstrapComparison } from "../stats/bootstrap.ts";
 import type { SlaVerdict } from "../stats/confidence.ts";
 
@@ -58,7 +59,7 @@ function ms(v: number | null): string {
 function slaDetail(c: JunitSlaCase): string {
   const level = c.confidence === null
     ? "point estimate (confidence off)"
-    : `${(c.confidence * 100).toFixed(0)}% one-sided bounds`;
+    : `${fmtLevel(c.confidence)} one-sided bounds`;
   return `point ${ms(c.point)}, lower bound ${ms(c.lower)}, upper bound ${
     ms(c.upper)
   }, n = ${c.n}, ${level}`;
@@ -100,7 +101,7 @@ function comparisonCase(c: JunitComparisonCase, regressionIsFailure: boolean): C
   const rows = c.metrics.map((m) =>
     `${m.metric}: ${ms(m.a)} -> ${ms(m.b)}, delta ${ms(m.delta)}` +
     `${m.relative === null ? "" : ` (${(m.relative * 100).toFixed(1)}%)`}, ` +
-    `${(c.confidence * 100).toFixed(0)}% interval [${ms(m.lower)}, ${ms(m.upper)}]: ${m.verdict}`
+    `${fmtLevel(c.confidence)} interval [${ms(m.lower)}, ${ms(m.upper)}]: ${m.verdict}`
   ).join("\n");
   const head = c.metrics.find((m) => m.metric === c.primary);
   const summary = `${c.candidate} vs ${c.baseline} on ${c.primary}: ${c.verdict}` +

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { fmtLevel } from "./_format.ts";
 import type { TargetSummary } from "../stats/by_target.ts";
 import type { TargetDelta } from "../stats/target_compare.ts";
 import type { Summary } from "../stats/summary.ts";
@@ -67,6 +68,6 @@ export function formatTargetDeltas(deltas: readonly TargetDelta[], a: string, b:
     ]);
   }
   return `${b} − ${a} per target (${
-    Math.round((deltas[0]?.confidence ?? 0.95) * 100)
-  }% bootstrap interval)\n` + formatTable(rows, ["l", "r", "r", "r", "r", "r", "l"]);
+    fmtLevel(deltas[0]?.confidence ?? 0.95)
+  } bootstrap interval)\n` + formatTable(rows, ["l", "r", "r", "r", "r", "r", "l"]);
 }

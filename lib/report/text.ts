@@ -26,7 +26,7 @@ import {
 } from "./_format.ts";
 import { abSentence } from "./verdict.ts";
 
-export { fmtDelta, fmtMs, fmtValue, type TextStyle } from "./_format.ts";
+export { fmtDelta, fmtLevel, fmtMs, fmtValue, type TextStyle } from "./_format.ts";
 
 /**
  * A relative change in words, never a sign to decode: `12.5% faster`,
@@ -227,8 +227,8 @@ export function formatRuleTable(results: readonly SlaResult[], style: TextStyle)
         const need = c.minSamples ? `, needs n>=${c.minSamples}` : "";
         row.push(
           `[${fmtValue(c.lower, r.unit)}, ${fmtValue(c.upper, r.unit)}] ${
-            Math.round(c.level * 100)
-          }% n=${c.n}${need}`,
+            fmtLevel(c.level)
+          } n=${c.n}${need}`,
         );
       }
     }

@@ -32,7 +32,7 @@ export function slaSentence(r: SlaResult, run: string): string {
   const c = r.confidence;
   let evidence = `${label} ${fmtValue(r.value, r.unit)} ${limit}`;
   if (c && r.value !== null) {
-    const level = `${Math.round(c.level * 100)}%`;
+    const level = fmtLevel(c.level);
     if (r.verdict === "pass") {
       evidence = `${label} ${fmtValue(r.value, r.unit)}, ${level} upper bound ${
         fmtValue(c.upper, r.unit)
