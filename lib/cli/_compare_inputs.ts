@@ -15,6 +15,10 @@ import {
 } from "../stats/mock_stats.ts";
 import type { Summary } from "../stats/summary.ts";
 import { UsageError } from "./_usage_error.ts";
+import { BoundedReadError, readBounded } from "../read_bounded.ts";
+
+/** The largest `--mock-stats` file read: a suite report or a `/stats` document is kilobytes. */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 /** A CSV's sidecar, or `null` when it has none or an unreadable one (nothing to check then). */
 export async function sidecar(csvPath: string): Promise<RunMeta | null> {
@@ -28,10 +32,12 @@ export async function sidecar(csvPath: string): Promise<RunMeta | null> {
 async function readJson(path: string, flag: string): Promise<unknown> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = new TextDecoder().decode(await readBounded(path, MAX_JSON_BYTES));
   } catch (err) {
     const why = err instanceof Deno.errors.NotFound
       ? "file not found"
+      : err instanceof BoundedReadError
+      ? err.message
       : (err as Error).message.split("\n")[0];
     throw new UsageError(`Cannot read ${flag} ${path}: ${why}; check the path`);
   }

@@ -62,6 +62,28 @@ Deno.test("bench --body @/dev/zero and --ca-cert /dev/zero exit 2 at once, in bo
   }
 });
 
+Deno.test("compare --mock-stats /dev/zero or an oversized file exits 2 at once, in bounded memory", async () => {
+  const big = await Deno.makeTempFile({ dir: "/tmp", prefix: "mock_stats_", suffix: ".json" });
+  try {
+    await Deno.truncate(big, 17 * 1024 * 1024); // sparse: past the 16 MiB bound, no disk used
+    const csv = new URL("../fixtures/tailgate.csv", import.meta.url).pathname;
+    for (
+      const [file, pattern] of [
+        ["/dev/zero", /--mock-stats \/dev\/zero: it is not a regular file/],
+        [big, /--mock-stats .*: it is larger than 16 MiB/],
+      ] as const
+    ) {
+      const r = await runCapped(["compare", csv, csv, "--mock-stats", file], 512);
+      assert.equal(r.killed, false, `killed at ${r.peakMb} MB (cap 512 MB)`);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      oneLine(r.stderr);
+    }
+  } finally {
+    await Deno.remove(big);
+  }
+});
+
 Deno.test("bench refuses a body over --max-body by its size, and --max-body above 1 GiB", async () => {
   const dir = await Deno.makeTempDir();
   try {
