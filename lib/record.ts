@@ -213,6 +213,12 @@ function putAscii(buf: Uint8Array, pos: number, s: string): number {
   return pos;
 }
 
+/** Copies the bytes already written at `buf[from, to)` to `pos`; returns the position after them. */
+function copyBytes(buf: Uint8Array, pos: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) buf[pos++] = buf[i]!;
+  return pos;
+}
+
 /** Writes a non-negative integer below 2^31 in decimal. */
 function putSmallUint(buf: Uint8Array, pos: number, v: number): number {
   let len = 1;
@@ -253,15 +259,31 @@ const lastWholeBytes = new Uint8Array(16);
 
 /** Writes {@linkcode fixed3}'s text without making the string. */
 function putFixed3(buf: Uint8Array, pos: number, n: number): number {
-  const scaled = n * 1000;
-  const us = Math.round(scaled);
-  // Outside [0, 2^53/1000), or within a hair of a half: the exact slow way, as fixed3().
-  if (!(n >= 0 && n < FIXED3_EXACT) || Math.abs(scaled - us) > 0.5 - 1e-6) {
-    return putAscii(buf, pos, fixed3(n));
+  let whole: number;
+  let rest: number;
+  if (n >= 1024 && n < FIXED3_EXACT) {
+    // An epoch timestamp (or any value from 1024): its fraction, n − ⌊n⌋, is exact, and has at
+    // most 42 significant bits, so times 1000 it is still exact. Rounding that half up is
+    // toFixed(3)'s rounding of the exact value, with no product rounded first. (Near 1.8e12,
+    // n × 1000 lands on a half for about one timestamp in four, and then only toFixed()
+    // could tell which way the exact value goes.)
+    whole = Math.floor(n);
+    rest = Math.floor((n - whole) * 1000 + 0.5);
+    if (rest === 1000) {
+      whole++;
+      rest = 0;
+    }
+  } else {
+    const scaled = n * 1000;
+    const us = Math.round(scaled);
+    // Outside [0, 2^53/1000), or within a hair of a half: the exact slow way, as fixed3().
+    if (!(n >= 0 && n < FIXED3_EXACT) || Math.abs(scaled - us) > 0.5 - 1e-6) {
+      return putAscii(buf, pos, fixed3(n));
+    }
+    whole = Math.floor(us / 1000);
+    // Int32s from here on: a double's `%` or division is far slower.
+    rest = (us - whole * 1000) | 0;
   }
-  const whole = Math.floor(us / 1000);
-  // Int32s from here on: a double's `%` or division is far slower.
-  const rest = (us - whole * 1000) | 0;
   if (whole < 2147483648) {
     pos = putSmallUint(buf, pos, whole);
   } else if (whole === lastWhole) {
@@ -318,11 +340,18 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   pos = putFixed3(buf, pos, r.startedMs);
   const startedEnd = pos;
   buf[pos++] = 44;
+  const latency = pos;
   pos = putFixed3(buf, pos, r.latencyMs);
+  const latencyEnd = pos;
   buf[pos++] = 44;
   pos = putNumber(buf, pos, r.status);
   buf[pos++] = 44;
-  if (r.ttfbMs !== null) pos = putFixed3(buf, pos, r.ttfbMs);
+  // A response that came in one read has ttfb = first body (= latency, in a closed loop): the
+  // same number, so the same text, copied rather than formatted again.
+  const ttfb = pos;
+  if (r.ttfbMs === r.latencyMs) pos = copyBytes(buf, pos, latency, latencyEnd);
+  else if (r.ttfbMs !== null) pos = putFixed3(buf, pos, r.ttfbMs);
+  const ttfbEnd = pos;
   buf[pos++] = 44;
   pos = putNumber(buf, pos, r.bytes);
   buf[pos++] = 44;
@@ -330,7 +359,7 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   buf[pos++] = 44;
   if (r.scheduledMs === r.startedMs) {
     // The closed model's rows: the same timestamp twice, copied rather than formatted again.
-    for (let i = started; i < startedEnd; i++) buf[pos++] = buf[i]!;
+    pos = copyBytes(buf, pos, started, startedEnd);
   } else {
     pos = putFixed3(buf, pos, r.scheduledMs);
   }
@@ -343,7 +372,11 @@ export function encodeCsvRow(r: RequestRecord, buf: Uint8Array, pos: number): nu
   buf[pos++] = 44;
   if (r.tlsMs !== null) pos = putFixed3(buf, pos, r.tlsMs);
   buf[pos++] = 44;
-  if (r.firstBodyMs !== null) pos = putFixed3(buf, pos, r.firstBodyMs);
+  if (r.firstBodyMs !== null) {
+    pos = r.firstBodyMs === r.ttfbMs
+      ? copyBytes(buf, pos, ttfb, ttfbEnd)
+      : putFixed3(buf, pos, r.firstBodyMs);
+  }
   buf[pos++] = 44;
   if (r.conn !== null) pos = putNumber(buf, pos, r.conn);
   buf[pos++] = 44;

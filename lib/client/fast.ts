@@ -123,7 +123,21 @@ class FastConn {
   };
   readonly onWriteError = (err: unknown): void => this.failWrite(err);
 
+  readonly #result: Outcome;
+
   constructor(opened: OpenedConn, target: Target, open: Set<FastConn>, id: number) {
+    this.#result = {
+      startedMs: 0,
+      endMs: 0,
+      ttfbMs: null,
+      status: 0,
+      bytes: 0,
+      error: "",
+      connectMs: null,
+      tlsMs: null,
+      firstBodyMs: null,
+      conn: id,
+    };
     this.conn = opened.conn;
     this.connectMs = opened.tcpEndMs - opened.startMs;
     this.tlsMs = target.tls ? opened.endMs - opened.tcpEndMs : null;
@@ -134,8 +148,30 @@ class FastConn {
   }
 
   /**
-   * The outcome of the exchange in progress; the connection's setup phases go
-   * to the first outcome only (the request that opened it).
+   * The outcome of a whole response, filled into one object per connection
+   * rather than a new one per request: `sendThen`'s callback reads it before
+   * the connection's next response (`send` hands over a copy). The
+   * connection's setup phases go to the first outcome only.
+   */
+  completed(endMs: number, status: number, bytes: number, error: ErrorKind): Outcome {
+    const o = this.#result;
+    o.startedMs = this.startedMs;
+    o.endMs = endMs;
+    o.ttfbMs = this.ttfbMs < 0 ? null : this.ttfbMs;
+    o.status = status;
+    o.bytes = bytes;
+    o.error = error;
+    o.connectMs = this.connectMs;
+    o.tlsMs = this.tlsMs;
+    o.firstBodyMs = this.firstBodyMs < 0 ? null : this.firstBodyMs;
+    this.connectMs = null;
+    this.tlsMs = null;
+    return o;
+  }
+
+  /**
+   * A new outcome of the exchange in progress (a failure, which may get a
+   * message); the connection's setup phases go to the first outcome only.
    */
   outcome(endMs: number, status: number, bytes: number, error: ErrorKind): Outcome {
     const o: Outcome = {
@@ -375,7 +411,8 @@ class FastClient implements Client {
   }
 
   send(req: HttpRequest): Promise<Outcome> {
-    return new Promise((resolve) => this.#begin(req, resolve, now()));
+    // A copy: a completed outcome is the connection's own object, refilled by its next response.
+    return new Promise((resolve) => this.#begin(req, (o) => resolve({ ...o }), now()));
   }
 
   /** See {@linkcode Client.sendThen}. */
@@ -557,7 +594,7 @@ class FastClient implements Client {
     c.done = null;
     this.#release(c, reuse, endMs);
     const status = c.parser.status;
-    done(c.outcome(endMs, status, c.parser.bodyBytes, errorForStatus(status)));
+    done(c.completed(endMs, status, c.parser.bodyBytes, errorForStatus(status)));
   }
 
   close(): Promise<void> {

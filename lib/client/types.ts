@@ -133,7 +133,9 @@ export interface Client {
    * calls `done` with its outcome straight from the engine's own I/O
    * continuation (sometimes synchronously, e.g. on a closed client), so the
    * caller's next request goes out before other completions are processed,
-   * as in wrk's event loop. `done` must not throw. Never fails.
+   * as in wrk's event loop. `done` must not throw. Never fails. The outcome
+   * is valid during the call only: an engine may refill the same object for
+   * a later request (`fast` keeps one per connection), so copy what you keep.
    *
    * `startedMs`, when given, is the request's start: a clock reading the
    * caller has just taken (the end of the request before it), which spares

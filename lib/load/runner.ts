@@ -449,7 +449,7 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
    * `null` when the loop should stop. `at`: a clock reading just taken (the end of the
    * request whose completion claims the next), which spares a read of its own.
    */
-  const claim = (at?: number): Pending | null => {
+  const claim = (at?: number, spare?: Pending | null): Pending | null => {
     if (stopping || out.ended) return null;
     const t = at ?? now();
     const local = next;
@@ -459,14 +459,20 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
       if (local === warmup && durationMs !== undefined && warmup > 0) deadline = t + durationMs;
     }
     next++;
-    const p: Pending = {
-      id: idFor(local),
-      local,
-      scheduledMs: t,
-      startedMs: t,
-      warmup: t < warmupEnd || local < warmup,
-      slot: -1,
-    };
+    const id = idFor(local);
+    const isWarmup = t < warmupEnd || local < warmup;
+    let p: Pending;
+    if (spare) {
+      // A settled entry of the same worker, filled again: no new object per request.
+      p = spare;
+      p.id = id;
+      p.local = local;
+      p.scheduledMs = t;
+      p.startedMs = t;
+      p.warmup = isWarmup;
+    } else {
+      p = { id, local, scheduledMs: t, startedMs: t, warmup: isWarmup, slot: -1 };
+    }
     out.pending.add(p);
     return p;
   };
@@ -517,7 +523,7 @@ async function closedLoop(options: ClosedLoopOptions, out: Outbox): Promise<void
 function callbackLoops(
   workers: number,
   send: (p: Pending, done: (o: Outcome) => void) => void,
-  claim: (at?: number) => Pending | null,
+  claim: (at?: number, spare?: Pending | null) => Pending | null,
   settle: (p: Pending, o: Outcome) => void,
 ): Promise<void> {
   if (workers <= 0) return Promise.resolve();
@@ -527,12 +533,15 @@ function callbackLoops(
     /** One worker's state, and one completion callback per worker (not one per request). */
     class Loop {
       p: Pending | null = null;
+      /** This worker's last settled entry, out of flight: its next claim fills it again. */
+      spare: Pending | null = null;
       sync = false;
       doneSync = false;
       readonly done = (o: Outcome): void => {
         const p = this.p as Pending;
         if (this.sync) {
           settle(p, o);
+          this.spare = p;
           this.doneSync = true;
           return;
         }
@@ -540,6 +549,7 @@ function callbackLoops(
         // claim takes the clock from this completion, read a moment ago.
         this.step(o.endMs);
         settle(p, o);
+        this.spare = p;
       };
 
       step(at?: number): void {
@@ -548,7 +558,8 @@ function callbackLoops(
           this.sync = true;
           this.doneSync = false;
           try {
-            const p = failed ? null : claim(at);
+            const p = failed ? null : claim(at, this.spare);
+            this.spare = null;
             at = undefined;
             this.p = p;
             if (p === null) return this.stop();

@@ -74,11 +74,13 @@ Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", 
   const text = new TextDecoder();
   times.forEach((t, i) => {
     const v = ints[i % ints.length]!;
+    // Equal durations are copied from the text already written: cover equal and unequal ones.
+    const ttfb = i % 3 === 0 ? null : i % 3 === 1 ? t : times[(i * 5) % times.length]!;
     const r: RequestRecord = {
       id: v,
       startedMs: t,
       latencyMs: t,
-      ttfbMs: i % 3 === 0 ? null : t,
+      ttfbMs: ttfb,
       status: i % 2 ? 200 : v,
       bytes: v,
       error: i % 5 === 0 ? "timeout" : "",
@@ -88,7 +90,7 @@ Deno.test("encodeCsvRow() writes the bytes of recordToCsvLine() and a newline", 
       worker: i % 4,
       connectMs: null,
       tlsMs: null,
-      firstBodyMs: null,
+      firstBodyMs: i % 4 === 0 ? null : i % 4 === 1 ? ttfb : times[(i * 3) % times.length]!,
       conn: null,
       target: i % 3 === 0 ? "" : `t${i % 11}`,
     };
@@ -130,4 +132,23 @@ Deno.test("encodeCsvRow() writes timestamps of the same millisecond as recordToC
 Deno.test("recordToCsvLine() writes the target name last, empty when the run had no targets", () => {
   assert.equal(recordToCsvLine({ ...BASE, target: "infer" }).split(",").at(-1), "infer");
   assert.equal(recordToCsvLine(BASE).endsWith(","), true);
+});
+
+Deno.test("encodeCsvRow() rounds timestamps from 1024 ms up as toFixed(3) does, exact halves included", () => {
+  const buf = new Uint8Array(4096);
+  const text = new TextDecoder();
+  // Near 1.8e12 a double has 12 fraction bits: every one of the 4096 fractions, among them the
+  // products that land on a half (about one in four timestamps under load). Then smaller values.
+  const bases = [1796170000000, 2 ** 31, 1024, 65536.5, 999999999];
+  for (const base of bases) {
+    for (let k = 0; k < 4096; k++) {
+      const t = base + k / 4096;
+      const r: RequestRecord = { ...BASE, startedMs: t, scheduledMs: t, latencyMs: t, ttfbMs: t };
+      const end = encodeCsvRow(r, buf, 0);
+      const line = text.decode(buf.subarray(0, end));
+      assert.equal(line, recordToCsvLine(r) + "\n", `time ${t}`);
+      const want = t.toFixed(3).replace(/\.?0+$/, "");
+      assert.equal(line.split(",")[1], want, `time ${t} as toFixed(3)`);
+    }
+  }
 });
