@@ -126,16 +126,18 @@ class FastConn {
   readonly #result: Outcome;
 
   constructor(opened: OpenedConn, target: Target, open: Set<FastConn>, id: number) {
+    // Numbers where a response has them, so V8 keeps those fields as doubles refilled in
+    // place, not a new heap number (and a write barrier into this old object) per response.
     this.#result = {
-      startedMs: 0,
-      endMs: 0,
-      ttfbMs: null,
+      startedMs: 0.5,
+      endMs: 0.5,
+      ttfbMs: 0.5,
       status: 0,
       bytes: 0,
       error: "",
       connectMs: null,
       tlsMs: null,
-      firstBodyMs: null,
+      firstBodyMs: 0.5,
       conn: id,
     };
     this.conn = opened.conn;

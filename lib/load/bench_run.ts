@@ -114,6 +114,28 @@ export interface BenchRunResult {
   causes: ErrorCauses;
 }
 
+/** Latencies a timed run reserves room for, per second of its duration. */
+const TIMED_RATE = 250_000;
+/** The most a timed run reserves: 2^25 latencies (128 MiB of address space). */
+const TIMED_MAX = 1 << 25;
+
+/**
+ * The size of the latency store: the request count when known, else room
+ * for the duration at 250,000 requests a second (at most 2^25, at least
+ * 65,536). The store is reserved, not touched: the system commits its pages
+ * as latencies are written, so RSS grows 4 bytes a request as before. It
+ * never grows mid-run short of that rate: a store that grows adds external
+ * memory, which starts V8's first mark-compact, and after one Deno 2.9
+ * allocates about 160 bytes a request in the old space (the bare loop too,
+ * after a forced one), a mark-compact every 0.6 s for the rest of the run
+ * (docs/performance.md, "A mark-compact, and then every 0.6 s").
+ */
+function storeCapacity(total: number | null, durationMs: number | undefined): number {
+  if (total !== null) return total;
+  const reserve = Math.ceil(((durationMs ?? 0) / 1000) * TIMED_RATE);
+  return Math.min(TIMED_MAX, Math.max(1 << 16, reserve));
+}
+
 /**
  * After a failure, the CSV (renamed into place on close) holds this run's whole rows: a sidecar
  * left from an earlier run must not describe it.
@@ -148,7 +170,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const warmupMs = plan.warmup && "durationMs" in plan.warmup ? plan.warmup.durationMs : 0;
   const total = plan.requests === Infinity ? null : plan.requests + warmupCount;
   const counters = newOpenLoopCounters();
-  const uncorrected = new SummaryBuilder();
+  // Open model only; reserved as the main store is, so neither grows mid-run.
+  const uncorrected = new SummaryBuilder(
+    plan.model === "open" ? storeCapacity(total, plan.durationMs) : 16,
+  );
   const causes = new ErrorCauses();
   const byTarget = new TargetBuilders(options.targets?.names ?? []);
   let csv: CsvWriter | null = null;
@@ -195,9 +220,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     options.onStart?.();
     builder = await collect(records, {
       csv,
-      // Sized once when the count is known: no doubling copy on huge runs. A timed run starts
-      // at 2 MiB (262,144 latencies, a 4 s run at 65k req/s), so it seldom grows mid-run.
-      builder: new SummaryBuilder(total ?? 1 << 18),
+      builder: new SummaryBuilder(storeCapacity(total, plan.durationMs)),
       onRecord: (r) => {
         options.onRecord?.(r);
         if (r.target !== "") byTarget.add(r);

@@ -50,6 +50,9 @@ export interface Summary {
   phases?: PhaseSummary;
 }
 
+/** Latencies per chunk of the store past its first (256 KiB). */
+const CHUNK = 1 << 16;
+
 /** Past this many microseconds (about 71.6 minutes) a latency no longer fits a `Uint32Array`. */
 const U32_MAX = 0xffff_ffff;
 
@@ -74,8 +77,16 @@ const U32_MAX = 0xffff_ffff;
  * ```
  */
 export class SummaryBuilder {
-  /** Whole microseconds, until a latency does not fit; then `#wide` holds milliseconds. */
+  /**
+   * Whole microseconds, until a latency does not fit; then `#wide` holds milliseconds. The
+   * chunk being filled (`#fill` values); the full ones before it are in `#full`.
+   */
   #us: Uint32Array | null;
+  /** Full chunks, oldest first: merged into one when the store is sorted. */
+  #full: Uint32Array[] = [];
+  #fill = 0;
+  /** The last latency stored, µs: a smaller one means the store needs sorting. */
+  #lastUs = 0;
   #wide: Float64Array | null = null;
   #n = 0;
   #sorted = true;
@@ -96,7 +107,10 @@ export class SummaryBuilder {
   /**
    * @param capacity Expected number of records, when known (`-n`): the
    * latency store is sized once, so a 10M-request run never holds an old and
-   * a grown copy at the same time. It still grows (by 1.5×) past it.
+   * a grown copy at the same time. Past it, the store grows by chunks of
+   * 65,536 latencies (256 KiB), never by copying (a copy holds the old and
+   * the new store at once); the chunks are merged into one array when the
+   * store is first sorted.
    */
   constructor(capacity = 1024) {
     this.#us = new Uint32Array(Math.max(16, Math.min(capacity, 1 << 28)));
@@ -129,11 +143,17 @@ export class SummaryBuilder {
     const us = Math.round(latency * 1000);
     let store = this.#us;
     if (store !== null && us <= U32_MAX && us >= 0) {
-      const n = this.#n;
-      if (n === store.length) this.#us = store = grow(store, new Uint32Array(next(n)));
-      if (n > 0 && us < store[n - 1]!) this.#sorted = false;
-      store[n] = us;
-      this.#n = n + 1;
+      let fill = this.#fill;
+      if (fill === store.length) {
+        this.#full.push(store);
+        this.#us = store = new Uint32Array(CHUNK);
+        fill = 0;
+      }
+      if (us < this.#lastUs) this.#sorted = false;
+      store[fill] = us;
+      this.#fill = fill + 1;
+      this.#lastUs = us;
+      this.#n++;
       return;
     }
     this.#widen();
@@ -146,12 +166,28 @@ export class SummaryBuilder {
 
   /** Moves the store to `Float64Array` milliseconds (a latency of 71.6 minutes or more). */
   #widen(): void {
-    const us = this.#us;
+    const us = this.#merged();
     if (us === null) return;
     const wide = new Float64Array(Math.max(16, us.length));
     for (let i = 0; i < this.#n; i++) wide[i] = us[i]! / 1000;
     this.#wide = wide;
     this.#us = null;
+  }
+
+  /** The µs store as one array (its first `#n` values), the chunks merged; `null` once wide. */
+  #merged(): Uint32Array | null {
+    const us = this.#us;
+    if (us === null || this.#full.length === 0) return us;
+    const all = new Uint32Array(this.#n);
+    let at = 0;
+    for (const chunk of this.#full) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    all.set(us.subarray(0, this.#fill), at);
+    this.#full = [];
+    this.#fill = this.#n;
+    return this.#us = all;
   }
 
   #foldLastStatus(): void {
@@ -163,12 +199,15 @@ export class SummaryBuilder {
 
   /** Sorts the store in place (once); returns the sorted values, µs or ms. */
   #sortedStore(): Uint32Array | Float64Array {
-    const view = this.#us !== null
-      ? this.#us.subarray(0, this.#n)
+    const us = this.#merged();
+    const view = us !== null
+      ? us.subarray(0, this.#n)
       : (this.#wide as Float64Array).subarray(0, this.#n);
     if (!this.#sorted) {
       view.sort();
       this.#sorted = true;
+      // Later adds compare against the largest value, now the last.
+      if (us !== null && view.length > 0) this.#lastUs = view[view.length - 1]!;
     }
     return view;
   }

@@ -134,6 +134,48 @@ Deno.test("SummaryBuilder keeps latencies exact to the microsecond, as the CSV d
   assert.equal(s.mean_ms, (1 + 1000 + 1001 + 2000 + 3457) / 5 / 1000);
 });
 
+Deno.test("SummaryBuilder stays exact past its first chunk, and after a summary, and when widened", () => {
+  // 600,000 latencies from a capacity of 1,000: the store fills chunks of 262,144, merges
+  // them to sort, then takes more (smaller than the largest so far, so it must sort again).
+  const b = new SummaryBuilder(1000);
+  const all: number[] = [];
+  let seed = 5;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % 500_000;
+  const add = (us: number) => {
+    all.push(us);
+    b.add(rec(us / 1000));
+  };
+  add(999_999); // the largest, once, and first: the last added is smaller
+  for (let i = 1; i < 600_000; i++) add(next());
+  const ranks = (xs: number[]) =>
+    [0, 0.5, 0.95, 0.999, 1].map((q) => xs[Math.ceil(q * xs.length) - (q ? 1 : 0)]);
+  let sorted = [...all].sort((x, y) => x - y);
+  assert.deepEqual(
+    ranks(Array.from(b.sortedLatencies(), (ms) => Math.round(ms * 1000))),
+    ranks(sorted),
+  );
+  // Below the largest so far, above the last added: still out of order.
+  const largest = sorted[sorted.length - 1]!;
+  add(largest - 1);
+  assert.equal(b.summary().max_ms, largest / 1000);
+  assert.equal(b.sortedLatencies().at(-2), (largest - 1) / 1000);
+  for (let i = 0; i < 300_000; i++) add(i % 7);
+  sorted = [...all].sort((x, y) => x - y);
+  const s = b.summary();
+  assert.equal(s.successes, 900_001);
+  assert.equal(s.p50_ms, sorted[nearestRank(sorted.length, 50) - 1]! / 1000);
+  assert.equal(s.p99_ms, sorted[nearestRank(sorted.length, 99) - 1]! / 1000);
+  assert.equal(s.min_ms, 0);
+  assert.equal(s.max_ms, sorted[sorted.length - 1]! / 1000);
+  // Widening moves every chunk's values over.
+  add(2 * 3600_000 * 1000);
+  sorted = [...all].sort((x, y) => x - y);
+  const w = b.summary();
+  assert.equal(w.successes, 900_002);
+  assert.equal(w.p50_ms, sorted[nearestRank(sorted.length, 50) - 1]! / 1000);
+  assert.equal(w.max_ms, 2 * 3600_000);
+});
+
 Deno.test("SummaryBuilder holds a latency past 2^32 µs by widening its store", () => {
   const b = new SummaryBuilder(2);
   const hour2 = 2 * 3600_000; // 7.2e9 µs: does not fit a Uint32Array
