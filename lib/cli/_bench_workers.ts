@@ -13,7 +13,7 @@
  * @module
  */
 import type { ClientOptions, HttpRequest } from "../client/types.ts";
-import { type BenchRunResult, dropStaleSidecar } from "../load/bench_run.ts";
+import { type BenchRunResult, dropStaleSidecar, storeCapacity } from "../load/bench_run.ts";
 import { newOpenLoopCounters } from "../load/runner.ts";
 import type { RequestRecord } from "../record.ts";
 import type { CsvWriter } from "../records/csv_writer.ts";
@@ -75,8 +75,9 @@ export async function runBenchWorkers(o: BenchWorkersOptions): Promise<BenchRunR
   const open = plan.model === "open";
   const warmupCount = plan.warmup && "count" in plan.warmup ? plan.warmup.count : 0;
   const total = plan.requests === Infinity ? null : plan.requests + warmupCount;
-  const builder = new SummaryBuilder(total ?? 1 << 18);
-  const uncorrected = new SummaryBuilder();
+  // Reserved as one thread's store is (bench_run.ts): neither grows mid-run.
+  const builder = new SummaryBuilder(storeCapacity(total, plan.durationMs));
+  const uncorrected = new SummaryBuilder(open ? storeCapacity(total, plan.durationMs) : 16);
   const counters = newOpenLoopCounters();
   const startedAt = Date.now();
   let csv: CsvWriter | null = null;

@@ -120,7 +120,7 @@ const TIMED_RATE = 250_000;
 const TIMED_MAX = 1 << 25;
 
 /**
- * The size of the latency store: the request count when known, else room
+ * The size of a run's latency store (`SummaryBuilder`'s capacity): the request count when known, else room
  * for the duration at 250,000 requests a second (at most 2^25, at least
  * 65,536). The store is reserved, not touched: the system commits its pages
  * as latencies are written, so RSS grows 4 bytes a request as before. It
@@ -129,8 +129,15 @@ const TIMED_MAX = 1 << 25;
  * allocates about 160 bytes a request in the old space (the bare loop too,
  * after a forced one), a mark-compact every 0.6 s for the rest of the run
  * (docs/performance.md, "A mark-compact, and then every 0.6 s").
+ *
+ * @example
+ * ```ts ignore
+ * import { storeCapacity } from "./bench_run.ts";
+ * storeCapacity(null, 10_000); // 2,500,000: a 10 s run's room
+ * storeCapacity(400, 10_000); // 400: the count
+ * ```
  */
-function storeCapacity(total: number | null, durationMs: number | undefined): number {
+export function storeCapacity(total: number | null, durationMs: number | undefined): number {
   if (total !== null) return total;
   const reserve = Math.ceil(((durationMs ?? 0) / 1000) * TIMED_RATE);
   return Math.min(TIMED_MAX, Math.max(1 << 16, reserve));
