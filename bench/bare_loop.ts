@@ -10,10 +10,22 @@
  *
  * Prints `{"requests":N,"rps":R,"errors":E}`.
  *
+ * Two probes of V8's heap, off by default (docs/performance.md, "Third
+ * pass"): `--gc-at MS` forces a full GC that long after the start (run with
+ * `--v8-flags=--expose-gc,--trace-gc-nvp`), and `--keep BYTES/EVERY_MS` keeps
+ * a new `Uint8Array` of BYTES every EVERY_MS (external memory growing as a
+ * latency store that grows does).
+ *
  * @module
  */
 
-const [url, connections, ms, max] = Deno.args;
+const flag = (name: string): string | undefined => {
+  const i = Deno.args.indexOf(name);
+  return i < 0 ? undefined : Deno.args[i + 1];
+};
+const [url, connections, ms, max] = Deno.args.filter((a, i, all) =>
+  !a.startsWith("--") && !all[i - 1]?.startsWith("--")
+);
 if (url === undefined || connections === undefined || ms === undefined) {
   console.error("usage: bare_loop.ts URL CONNECTIONS MS [MAX_REQUESTS]");
   Deno.exit(2);
@@ -81,9 +93,20 @@ async function loop(): Promise<void> {
   }
 }
 
+const gcAt = flag("--gc-at");
+const gcTimer = gcAt === undefined ? undefined : setTimeout(() => {
+  (globalThis as unknown as { gc?: () => void }).gc?.();
+}, Number(gcAt));
+const [keepBytes, keepEvery] = (flag("--keep") ?? "").split("/").map(Number);
+const kept: Uint8Array[] = [];
+const keepTimer = keepBytes && keepEvery
+  ? setInterval(() => kept.push(new Uint8Array(keepBytes)), keepEvery)
+  : undefined;
 const t0 = performance.now();
 const timer = setTimeout(() => stop = true, Number(ms));
 await Promise.all(Array.from({ length: conns }, loop));
 clearTimeout(timer);
+clearTimeout(gcTimer);
+clearInterval(keepTimer);
 const s = (performance.now() - t0) / 1000;
 console.log(JSON.stringify({ requests, rps: requests / s, errors }));
