@@ -74,7 +74,9 @@ const BUCKET_US = 4096;
  * last ones of 364 and 512 KiB) left V8's old space growing by about 120
  * bytes per request for the rest of a `fast` run, with an incremental
  * mark-compact every 0.7 s, once the ttfb and first-body stores had both
- * gone through it (`--trace-gc`; docs/performance.md, "A finding on the GC").
+ * gone through it (`--trace-gc`; docs/performance.md, "A finding on the GC":
+ * the copies' external memory started V8's first mark-compact, after which
+ * Deno allocates in the old space, as the third pass there found).
  */
 const GROW_BY_HALF_MAX = 4096;
 
