@@ -120,15 +120,16 @@ const TIMED_RATE = 250_000;
 const TIMED_MAX = 1 << 25;
 
 /**
- * The size of a run's latency store (`SummaryBuilder`'s capacity): the request count when known, else room
- * for the duration at 250,000 requests a second (at most 2^25, at least
- * 65,536). The store is reserved, not touched: the system commits its pages
- * as latencies are written, so RSS grows 4 bytes a request as before. It
- * never grows mid-run short of that rate: a store that grows adds external
- * memory, which starts V8's first mark-compact, and after one Deno 2.9
- * allocates about 160 bytes a request in the old space (the bare loop too,
- * after a forced one), a mark-compact every 0.6 s for the rest of the run
- * (docs/performance.md, "A mark-compact, and then every 0.6 s").
+ * The size of a run's latency store (`SummaryBuilder`'s capacity): the
+ * request count when known, else room for the duration at 250,000 requests
+ * a second (at most 2^25, at least 65,536). The store is reserved, not
+ * touched: the system commits its pages as latencies are written, so RSS
+ * grows 4 bytes a request as before. It never grows mid-run short of that
+ * rate: a store that grows adds external memory, which starts V8's first
+ * mark-compact, and after one Deno 2.9 allocates about 160 bytes a request
+ * in the old space (the bare loop too, after a forced one), a mark-compact
+ * every 0.6 s for the rest of the run (docs/performance.md, "Third pass:
+ * one mark-compact, then one every 0.6 s").
  *
  * @example
  * ```ts ignore
