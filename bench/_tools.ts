@@ -333,6 +333,30 @@ export function parseAutocannon(
   };
 }
 
+/**
+ * Runs `tailgate ARGS` through `deno run main.ts` as the docs show it, with the network granted to
+ * `net` only (a host the tasks' loopback permission does not cover, by default) and reads and
+ * writes to /tmp; the caller judges the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runTailgate(["bench", url, "-n", "100"], 60_000);
+ * r.code; // 0 when every SLA rule passed
+ * ```
+ */
+export function runTailgate(args: string[], limitMs: number, net = "127.0.0.2"): Promise<Ran> {
+  const repo = new URL("..", import.meta.url).pathname;
+  return run("deno", [
+    "run",
+    "--quiet",
+    `--allow-net=${net}`,
+    `--allow-read=${repo},/tmp`,
+    "--allow-write=/tmp",
+    `${repo}main.ts`,
+    ...args,
+  ], limitMs);
+}
+
 /** What `tailgate bench --json` wrote, as the benchmarks read it. */
 export interface TailgateRun {
   rps: number | null;

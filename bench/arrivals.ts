@@ -23,10 +23,8 @@ import type { RequestRecord } from "../lib/record.ts";
 import { readRecordsFile } from "../lib/records/read_records.ts";
 import { ksTwoSample } from "../lib/stats/ks.ts";
 import { binCounts, countWithin, gapFit, scheduleGaps } from "../lib/stats/schedule_fit.ts";
-import { run } from "./_tools.ts";
+import { runTailgate } from "./_tools.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const REPO = new URL("..", import.meta.url).pathname;
 const LIMIT_MS = 60_000;
 
 async function readAll(path: string): Promise<RequestRecord[]> {
@@ -37,15 +35,7 @@ async function readAll(path: string): Promise<RequestRecord[]> {
 
 /** Runs `tailgate ARGS` as the docs show it; throws with its stderr on a non-zero exit. */
 async function tailgate(args: string[]): Promise<string> {
-  const r = await run("deno", [
-    "run",
-    "--quiet",
-    "--allow-net=127.0.0.2",
-    `--allow-read=${REPO},/tmp`,
-    "--allow-write=/tmp",
-    MAIN,
-    ...args,
-  ], LIMIT_MS);
+  const r = await runTailgate(args, LIMIT_MS);
   if (r.code !== 0) throw new Error(`tailgate ${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
   return r.stdout;
 }

@@ -22,10 +22,8 @@
 import type { RequestRecord } from "../lib/record.ts";
 import { readRecordsFile } from "../lib/records/read_records.ts";
 import { startTargetsServer } from "../tests/_targets_server.ts";
-import { run } from "./_tools.ts";
+import { runTailgate } from "./_tools.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const REPO = new URL("..", import.meta.url).pathname;
 const LIMIT_MS = 120_000;
 
 async function readAll(path: string): Promise<RequestRecord[]> {
@@ -36,15 +34,7 @@ async function readAll(path: string): Promise<RequestRecord[]> {
 
 /** Runs `tailgate ARGS`; returns its exit code and output (throws on a usage error). */
 async function tailgate(args: string[]): Promise<{ code: number; stdout: string }> {
-  const r = await run("deno", [
-    "run",
-    "--quiet",
-    "--allow-net=127.0.0.2",
-    `--allow-read=${REPO},/tmp`,
-    "--allow-write=/tmp",
-    MAIN,
-    ...args,
-  ], LIMIT_MS);
+  const r = await runTailgate(args, LIMIT_MS);
   if (r.code === 2 || r.code > 4) {
     throw new Error(`tailgate ${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
   }
